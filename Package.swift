@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Docket",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "docket", targets: ["docket"]),
+        .library(name: "DocketCore", targets: ["DocketCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // System libraries, linked through pkg-config (see README "Set-up").
+        .systemLibrary(
+            name: "CLibYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+        .systemLibrary(
+            name: "CLibZip", pkgConfig: "libzip",
+            providers: [.apt(["libzip-dev"]), .brew(["libzip"])]),
+
+        // libyaml events -> node tree with source marks -> strict decoding.
+        .target(name: "DocketYAML", dependencies: ["CLibYAML"]),
+        // Workflow model, expressions, journal, case store, Step protocol, registry, runner.
+        .target(
+            name: "DocketCore",
+            dependencies: ["DocketYAML", .product(name: "Crypto", package: "swift-crypto")]),
+        // Built-in steps.
+        .target(
+            name: "DocketSteps",
+            dependencies: ["DocketCore", .product(name: "Mustache", package: "swift-mustache")]),
+        // The command-line tool.
+        .executableTarget(
+            name: "docket",
+            dependencies: [
+                "DocketCore", "DocketSteps",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // Runner overhead against a peer (ansible-core); see README "Benchmarks".
+        .executableTarget(
+            name: "docket-bench", dependencies: ["DocketCore", "DocketSteps"],
+            path: "Benchmarks/DocketBench"),
+
+        .testTarget(name: "DocketYAMLTests", dependencies: ["DocketYAML"]),
+        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
+        .testTarget(name: "DocketStepsTests", dependencies: ["DocketSteps"]),
+        .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
+    ]
+)

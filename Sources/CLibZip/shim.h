@@ -1,0 +1,4 @@
+#ifndef DOCKET_CLIBZIP_SHIM_H
+#define DOCKET_CLIBZIP_SHIM_H
+#include <zip.h>
+#endif

@@ -1,0 +1,72 @@
+/// One problem found in a file, printed as `FILE:LINE:COLUMN: error: MESSAGE` (the form
+/// compilers use, so editors can jump to it).
+public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var mark: Mark?
+    public var message: String
+
+    public init(file: String, mark: Mark?, message: String) {
+        self.file = file
+        self.mark = mark
+        self.message = message
+    }
+
+    public var description: String {
+        if let mark, mark.line > 0 {
+            return "\(file):\(mark.line):\(mark.column): error: \(message)"
+        }
+        return "\(file): error: \(message)"
+    }
+}
+
+/// Every problem found in one or more files; thrown when a file cannot be used.
+public struct DiagnosticsError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+
+    public init(_ diagnostics: [Diagnostic]) {
+        self.diagnostics = diagnostics
+    }
+
+    public var description: String {
+        diagnostics.map(\.description).joined(separator: "\n")
+    }
+}
+
+/// Collects problems while a file is checked, so that all of them (up to `cap`) are reported at
+/// once rather than one per attempt.
+public struct Diagnostics: Sendable {
+    public let file: String
+    public private(set) var items: [Diagnostic] = []
+    public let cap: Int
+    public private(set) var truncated = false
+
+    public init(file: String, cap: Int = 50) {
+        self.file = file
+        self.cap = cap
+    }
+
+    public var isEmpty: Bool { items.isEmpty }
+
+    public mutating func error(_ message: String, at mark: Mark?) {
+        guard items.count < cap else {
+            truncated = true
+            return
+        }
+        items.append(Diagnostic(file: file, mark: mark, message: message))
+    }
+
+    public mutating func append(contentsOf other: [Diagnostic]) {
+        for d in other { error(d.message, at: d.mark) }
+    }
+
+    /// Throws the collected problems, if any.
+    public func check() throws(DiagnosticsError) {
+        guard !items.isEmpty else { return }
+        var all = items
+        if truncated {
+            all.append(Diagnostic(file: file, mark: nil,
+                message: "stopped after \(cap) errors; fix these and run again to see the rest"))
+        }
+        throw DiagnosticsError(all)
+    }
+}
