@@ -62,7 +62,10 @@ public struct Diagnostics: Sendable {
     /// Throws the collected problems, if any.
     public func check() throws(DiagnosticsError) {
         guard !items.isEmpty else { return }
-        var all = items
+        var all = items.enumerated().sorted {
+            let a = $0.element.mark ?? Mark(line: 0, column: 0), b = $1.element.mark ?? Mark(line: 0, column: 0)
+            return a == b ? $0.offset < $1.offset : a < b
+        }.map(\.element)
         if truncated {
             all.append(Diagnostic(file: file, mark: nil,
                 message: "stopped after \(cap) errors; fix these and run again to see the rest"))

@@ -1,0 +1,65 @@
+/// Problems with cases, in words a secretariat clerk can act on. Each maps to an exit code of
+/// the `sysexits.h` family so scripts can tell them apart.
+public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidCaseID(String)
+    case caseExists(String)
+    case noSuchCase(String, known: [String])
+    case busy(String, holder: String)
+    case brokenJournal(String, line: Int, String)
+    case unreadable(String, String)
+    case io(String, String)
+    case invalidInput(String)
+    case notWaiting(caseID: String, step: String, state: String)
+    case unknownStep(caseID: String, step: String, known: [String])
+    case workflowChanged(String, String)
+    case alreadyCompleted(String)
+
+    public var description: String {
+        switch self {
+        case .invalidCaseID(let id):
+            return "'\(id)' is not a valid case id: use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters (for example 2022-c1)"
+        case .caseExists(let id):
+            return "case '\(id)' already exists; choose another id, or run it with 'docket run \(id)'"
+        case .noSuchCase(let id, let known):
+            var text = "there is no case '\(id)'"
+            if let near = DocketYAMLSuggest.nearest(to: id, among: known) { text += "; did you mean '\(near)'?" }
+            else { text += known.isEmpty ? " (no cases exist yet; open one with 'docket new')" : "; 'docket status' lists the cases" }
+            return text
+        case .busy(let id, let holder):
+            return "case '\(id)' is busy: another docket command (\(holder)) is working on it; wait for it to finish and try again"
+        case .brokenJournal(let path, let line, let why):
+            return "\(path):\(line): error: the journal is damaged or was altered: \(why). Nothing was changed; restore the case folder from its archive or a backup"
+        case .unreadable(let path, let why):
+            return "\(path): error: \(why)"
+        case .io(let path, let why):
+            return "\(path): error: \(why)"
+        case .invalidInput(let text):
+            return text
+        case .notWaiting(let id, let step, let state):
+            return "step '\(step)' of case '\(id)' is not waiting for a record (it is \(state)); 'docket status \(id)' shows which step is"
+        case .unknownStep(let id, let step, let known):
+            var text = "case '\(id)' has no step '\(step)'"
+            if let near = DocketYAMLSuggest.nearest(to: step, among: known) { text += "; did you mean '\(near)'?" }
+            else { text += "; its steps: \(known.joined(separator: ", "))" }
+            return text
+        case .workflowChanged(let path, let why):
+            return "\(path): error: the case's workflow snapshot no longer loads: \(why)"
+        case .alreadyCompleted(let id):
+            return "case '\(id)' is already completed; nothing to run"
+        }
+    }
+
+    /// The process exit code for this error.
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidCaseID, .invalidInput, .brokenJournal, .workflowChanged: return 65  // EX_DATAERR
+        case .noSuchCase, .unknownStep, .unreadable: return 66  // EX_NOINPUT
+        case .caseExists, .notWaiting, .alreadyCompleted: return 73  // EX_CANTCREAT-ish: refused
+        case .io: return 74  // EX_IOERR
+        case .busy: return 75  // EX_TEMPFAIL
+        }
+    }
+}
+
+import DocketYAML
+typealias DocketYAMLSuggest = Suggest

@@ -1,0 +1,121 @@
+/// A case's state, derived from its journal (never stored beside it).
+public struct CaseState: Sendable {
+    public enum Status: String, Sendable, Codable {
+        case running, waiting, completed, failed
+    }
+
+    /// Where one step stands.
+    public struct StepState: Sendable {
+        public enum Status: String, Sendable, Codable {
+            /// Not run yet (or run again after a record).
+            case pending
+            /// Started and never finished: the run was interrupted; it runs again.
+            case interrupted
+            case completed, waiting, failed, skipped
+        }
+
+        public var status: Status = .pending
+        public var outputs: [String: Value] = [:]
+        public var documents: [DocumentRecord] = []
+        public var records: [Value] = []
+        /// Runs begun, counting retries and re-runs.
+        public var attempts = 0
+        /// The last failure message or waiting prompt.
+        public var message: String?
+        public var updated: String?
+    }
+
+    public var caseID: String
+    public var workflow: WorkflowSnapshot?
+    public var inputs: [String: Value] = [:]
+    public var created: String = ""
+    public var updated: String = ""
+    public var finished = false
+    /// Step states by id.
+    public var steps: [String: StepState] = [:]
+
+    public init(caseID: String) {
+        self.caseID = caseID
+    }
+
+    /// Folds the journal's events into a state.
+    public init(caseID: String, events: [JournalEvent]) {
+        self.init(caseID: caseID)
+        for event in events { apply(event) }
+    }
+
+    public mutating func apply(_ e: JournalEvent) {
+        updated = e.time
+        guard e.type != .created else {
+            workflow = e.workflow
+            inputs = e.inputs ?? [:]
+            created = e.time
+            return
+        }
+        guard e.type != .finished else {
+            finished = true
+            return
+        }
+        guard let id = e.step else { return }
+        var s = steps[id] ?? StepState()
+        s.updated = e.time
+        switch e.type {
+        case .started:
+            s.status = .interrupted
+            s.attempts += 1
+        case .completed:
+            s.status = .completed
+            s.outputs = e.outputs ?? [:]
+            s.documents = e.documents ?? []
+            s.message = nil
+        case .waiting:
+            s.status = .waiting
+            s.message = e.message
+        case .recorded:
+            s.records.append(e.record ?? .null)
+            s.status = .pending
+        case .failed:
+            s.status = .failed
+            s.message = e.message
+        case .skipped:
+            s.status = .skipped
+            s.message = e.message
+        case .created, .finished:
+            break
+        }
+        steps[id] = s
+    }
+
+    public func step(_ id: String) -> StepState {
+        steps[id] ?? StepState()
+    }
+
+    /// Outputs of completed steps, for expressions and step contexts.
+    public var outputs: [String: [String: Value]] {
+        steps.filter { $0.value.status == .completed }.mapValues(\.outputs)
+    }
+
+    /// Every document recorded so far.
+    public var documents: [DocumentRecord] {
+        steps.values.flatMap(\.documents).sorted { $0.path < $1.path }
+    }
+
+    /// The first step, in workflow order, that is not done.
+    public func currentStep(order: [String]) -> String? {
+        order.first { id in
+            let s = step(id).status
+            return s != .completed && s != .skipped
+        }
+    }
+
+    /// The case's overall status.
+    public func status(order: [String]) -> Status {
+        if finished { return .completed }
+        guard let current = currentStep(order: order) else { return .running }
+        switch step(current).status {
+        case .waiting: return .waiting
+        case .failed: return .failed
+        default: return .running
+        }
+    }
+}

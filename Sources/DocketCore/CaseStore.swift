@@ -1,0 +1,140 @@
+import DocketYAML
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The folder that holds cases (`cases/`) and archives (`archives/`), and the layout of a case:
+///
+///     cases/<id>/workflow.yaml         snapshot of the definition (never re-read from workflows/)
+///     cases/<id>/workflow-files/…      snapshots of the files it references (templates)
+///     cases/<id>/journal.jsonl         append-only, hash-chained events
+///     cases/<id>/documents/<step>/…    what each step produced
+///     cases/<id>/.staging/<step>/      a running step's output, moved in on completion
+///     cases/<id>/.lock                 held (flock) while a command works on the case
+public struct CaseStore: Sendable {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root
+    }
+
+    public var casesFolder: URL { root.appendingPathComponent("cases") }
+    public var archivesFolder: URL { root.appendingPathComponent("archives") }
+
+    public func folder(_ id: String) -> URL { casesFolder.appendingPathComponent(id) }
+    public func journal(_ id: String) -> Journal { Journal(url: folder(id).appendingPathComponent("journal.jsonl")) }
+    public func workflowFile(_ id: String) -> URL { folder(id).appendingPathComponent("workflow.yaml") }
+    public func workflowFiles(_ id: String) -> URL { folder(id).appendingPathComponent("workflow-files") }
+    public func documents(_ id: String) -> URL { folder(id).appendingPathComponent("documents") }
+    public func staging(_ id: String) -> URL { folder(id).appendingPathComponent(".staging") }
+
+    /// Case ids: ASCII letters, digits, '-', '_', '.', starting with a letter or digit.
+    public static func isValidCaseID(_ id: String) -> Bool {
+        guard let first = id.unicodeScalars.first, id.count <= 64,
+              (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || (first >= "0" && first <= "9")
+        else { return false }
+        return id.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" || $0 == "."
+        }
+    }
+
+    /// Ids of every case, sorted.
+    public func caseIDs() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: casesFolder.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: folder($0).appendingPathComponent("journal.jsonl").path) }.sorted()
+    }
+
+    /// Throws `noSuchCase` unless the case exists.
+    public func requireCase(_ id: String) throws {
+        guard Self.isValidCaseID(id) else { throw CaseError.invalidCaseID(id) }
+        guard FileManager.default.fileExists(atPath: folder(id).appendingPathComponent("journal.jsonl").path) else {
+            throw CaseError.noSuchCase(id, known: caseIDs())
+        }
+    }
+
+    /// Creates a case atomically: everything is written in a hidden folder, then renamed into
+    /// place, so a case either exists whole (with its first journal event) or not at all.
+    public func create(id: String, workflowText: [UInt8], workflowSource: String, workflowName: String,
+                       referencedFiles: [(relative: String, source: URL)], inputs: [String: Value],
+                       by user: String, now: Date) throws {
+        guard Self.isValidCaseID(id) else { throw CaseError.invalidCaseID(id) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: casesFolder, withIntermediateDirectories: true)
+        if fm.fileExists(atPath: folder(id).path) { throw CaseError.caseExists(id) }
+        let temp = casesFolder.appendingPathComponent(".new-\(id)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try fm.createDirectory(at: temp, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            try FileIO.writeAtomically(workflowText, to: temp.appendingPathComponent("workflow.yaml"))
+            var files: [DocumentRecord] = []
+            for (relative, source) in referencedFiles {
+                let target = temp.appendingPathComponent("workflow-files").appendingPathComponent(relative)
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                guard let data = fm.contents(atPath: source.path) else { throw CaseError.unreadable(source.path, "cannot read the file the workflow refers to") }
+                try FileIO.writeAtomically([UInt8](data), to: target)
+                let digest = try FileIO.digest(of: target.path)
+                files.append(DocumentRecord(path: relative, size: digest.size, sha256: digest.sha256))
+            }
+            var event = JournalEvent(type: .created)
+            event.caseID = id
+            event.workflow = WorkflowSnapshot(name: workflowName, source: workflowSource,
+                                              sha256: Journal.sha256Hex(workflowText), files: files)
+            event.inputs = inputs
+            event.by = user
+            let journal = Journal(url: temp.appendingPathComponent("journal.jsonl"))
+            try journal.append([event], after: Journal.Contents(events: [], lastHash: Journal.genesis, tornTail: false, validLength: 0), now: now)
+            try FileIO.syncFolder(temp)
+            // rename(2) would replace an empty folder of the same name; link-free check + rename
+            // under the cases folder is enough because ids are claimed only here.
+            if fm.fileExists(atPath: folder(id).path) { throw CaseError.caseExists(id) }
+            guard rename(temp.path, folder(id).path) == 0 else {
+                throw errno == EEXIST || errno == ENOTEMPTY ? CaseError.caseExists(id) : CaseError.io(folder(id).path, String(cString: strerror(errno)))
+            }
+            try FileIO.syncFolder(casesFolder)
+        } catch {
+            try? fm.removeItem(at: temp)
+            throw error
+        }
+    }
+
+    /// Takes the case's lock for the life of the returned value; refuses at once if another
+    /// command holds it (the kernel releases it if that command dies).
+    public func lock(_ id: String) throws -> CaseLock {
+        try requireCase(id)
+        return try CaseLock(path: folder(id).appendingPathComponent(".lock").path, caseID: id)
+    }
+
+    /// The verified journal and the state folded from it.
+    public func load(_ id: String) throws -> (Journal.Contents, CaseState) {
+        try requireCase(id)
+        let contents = try journal(id).read()
+        return (contents, CaseState(caseID: id, events: contents.events))
+    }
+}
+
+/// An exclusive `flock` on a case's `.lock` file; released on deinit or process death.
+public final class CaseLock: @unchecked Sendable {
+    private let fd: Int32
+
+    init(path: String, caseID: String) throws {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var holder = "unknown process"
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
+                holder = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            close(fd)
+            throw CaseError.busy(caseID, holder: holder)
+        }
+        let note = Array("pid \(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = note.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,264 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One line of a case's `journal.jsonl`. Each event carries the SHA-256 of the line before it
+/// (`prev`; 64 zeros for the first), so any edit, removal or reordering breaks the chain.
+public struct JournalEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// The case was opened: workflow snapshot and inputs.
+        case created
+        /// A step run began (a `started` with nothing after it means the run was interrupted).
+        case started
+        case completed
+        case waiting
+        /// A person supplied what a waiting step asked for.
+        case recorded
+        case failed
+        /// A step's `if:` was false.
+        case skipped
+        /// Every step is done.
+        case finished
+    }
+
+    public var seq: Int
+    public var time: String
+    public var type: Kind
+    public var prev: String
+    public var step: String?
+    public var attempt: Int?
+    public var caseID: String?
+    public var workflow: WorkflowSnapshot?
+    public var inputs: [String: Value]?
+    public var outputs: [String: Value]?
+    public var documents: [DocumentRecord]?
+    public var message: String?
+    public var record: Value?
+    /// Who ran the command (the login name), for the record.
+    public var by: String?
+
+    enum CodingKeys: String, CodingKey {
+        case seq, time, type, prev, step, attempt, caseID = "case", workflow, inputs, outputs, documents, message, record, by
+    }
+
+    public init(type: Kind, step: String? = nil) {
+        self.seq = 0
+        self.time = ""
+        self.type = type
+        self.prev = ""
+        self.step = step
+    }
+}
+
+/// What the `created` event records of the workflow a case runs under.
+public struct WorkflowSnapshot: Codable, Sendable, Equatable {
+    public var name: String
+    /// Where the definition was taken from, as given to `docket new`.
+    public var source: String
+    /// SHA-256 of the snapshot `workflow.yaml`.
+    public var sha256: String
+    /// Files the workflow references (templates…), snapshotted beside it, with their digests.
+    public var files: [DocumentRecord]
+
+    public init(name: String, source: String, sha256: String, files: [DocumentRecord]) {
+        self.name = name
+        self.source = source
+        self.sha256 = sha256
+        self.files = files
+    }
+}
+
+/// Reading, verifying and appending to a journal file.
+public struct Journal: Sendable {
+    public static let genesis = String(repeating: "0", count: 64)
+
+    public let url: URL
+
+    public init(url: URL) {
+        self.url = url
+    }
+
+    /// The verified events, the hash of the last line, and whether an interrupted write left a
+    /// partial last line (never acknowledged, so it is dropped at the next append).
+    public struct Contents: Sendable {
+        public var events: [JournalEvent]
+        public var lastHash: String
+        public var tornTail: Bool
+        /// Bytes up to the end of the last complete line.
+        public var validLength: Int
+    }
+
+    public static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
+    /// Lowercase hexadecimal of a digest.
+    public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Reads and verifies the whole chain; throws `CaseError.brokenJournal` naming the line.
+    public func read() throws -> Contents {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CaseError.unreadable(url.path, "the journal is missing or unreadable")
+        }
+        let bytes = [UInt8](data)
+        var events: [JournalEvent] = []
+        var prev = Self.genesis
+        var lineStart = 0
+        var lineNumber = 0
+        let decoder = JSONDecoder()
+        while lineStart < bytes.count {
+            guard let nl = bytes[lineStart...].firstIndex(of: 0x0A) else {
+                // A last line without its newline: a write that was cut off.
+                return Contents(events: events, lastHash: prev, tornTail: true, validLength: lineStart)
+            }
+            lineNumber += 1
+            let line = bytes[lineStart..<nl]
+            let event: JournalEvent
+            do {
+                event = try decoder.decode(JournalEvent.self, from: Data(line))
+            } catch {
+                throw CaseError.brokenJournal(url.path, line: lineNumber, "the line is not a journal event")
+            }
+            guard event.prev == prev else {
+                throw CaseError.brokenJournal(url.path, line: lineNumber,
+                    "the chain is broken: this event does not follow the line before it (an event was edited, removed or inserted)")
+            }
+            guard event.seq == lineNumber else {
+                throw CaseError.brokenJournal(url.path, line: lineNumber, "event number \(event.seq) where \(lineNumber) was expected")
+            }
+            events.append(event)
+            prev = Self.sha256Hex(line)
+            lineStart = nl + 1
+        }
+        return Contents(events: events, lastHash: prev, tornTail: false, validLength: bytes.count)
+    }
+
+    /// Appends events durably (one write, then fsync) after the verified `contents`, and returns
+    /// the updated contents. A torn last line is cut off first.
+    @discardableResult
+    public func append(_ newEvents: [JournalEvent], after contents: Contents, now: Date) throws -> Contents {
+        var contents = contents
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var buffer: [UInt8] = []
+        for var event in newEvents {
+            event.seq = contents.events.count + 1
+            event.prev = contents.lastHash
+            event.time = Timestamp.string(now)
+            let line = try encoder.encode(event)
+            buffer += line
+            buffer.append(0x0A)
+            contents.lastHash = Self.sha256Hex(line)
+            contents.events.append(event)
+        }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        if contents.tornTail {
+            guard ftruncate(fd, off_t(contents.validLength)) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+            contents.tornTail = false
+        }
+        guard lseek(fd, off_t(contents.validLength), SEEK_SET) >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        try FileIO.writeAll(fd, buffer, path: url.path)
+        guard fsync(fd) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        contents.validLength += buffer.count
+        return contents
+    }
+}
+
+/// Timestamps as the journal writes them: UTC, ISO 8601, milliseconds.
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+
+    public static func date(_ string: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: string)
+    }
+}
+
+/// Small POSIX helpers for durable writes.
+public enum FileIO {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CaseError.io(path, String(cString: strerror(errno)))
+            }
+            offset += n
+        }
+    }
+
+    /// Writes a whole file durably: a temporary file, fsync, rename into place, fsync the folder.
+    public static func writeAtomically(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw CaseError.io(tmp.path, String(cString: strerror(errno))) }
+        do {
+            try writeAll(fd, bytes, path: tmp.path)
+            guard fsync(fd) == 0 else { throw CaseError.io(tmp.path, String(cString: strerror(errno))) }
+        } catch {
+            close(fd)
+            unlink(tmp.path)
+            throw error
+        }
+        close(fd)
+        guard rename(tmp.path, url.path) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        try syncFolder(url.deletingLastPathComponent())
+    }
+
+    /// fsyncs a folder so that renames and new entries in it survive a power loss.
+    public static func syncFolder(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+
+    /// fsyncs one file by path.
+    public static func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+    }
+
+    /// SHA-256 and size of a file, read in 1 MiB blocks (never whole).
+    public static func digest(of path: String) throws -> (sha256: String, size: Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var size: Int64 = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CaseError.io(path, String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            hasher.update(data: buffer[0..<n])
+            size += Int64(n)
+        }
+        return (Journal.hex(hasher.finalize()), size)
+    }
+}

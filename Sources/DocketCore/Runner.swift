@@ -1,0 +1,307 @@
+import DocketYAML
+import Foundation
+
+/// Runs cases: folds the journal into state, runs the next step whose `if:` holds, commits its
+/// documents and result, and goes on until the case completes, waits for a person, or fails.
+public struct Runner: Sendable {
+    public var store: CaseStore
+    public var registry: StepRegistry
+    public var clock: @Sendable () -> Date
+    /// Who is running the command, for the journal.
+    public var user: String
+
+    public init(store: CaseStore, registry: StepRegistry, user: String,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.registry = registry
+        self.user = user
+        self.clock = clock
+    }
+
+    /// What one `run` did, in plain words, and where the case now stands.
+    public struct Report: Sendable {
+        public var caseID: String
+        public var status: CaseState.Status
+        /// The current or waiting step, if any.
+        public var step: String?
+        public var lines: [String]
+
+        public init(caseID: String, status: CaseState.Status, step: String?, lines: [String]) {
+            self.caseID = caseID
+            self.status = status
+            self.step = step
+            self.lines = lines
+        }
+    }
+
+    /// Loads the case's own snapshot of its workflow.
+    public func workflow(of caseID: String) throws -> Workflow {
+        let loader = WorkflowLoader(registry: registry)
+        do {
+            return try loader.load(path: store.workflowFile(caseID).path, baseFolder: store.workflowFiles(caseID))
+        } catch let error as DiagnosticsError {
+            throw CaseError.workflowChanged(store.workflowFile(caseID).path, error.description)
+        }
+    }
+
+    /// Runs one case as far as it goes.
+    public func run(caseID: String) async throws -> Report {
+        let lock = try store.lock(caseID)
+        defer { withExtendedLifetime(lock) {} }
+        var (journal, state) = try store.load(caseID)
+        let workflow = try workflow(of: caseID)
+        let order = workflow.steps.map(\.id)
+        var lines: [String] = []
+        func report() -> Report {
+            Report(caseID: caseID, status: state.status(order: order), step: state.currentStep(order: order), lines: lines)
+        }
+        func append(_ event: JournalEvent) throws {
+            var e = event
+            e.by = user
+            journal = try store.journal(caseID).append([e], after: journal, now: clock())
+            state.apply(journal.events.last!)
+        }
+        if state.finished {
+            lines.append("case \(caseID) is already completed; nothing to run")
+            return report()
+        }
+        var triesLeft: [String: Int] = [:]
+        while let id = state.currentStep(order: order) {
+            let definition = workflow.step(id)!
+            let current = state.step(id)
+            if current.status == .waiting {
+                lines.append("step '\(id)' is waiting: \(current.message ?? "it needs a record"). Record it with: docket record \(caseID) \(id) --file FILE")
+                return report()
+            }
+            guard let type = registry[definition.uses] else {
+                throw CaseError.workflowChanged(store.workflowFile(caseID).path, "step type '\(definition.uses)' is not available")
+            }
+            let scope = ExpressionScope(caseID: caseID, inputs: state.inputs, outputs: state.outputs)
+            if let condition = definition.condition {
+                let holds: Bool
+                do {
+                    holds = try condition.truth(in: scope)
+                } catch {
+                    try fail(id, "its 'if' condition cannot be evaluated: \(error.message)", append: append, lines: &lines)
+                    return report()
+                }
+                if !holds {
+                    var e = JournalEvent(type: .skipped, step: id)
+                    e.message = "its 'if' condition is false"
+                    try append(e)
+                    lines.append("step '\(id)' skipped: its 'if' condition is false")
+                    continue
+                }
+            }
+            let with: [String: Value]
+            switch resolveWith(definition, type: type, scope: scope, file: workflow.file) {
+            case .success(let values): with = values
+            case .failure(let problem):
+                try fail(id, problem.description, append: append, lines: &lines)
+                return report()
+            }
+            var started = JournalEvent(type: .started, step: id)
+            started.attempt = current.attempts + 1
+            try append(started)
+            let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state)
+            switch outcome {
+            case .completed(let outputs):
+                do {
+                    let documents = try commitDocuments(caseID: caseID, step: id)
+                    var e = JournalEvent(type: .completed, step: id)
+                    e.outputs = outputs
+                    e.documents = documents
+                    try append(e)
+                    let docs = documents.isEmpty ? "" : " (\(documents.count) document\(documents.count == 1 ? "" : "s"): \(documents.map(\.path).joined(separator: ", ")))"
+                    lines.append("step '\(id)' (\(definition.uses)) completed\(docs)")
+                } catch let problem as DocumentProblem {
+                    try fail(id, problem.description, append: append, lines: &lines)
+                    return report()
+                }
+            case .waiting(let prompt):
+                var e = JournalEvent(type: .waiting, step: id)
+                e.message = prompt
+                try append(e)
+                lines.append("step '\(id)' is waiting: \(prompt). Record it with: docket record \(caseID) \(id) --file FILE")
+                return report()
+            case .failed(let message):
+                let left = triesLeft[id] ?? definition.retry
+                if left > 0 {
+                    triesLeft[id] = left - 1
+                    var e = JournalEvent(type: .failed, step: id)
+                    e.message = message
+                    try append(e)
+                    lines.append("step '\(id)' failed: \(message); trying again (\(left) \(left == 1 ? "try" : "tries") left)")
+                    continue
+                }
+                try fail(id, message, append: append, lines: &lines)
+                return report()
+            }
+        }
+        try append(JournalEvent(type: .finished))
+        lines.append("case \(caseID) completed")
+        return report()
+    }
+
+    private func fail(_ id: String, _ message: String, append: (JournalEvent) throws -> Void, lines: inout [String]) throws {
+        var e = JournalEvent(type: .failed, step: id)
+        e.message = message
+        try append(e)
+        lines.append("step '\(id)' failed: \(message)")
+    }
+
+    /// Evaluates the expressions in `with:` and checks the results against the step's schema.
+    func resolveWith(_ definition: StepDefinition, type: any Step, scope: ExpressionScope, file: String) -> Result<[String: Value], DiagnosticsError> {
+        var d = Diagnostics(file: file)
+        let node = definition.with ?? Node(.scalar("", .plain), mark: definition.mark)
+        let values = SchemaCheck.decode(node, against: type.withSchema, what: "'with' of step '\(definition.id)'", diagnostics: &d,
+            dynamic: { node, valueType, what, diags in
+                do throws(ExpressionError) {
+                    let value = try Interpolation(parsing: node.scalarText ?? "").evaluate(in: scope)
+                    if let problem = SchemaCheck.problem(with: value, as: valueType) {
+                        diags.error("\(what) gave \(value.kindName) '\(value)': \(problem)", at: node.mark)
+                        return nil
+                    }
+                    return value
+                } catch {
+                    diags.error("\(what): \(error.message)", at: node.mark)
+                    return nil
+                }
+            })
+        do {
+            try d.check()
+            return .success(values)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Runs the step in a fresh staging folder, bounded by its timeout.
+    func execute(_ type: any Step, definition: StepDefinition, caseID: String, with: [String: Value], state: CaseState) async -> StepOutcome {
+        let staging = store.staging(caseID).appendingPathComponent(definition.id)
+        let fm = FileManager.default
+        do {
+            try? fm.removeItem(at: staging)
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            return .failed("cannot prepare the step's staging folder \(staging.path): \(error.localizedDescription)")
+        }
+        let s = state.step(definition.id)
+        let context = StepContext(
+            caseID: caseID, stepID: definition.id, attempt: s.attempts, with: with, inputs: state.inputs,
+            outputs: state.outputs, documents: state.documents, records: s.records, outputFolder: staging,
+            documentsFolder: store.documents(caseID), snapshotFolder: store.workflowFiles(caseID), now: clock())
+        let work: @Sendable () async -> StepOutcome = {
+            do { return try await type.run(context) } catch { return .failed("\(error)") }
+        }
+        guard let timeout = definition.timeout else { return await work() }
+        return await withTaskGroup(of: StepOutcome?.self) { group in
+            group.addTask { await work() }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                return Task.isCancelled ? nil : .failed("it took longer than its timeout of \(Int(timeout)) s and was stopped")
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first ?? .failed("it was cancelled")
+        }
+    }
+
+    /// Moves the staged documents into `documents/<step>/` and returns them with digests. A
+    /// folder left there by an interrupted earlier attempt (never recorded) is replaced.
+    func commitDocuments(caseID: String, step: String) throws -> [DocumentRecord] {
+        let staging = store.staging(caseID).appendingPathComponent(step)
+        let documents = store.documents(caseID)
+        let target = documents.appendingPathComponent(step)
+        let fm = FileManager.default
+        let names = try DocumentNames.collect(in: staging)
+        if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+        guard !names.isEmpty else {
+            try? fm.removeItem(at: staging)
+            return []
+        }
+        var records: [DocumentRecord] = []
+        for name in names {
+            let path = staging.appendingPathComponent(name).path
+            try FileIO.syncFile(path)
+            let digest = try FileIO.digest(of: path)
+            records.append(DocumentRecord(path: "\(step)/\(name)", size: digest.size, sha256: digest.sha256))
+        }
+        try fm.createDirectory(at: documents, withIntermediateDirectories: true)
+        try FileIO.syncFolder(staging)
+        guard rename(staging.path, target.path) == 0 else { throw CaseError.io(target.path, String(cString: strerror(errno))) }
+        try FileIO.syncFolder(documents)
+        return records
+    }
+}
+
+/// A document a step produced that cannot be kept, in words naming the file and the fix.
+public struct DocumentProblem: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The rules for document names, enforced when a step's documents are recorded so that no
+/// archive tool later disagrees about them.
+public enum DocumentNames {
+    /// Relative paths (NFC) of every regular file under `folder`, sorted. Refuses links, special
+    /// files, hidden names, and names with control characters, '%' or '\\', and names that
+    /// collide once Unicode-normalised. Renames non-NFC names to their NFC form.
+    public static func collect(in folder: URL) throws -> [String] {
+        var found: [String] = []
+        var seen: [String: String] = [:]
+        try walk(folder, prefix: "", found: &found, seen: &seen)
+        return found.sorted()
+    }
+
+    public static func problem(with name: String) -> String? {
+        if name.hasPrefix(".") { return "starts with '.'" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "holds a control character (such as a line break)" }
+        if name.contains("%") { return "holds '%', which archive tools read differently" }
+        if name.contains("\\") { return "holds '\\'" }
+        if name.utf8.count > 200 { return "is longer than 200 bytes" }
+        return nil
+    }
+
+    private static func walk(_ folder: URL, prefix: String, found: inout [String], seen: inout [String: String]) throws {
+        let fm = FileManager.default
+        for raw in try fm.contentsOfDirectory(atPath: folder.path).sorted() {
+            var name = raw
+            let shown = prefix + raw
+            if let why = problem(with: raw) {
+                throw DocumentProblem(description: "the document '\(shown)' cannot be kept: its name \(why); rename it")
+            }
+            let nfc = raw.precomposedStringWithCanonicalMapping
+            if let other = seen[prefix + nfc.lowercased()] {
+                throw DocumentProblem(description: "the documents '\(other)' and '\(shown)' have names that are the same once normalised; rename one")
+            }
+            seen[prefix + nfc.lowercased()] = shown
+            if nfc != raw {
+                guard rename(folder.appendingPathComponent(raw).path, folder.appendingPathComponent(nfc).path) == 0 else {
+                    throw CaseError.io(folder.appendingPathComponent(raw).path, String(cString: strerror(errno)))
+                }
+                name = nfc
+            }
+            let url = folder.appendingPathComponent(name)
+            var st = stat()
+            guard lstat(url.path, &st) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+            switch st.st_mode & S_IFMT {
+            case S_IFREG: found.append(prefix + name)
+            case S_IFDIR: try walk(url, prefix: prefix + name + "/", found: &found, seen: &seen)
+            case S_IFLNK: throw DocumentProblem(description: "the document '\(shown)' is a symbolic link; a step must write real files inside its output folder")
+            default: throw DocumentProblem(description: "the document '\(shown)' is not a regular file")
+            }
+        }
+    }
+}
+
+extension Runner {
+    /// Whether `docket run --all` should run the case: not completed, not failed (that needs a
+    /// person to fix the cause), not waiting for a record that has not come.
+    public func canMoveOn(caseID: String) throws -> Bool {
+        let (contents, _) = try store.load(caseID)
+        switch contents.events.last?.type {
+        case .finished, .failed, .waiting: return false
+        default: return true
+        }
+    }
+}

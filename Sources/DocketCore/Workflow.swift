@@ -1,0 +1,332 @@
+import DocketYAML
+import Foundation
+
+/// A workflow definition (format v1): its inputs and its steps in order.
+public struct Workflow: Sendable {
+    /// The file it was loaded from, as given (used in messages).
+    public var file: String
+    public var name: String
+    public var title: String
+    public var description: String
+    public var inputs: Schema
+    public var steps: [StepDefinition]
+
+    /// Step ids: lowercase letters, digits and '-', starting with a letter.
+    public static func isStepID(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first >= "a" && first <= "z", s.count <= 64 else { return false }
+        return s.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
+    }
+
+    /// Input and field names: letters, digits, '_' and '-', starting with a letter.
+    public static func isIdentifier(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, ExpressionParser.isIdentStart(first), first != "_", s.count <= 64 else { return false }
+        return s.unicodeScalars.allSatisfy(ExpressionParser.isIdentPart)
+    }
+
+    public func step(_ id: String) -> StepDefinition? {
+        steps.first { $0.id == id }
+    }
+
+    public func index(of id: String) -> Int? {
+        steps.firstIndex { $0.id == id }
+    }
+}
+
+/// One step of a workflow as written.
+public struct StepDefinition: Sendable {
+    public var id: String
+    public var uses: String
+    public var name: String
+    /// The `if:` condition; nil means always.
+    public var condition: Expression?
+    /// The `with:` mapping as written, with marks, resolved at run time.
+    public var with: Node?
+    /// Seconds; nil means the runner's default.
+    public var timeout: Double?
+    /// How many times to try again after a failure, within one `docket run`.
+    public var retry: Int
+    public var mark: Mark
+
+    /// A readable label: the name, else the id.
+    public var label: String { name.isEmpty ? id : name }
+}
+
+// MARK: - Loading and validation
+
+/// Loads workflow files strictly and checks them against the registered step types.
+public struct WorkflowLoader: Sendable {
+    public var registry: StepRegistry
+
+    public init(registry: StepRegistry) {
+        self.registry = registry
+    }
+
+    public static let topKeys = ["docket", "name", "title", "description", "inputs", "steps"]
+    public static let stepKeys = ["id", "uses", "name", "if", "with", "timeout", "retry"]
+
+    /// Loads and fully checks the file at `path`; throws `DiagnosticsError` listing every problem.
+    /// Files the workflow references (`type: file` fields) are looked up under `baseFolder`,
+    /// by default the workflow file's own folder.
+    public func load(path: String, baseFolder: URL? = nil) throws -> Workflow {
+        let node = try YAMLLoader().loadFile(at: path)
+        let base = baseFolder ?? URL(fileURLWithPath: path).deletingLastPathComponent()
+        return try load(node: node, file: path, baseFolder: base)
+    }
+
+    /// Loads and checks a parsed workflow document.
+    public func load(node: Node, file: String, baseFolder: URL) throws -> Workflow {
+        var d = Diagnostics(file: file)
+        var workflow = Workflow(file: file, name: "", title: "", description: "", inputs: .empty, steps: [])
+        guard var top = StrictMapping(node, what: "the workflow", diagnostics: &d) else {
+            try d.check()
+            return workflow
+        }
+        if let v = top.require("docket", "write 'docket: 1' as the first line", diagnostics: &d) {
+            if let n = Read.int(v, "'docket' (the format version)", &d), n != 1 {
+                d.error("this is format version \(n), but this Docket reads version 1; write 'docket: 1'", at: v.mark)
+            }
+        }
+        if let v = top.require("name", "a short name such as 'consultation'", diagnostics: &d),
+           let name = Read.string(v, "'name'", &d) {
+            if Workflow.isStepID(name) { workflow.name = name } else {
+                d.error("'name' must be lowercase letters, digits and '-' (for example 'retroactive-approval'), not '\(name)'", at: v.mark)
+            }
+        }
+        if let v = top.take("title") { workflow.title = Read.string(v, "'title'", &d) ?? "" }
+        if let v = top.take("description") { workflow.description = Read.string(v, "'description'", &d) ?? "" }
+        if let v = top.take("inputs"), v.resolved != .null || v.scalarText == nil {
+            workflow.inputs = Schema.declared(from: v, what: "'inputs'", diagnostics: &d)
+        }
+        if let v = top.require("steps", "a list of steps, each with 'id' and 'uses'", diagnostics: &d),
+           let items = Read.list(v, "'steps'", &d) {
+            if items.isEmpty { d.error("'steps' is empty; a workflow needs at least one step", at: v.mark) }
+            for item in items {
+                if let step = loadStep(item, workflow: workflow, baseFolder: baseFolder, diagnostics: &d) {
+                    workflow.steps.append(step)
+                }
+            }
+        }
+        top.rejectUnknown(known: Self.topKeys, diagnostics: &d)
+        try d.check()
+        return workflow
+    }
+
+    private func loadStep(_ node: Node, workflow: Workflow, baseFolder: URL, diagnostics d: inout Diagnostics) -> StepDefinition? {
+        guard var m = StrictMapping(node, what: "a step", diagnostics: &d) else { return nil }
+        var step = StepDefinition(id: "", uses: "", name: "", condition: nil, with: nil, timeout: nil, retry: 0, mark: node.mark)
+        var ok = true
+        if let v = m.require("id", "a unique id such as 'draft' (lowercase letters, digits, '-')", diagnostics: &d),
+           let id = Read.text(v, "'id'", &d) {
+            if !Workflow.isStepID(id) {
+                d.error("step id '\(id)' must be lowercase letters, digits and '-', starting with a letter", at: v.mark)
+                ok = false
+            } else if let other = workflow.step(id) {
+                d.error("step id '\(id)' is already used by the step at line \(other.mark.line); ids must be unique", at: v.mark)
+                ok = false
+            }
+            step.id = id
+        } else { ok = false }
+        let what = step.id.isEmpty ? "a step" : "step '\(step.id)'"
+        var stepType: (any Step)?
+        if let v = m.require("uses", "the step type to run, one of: \(registry.names.joined(separator: ", "))", diagnostics: &d),
+           let uses = Read.string(v, "'uses' of \(what)", &d) {
+            step.uses = uses
+            stepType = registry[uses]
+            if stepType == nil {
+                var message = "\(what) uses '\(uses)', which is neither a built-in step nor a plugin found"
+                if let near = Suggest.nearest(to: uses, among: registry.names) { message += "; did you mean '\(near)'?" }
+                else { message += "; known: \(registry.names.joined(separator: ", "))" }
+                d.error(message, at: v.mark)
+            }
+        }
+        if let v = m.take("name") { step.name = Read.string(v, "'name' of \(what)", &d) ?? "" }
+        if let v = m.take("if") {
+            if let text = Read.text(v, "'if' of \(what)", &d) {
+                step.condition = parseCondition(text, node: v, step: step, workflow: workflow, diagnostics: &d)
+            }
+        }
+        if let v = m.take("timeout") {
+            step.timeout = Self.parseDuration(v, what: "'timeout' of \(what)", diagnostics: &d)
+        }
+        if let v = m.take("retry") {
+            if let n = Read.int(v, "'retry' of \(what)", &d) {
+                if (0...10).contains(n) { step.retry = n } else {
+                    d.error("'retry' of \(what) must be between 0 and 10, not \(n)", at: v.mark)
+                }
+            }
+        }
+        let withNode = m.take("with")
+        step.with = withNode
+        if let stepType {
+            let node = withNode ?? Node(.scalar("", .plain), mark: node.mark)
+            let values = SchemaCheck.decode(node, against: stepType.withSchema, what: "'with' of \(what)", diagnostics: &d,
+                dynamic: { node, _, _, diags in
+                    self.checkReferences(in: node, step: step, workflow: workflow, diagnostics: &diags)
+                    return .null
+                })
+            stepType.validate(with: values, node: withNode, diagnostics: &d)
+            for (field, path) in Self.fileReferences(values, schema: stepType.withSchema) {
+                let fieldNode = withNode?.pairs?.first(where: { $0.key.scalarText == field.name })?.value
+                if let problem = Self.fileProblem(path, baseFolder: baseFolder) {
+                    d.error("'\(field.name)' of \(what): \(problem)", at: fieldNode?.mark ?? node.mark)
+                }
+            }
+        }
+        m.rejectUnknown(known: Self.stepKeys, diagnostics: &d)
+        return ok ? step : nil
+    }
+
+    /// `if:` may be written bare (`inputs.kind == 'cloud'`) or wrapped in `${{ }}`.
+    private func parseCondition(_ text: String, node: Node, step: StepDefinition, workflow: Workflow,
+                                diagnostics d: inout Diagnostics) -> Expression? {
+        do {
+            let interpolation = try Interpolation(parsing: text)
+            let expression: Expression
+            if interpolation.isLiteral {
+                expression = try Expression.parse(text)
+            } else if interpolation.parts.count == 1, let only = interpolation.expressions.first {
+                expression = only
+            } else {
+                d.error("'if' of step '\(step.id)' must be one expression, not text around '${{ }}'", at: node.mark)
+                return nil
+            }
+            for (path, offset) in expression.references {
+                checkReference(path, at: Self.mark(of: node, offset: offset), step: step, workflow: workflow, diagnostics: &d)
+            }
+            return expression
+        } catch {
+            d.error("in 'if' of step '\(step.id)': \(error.message)", at: Self.mark(of: node, offset: error.offset))
+            return nil
+        }
+    }
+
+    private func checkReferences(in node: Node, step: StepDefinition, workflow: Workflow, diagnostics d: inout Diagnostics) {
+        guard let text = node.scalarText else { return }
+        do {
+            let interpolation = try Interpolation(parsing: text)
+            for e in interpolation.expressions {
+                for (path, offset) in e.references {
+                    checkReference(path, at: Self.mark(of: node, offset: offset), step: step, workflow: workflow, diagnostics: &d)
+                }
+            }
+        } catch {
+            d.error("in an expression of step '\(step.id)': \(error.message)", at: Self.mark(of: node, offset: error.offset))
+        }
+    }
+
+    /// Checks that a reference names a declared input, or an output of a step that runs earlier.
+    func checkReference(_ path: [String], at mark: Mark, step: StepDefinition, workflow: Workflow,
+                        diagnostics d: inout Diagnostics) {
+        let dotted = path.joined(separator: ".")
+        switch path.first {
+        case "inputs":
+            guard path.count >= 2 else {
+                d.error("'\(dotted)' needs an input name: inputs.NAME", at: mark)
+                return
+            }
+            if workflow.inputs.field(path[1]) == nil {
+                let names = workflow.inputs.fields.map(\.name)
+                var message = "'\(dotted)' refers to an input the workflow does not declare"
+                if let near = Suggest.nearest(to: path[1], among: names) { message += "; did you mean 'inputs.\(near)'?" }
+                else { message += names.isEmpty ? " (it declares none)" : "; declared: \(names.joined(separator: ", "))" }
+                d.error(message, at: mark)
+            }
+        case "steps":
+            guard path.count >= 4, path[2] == "outputs" else {
+                d.error("'\(dotted)' must have the form steps.ID.outputs.NAME", at: mark)
+                return
+            }
+            let id = path[1]
+            guard let target = workflow.step(id) else {
+                var message = "'\(dotted)' refers to a step '\(id)' that "
+                message += id == step.id ? "is this step itself; a step cannot read its own outputs" : "comes later or does not exist; only steps before this one can be read"
+                if id != step.id, let near = Suggest.nearest(to: id, among: workflow.steps.map(\.id)) { message += " (did you mean '\(near)'?)" }
+                d.error(message, at: mark)
+                return
+            }
+            if let type = registry[target.uses], let withNode = target.with ?? Optional(Node.scalar("")) {
+                var scratch = Diagnostics(file: d.file)
+                let values = SchemaCheck.decode(withNode, against: type.withSchema, what: "", diagnostics: &scratch,
+                                                dynamic: { _, _, _, _ in .null })
+                if let names = type.outputNames(with: values), !names.contains(path[3]) {
+                    var message = "step '\(id)' (\(target.uses)) has no output '\(path[3])'"
+                    if let near = Suggest.nearest(to: path[3], among: names) { message += "; did you mean '\(near)'?" }
+                    else { message += "; its outputs: \(names.joined(separator: ", "))" }
+                    d.error(message, at: mark)
+                }
+            }
+        case "case":
+            if path != ["case", "id"] { d.error("'\(dotted)' is unknown; the case offers only case.id", at: mark) }
+        default:
+            d.error("'\(dotted)' names nothing; use inputs.NAME, steps.ID.outputs.NAME or case.id", at: mark)
+        }
+    }
+
+    /// The `type: file` fields of a step's decoded `with:` and the paths they hold.
+    public static func fileReferences(_ values: [String: Value], schema: Schema) -> [(Field, String)] {
+        schema.fields.compactMap { field in
+            guard case .file = field.type, let path = values[field.name]?.stringValue else { return nil }
+            return (field, path)
+        }
+    }
+
+    /// Every file a workflow references, relative to its folder, for the case snapshot.
+    public func referencedFiles(of workflow: Workflow) -> [String] {
+        var paths: Set<String> = []
+        for step in workflow.steps {
+            guard let type = registry[step.uses], let node = step.with else { continue }
+            var scratch = Diagnostics(file: workflow.file)
+            let values = SchemaCheck.decode(node, against: type.withSchema, what: "", diagnostics: &scratch, dynamic: { _, _, _, _ in .null })
+            for (_, path) in Self.fileReferences(values, schema: type.withSchema) { paths.insert(path) }
+        }
+        return paths.sorted()
+    }
+
+    /// Why a referenced path cannot be used, or nil: it must be relative, stay inside the
+    /// workflow's folder, and name a regular file.
+    static func fileProblem(_ path: String, baseFolder: URL) -> String? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        if path.hasPrefix("/") || parts.contains("..") || parts.contains("") || path.contains("${{") {
+            return "'\(path)' must be a plain path relative to the workflow's folder, without '..' or expressions"
+        }
+        let url = baseFolder.appendingPathComponent(path)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else {
+            return "the file '\(path)' does not exist (looked for \(url.path))"
+        }
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path), !target.isEmpty {
+            return "'\(path)' is a symbolic link; refer to the file itself"
+        }
+        return nil
+    }
+
+    /// The mark of a character offset within a scalar: exact for one-line plain or quoted
+    /// scalars, the scalar's start otherwise.
+    static func mark(of node: Node, offset: Int) -> Mark {
+        guard case .scalar(let text, let style) = node.content, !text.contains("\n") else { return node.mark }
+        switch style {
+        case .plain: return Mark(line: node.mark.line, column: node.mark.column + offset)
+        case .singleQuoted, .doubleQuoted:
+            return text.contains("'") || text.contains("\\") ? node.mark : Mark(line: node.mark.line, column: node.mark.column + 1 + offset)
+        default: return node.mark
+        }
+    }
+
+    /// Durations: a number of seconds, or a number followed by s, m or h ("90s", "5m", "1h").
+    static func parseDuration(_ node: Node, what: String, diagnostics d: inout Diagnostics) -> Double? {
+        let text = node.scalarText ?? ""
+        var seconds: Double?
+        switch node.resolved {
+        case .int(let i): seconds = Double(i)
+        case .float(let x): seconds = x
+        default:
+            let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+            if let unit = text.last, let factor = units[unit], let n = Double(text.dropLast()) { seconds = n * factor }
+        }
+        guard let seconds, seconds > 0, seconds <= 86_400 else {
+            d.error("\(what) must be a duration between 1s and 24h, written like 30s, 5m or 2h (not '\(text)')", at: node.mark)
+            return nil
+        }
+        return seconds
+    }
+}

@@ -1,0 +1,13 @@
+import DocketCore
+
+/// The step types that ship with Docket, for the command-line tool to register.
+public enum BuiltinSteps {
+    public static let all: [any Step] = [RenderStep(), InputStep()]
+
+    /// A registry holding the built-ins.
+    public static func registry() -> StepRegistry {
+        var registry = StepRegistry()
+        for step in all { try! registry.register(step) }
+        return registry
+    }
+}

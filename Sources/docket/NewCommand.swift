@@ -1,0 +1,40 @@
+import ArgumentParser
+import DocketCore
+import Foundation
+
+struct NewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new",
+        abstract: "Opens a case under a workflow.",
+        discussion: """
+            WORKFLOW is a file path or a name under workflows/ (for example 'consultation'). The \
+            inputs are checked against the workflow's 'inputs:'; the workflow and the templates it \
+            uses are copied into the case, so later edits to workflows/ do not change it.
+
+            Example: docket new consultation --case 2022-c1 --input department=人事課
+            """)
+
+    @OptionGroup var options: RootOptions
+
+    @Argument(help: ArgumentHelp("The workflow: a path, or a name under workflows/.", valueName: "WORKFLOW"))
+    var workflow: String
+
+    @Option(name: .customLong("case"), help: ArgumentHelp("The new case's id (letters, digits, '-', '_', '.').", valueName: "ID"))
+    var caseID: String
+
+    @Option(name: .customLong("input"), help: ArgumentHelp("An input value; repeat for several.", valueName: "KEY=VALUE"))
+    var inputs: [String] = []
+
+    @Option(name: .customLong("inputs"), help: ArgumentHelp("A YAML or JSON file of input values.", valueName: "FILE"))
+    var inputsFile: String?
+
+    func run() throws {
+        do {
+            let path = try options.workflowPath(workflow)
+            let wf = try options.runner().open(caseID: caseID, workflowPath: path, inputsFile: inputsFile, inputPairs: inputs)
+            print("opened case \(caseID) under workflow '\(wf.name)' (\(wf.steps.count) steps); next: docket run \(caseID)")
+        } catch {
+            throw report(error)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import DocketCore
+import Foundation
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Runs a case's steps until it completes, waits for a person, or fails.",
+        discussion: """
+            Each step's result is written to the case journal as it finishes, so an interrupted \
+            run loses nothing: run again and it continues from the step that was cut off. A \
+            failed step runs again on the next 'docket run ID', once its cause is fixed.
+
+            --all runs every case that can move on (in parallel); cases waiting for a record, \
+            failed cases and completed cases are left as they are.
+
+            Exits 0 when the cases completed or wait for a person, 1 when a step failed.
+            """)
+
+    @OptionGroup var options: RootOptions
+
+    @Argument(help: ArgumentHelp("The case to run.", valueName: "ID"))
+    var caseID: String?
+
+    @Flag(name: .long, help: "Run every case that can move on.")
+    var all = false
+
+    func validate() throws {
+        if all == (caseID != nil) { throw ValidationError("give either a case ID or --all") }
+    }
+
+    func run() async throws {
+        let runner = options.runner()
+        if let caseID {
+            do {
+                let report = try await runner.run(caseID: caseID)
+                for line in report.lines { print(line) }
+                if report.status == .failed {
+                    print("fix the cause, then run 'docket run \(caseID)' again")
+                    throw ExitCode(1)
+                }
+            } catch {
+                throw DocketCLI.report(error)
+            }
+            return
+        }
+        let results = await Self.runAll(runner)
+        var failed = false, ran = 0
+        for (id, result) in results {
+            switch result {
+            case .success(let report):
+                if report.lines.isEmpty { continue }
+                ran += 1
+                for line in report.lines { print("\(id): \(line)") }
+                if report.status == .failed { failed = true }
+            case .failure(let error):
+                failed = true
+                _ = DocketCLI.report(error)
+            }
+        }
+        print("ran \(ran) of \(results.count) cases")
+        if failed { throw ExitCode(1) }
+    }
+
+    /// Runs the cases that can move on, two at a time per core, reporting in case order.
+    static func runAll(_ runner: Runner) async -> [(String, Result<Runner.Report, Error>)] {
+        let ids = runner.store.caseIDs()
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return await withTaskGroup(of: (Int, Result<Runner.Report, Error>).self) { group in
+            var results = [(String, Result<Runner.Report, Error>)?](repeating: nil, count: ids.count)
+            var next = 0
+            func add() {
+                let i = next, id = ids[i]
+                next += 1
+                group.addTask {
+                    do {
+                        if try !runner.canMoveOn(caseID: id) {
+                            return (i, .success(Runner.Report(caseID: id, status: .running, step: nil, lines: [])))
+                        }
+                        return (i, .success(try await runner.run(caseID: id)))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            while next < min(width, ids.count) { add() }
+            while let (i, result) = await group.next() {
+                results[i] = (ids[i], result)
+                if next < ids.count { add() }
+            }
+            return results.compactMap { $0 }
+        }
+    }
+}
+
+enum DocketCLI {
+    static func report(_ error: Error) -> ExitCode { docket.report(error) }
+}
