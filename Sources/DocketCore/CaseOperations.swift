@@ -54,12 +54,12 @@ extension Runner {
             case .string, .date, .oneOf, .file: node = Node(.scalar(raw, .doubleQuoted), mark: Mark(line: 0, column: 0))
             default:
                 do { node = try YAMLLoader().loadSingleDocument(Array(raw.utf8), file: label) } catch let e as DiagnosticsError {
-                    problems += e.diagnostics
+                    problems += e.diagnostics.map { Diagnostic(file: $0.file, mark: nil, message: $0.message) }
                     continue
                 }
             }
             if let v = SchemaCheck.decode(node, as: field.type, what: "input '\(key)'", diagnostics: &d) { values[key] = v }
-            problems += d.items
+            problems += d.items.map { Diagnostic(file: $0.file, mark: nil, message: $0.message) }
         }
         for field in workflow.inputs.fields where values[field.name] == nil {
             if let def = field.defaultValue { values[field.name] = def }

@@ -83,7 +83,7 @@ public struct CaseStore: Sendable {
             event.inputs = inputs
             event.by = user
             let journal = Journal(url: temp.appendingPathComponent("journal.jsonl"))
-            try journal.append([event], after: Journal.Contents(events: [], lastHash: Journal.genesis, tornTail: false, validLength: 0), now: now)
+            try journal.append([event], after: .empty, now: now)
             try FileIO.syncFolder(temp)
             // rename(2) would replace an empty folder of the same name; link-free check + rename
             // under the cases folder is enough because ids are claimed only here.

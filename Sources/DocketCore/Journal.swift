@@ -89,6 +89,9 @@ public struct Journal: Sendable {
         public var tornTail: Bool
         /// Bytes up to the end of the last complete line.
         public var validLength: Int
+
+        /// A journal with nothing in it yet.
+        public static let empty = Contents(events: [], lastHash: Journal.genesis, tornTail: false, validLength: 0)
     }
 
     public static func sha256Hex<D: DataProtocol>(_ data: D) -> String {

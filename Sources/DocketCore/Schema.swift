@@ -109,7 +109,11 @@ public enum SchemaCheck {
     /// types are reported at their marks. Defaults fill absent optional fields.
     public static func decode(_ node: Node, against schema: Schema, what: String,
                               diagnostics d: inout Diagnostics, dynamic: DynamicValue? = nil) -> [String: Value] {
-        if node.resolved == .null, node.scalarText != nil, !schema.fields.contains(where: \.required) {
+        if node.resolved == .null, node.scalarText != nil {
+            // An absent or empty mapping: only the required fields are missing.
+            for field in schema.fields where field.required {
+                d.error("\(what) is missing '\(field.name)' (\(field.type))\(field.description.isEmpty ? "" : ": \(field.description)")", at: node.mark)
+            }
             return defaults(of: schema)
         }
         guard var mapping = StrictMapping(node, what: what, diagnostics: &d) else { return [:] }

@@ -120,7 +120,7 @@ public enum Read {
 public enum Suggest {
     /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
     public static func nearest(to word: String, among candidates: [String]) -> String? {
-        let limit = max(2, word.count / 3)
+        let limit = word.count <= 3 ? 1 : max(2, word.count / 3)
         var best: (String, Int)?
         for c in candidates {
             let d = distance(word.lowercased(), c.lowercased())
