@@ -31,7 +31,7 @@ extension Runner {
             let node = try YAMLLoader().loadFile(at: file)
             var d = Diagnostics(file: file)
             values = SchemaCheck.decode(node, against: optional, what: "the inputs file", diagnostics: &d)
-            problems += d.items
+            problems += d.sorted
         }
         for pair in pairs {
             let label = "--input \(pair)"

@@ -36,7 +36,7 @@ public struct Runner: Sendable {
 
     /// Loads the case's own snapshot of its workflow.
     public func workflow(of caseID: String) throws -> Workflow {
-        let loader = WorkflowLoader(registry: registry)
+        let loader = WorkflowLoader(registry: registry, checksFiles: false)
         do {
             return try loader.load(path: store.workflowFile(caseID).path, baseFolder: store.workflowFiles(caseID))
         } catch let error as DiagnosticsError {

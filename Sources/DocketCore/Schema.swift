@@ -36,6 +36,16 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The declarable type a misspelt or foreign type name most likely means.
+    public static func suggestion(for name: String) -> String? {
+        let aliases = ["integer": "int", "str": "string", "text": "string", "boolean": "bool", "float": "number",
+                       "double": "number", "array": "list", "sequence": "list", "dict": "map", "object": "map",
+                       "mapping": "map", "datetime": "date"]
+        let candidates = declarableNames.map { ($0, $0) } + aliases.map { ($0.key, $0.value) }
+        guard let near = Suggest.nearest(to: name.lowercased(), among: candidates.map(\.0)) else { return nil }
+        return candidates.first { $0.0 == near }?.1
+    }
+
     public var description: String {
         switch self {
         case .string: return "text"
@@ -300,7 +310,7 @@ extension Schema {
                     type = t
                 } else {
                     var message = "unknown type '\(typeName)' for field '\(name)'; use one of: \(ValueType.declarableNames.joined(separator: ", "))"
-                    if let near = Suggest.nearest(to: typeName, among: ValueType.declarableNames) { message += " (did you mean '\(near)'?)" }
+                    if let near = ValueType.suggestion(for: typeName) { message += " (did you mean '\(near)'?)" }
                     d.error(message, at: typeNode.mark)
                 }
             }

@@ -59,6 +59,23 @@ public struct StepContext: Sendable {
     public var snapshotFolder: URL
     public var now: Date
 
+    public init(caseID: String, stepID: String, attempt: Int, with: [String: Value], inputs: [String: Value],
+                outputs: [String: [String: Value]], documents: [DocumentRecord], records: [Value], outputFolder: URL,
+                documentsFolder: URL, snapshotFolder: URL, now: Date) {
+        self.caseID = caseID
+        self.stepID = stepID
+        self.attempt = attempt
+        self.with = with
+        self.inputs = inputs
+        self.outputs = outputs
+        self.documents = documents
+        self.records = records
+        self.outputFolder = outputFolder
+        self.documentsFolder = documentsFolder
+        self.snapshotFolder = snapshotFolder
+        self.now = now
+    }
+
     /// A file the workflow references (`type: file` fields), from the case's snapshot.
     public func snapshotFile(_ relativePath: String) -> URL {
         snapshotFolder.appendingPathComponent(relativePath)

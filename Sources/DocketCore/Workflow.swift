@@ -56,9 +56,13 @@ public struct StepDefinition: Sendable {
 /// Loads workflow files strictly and checks them against the registered step types.
 public struct WorkflowLoader: Sendable {
     public var registry: StepRegistry
+    /// Whether referenced files (templates) must exist now. True for `validate` and `new`; a
+    /// case's own snapshot is loaded without it, so a missing file fails just the step using it.
+    public var checksFiles: Bool
 
-    public init(registry: StepRegistry) {
+    public init(registry: StepRegistry, checksFiles: Bool = true) {
         self.registry = registry
+        self.checksFiles = checksFiles
     }
 
     public static let topKeys = ["docket", "name", "title", "description", "inputs", "steps"]
@@ -167,7 +171,7 @@ public struct WorkflowLoader: Sendable {
             stepType.validate(with: values, node: withNode, diagnostics: &d)
             for (field, path) in Self.fileReferences(values, schema: stepType.withSchema) {
                 let fieldNode = withNode?.pairs?.first(where: { $0.key.scalarText == field.name })?.value
-                if let problem = Self.fileProblem(path, baseFolder: baseFolder) {
+                if let problem = Self.fileProblem(path, baseFolder: baseFolder, mustExist: checksFiles) {
                     d.error("'\(field.name)' of \(what): \(problem)", at: fieldNode?.mark ?? node.mark)
                 }
             }
@@ -284,11 +288,12 @@ public struct WorkflowLoader: Sendable {
 
     /// Why a referenced path cannot be used, or nil: it must be relative, stay inside the
     /// workflow's folder, and name a regular file.
-    static func fileProblem(_ path: String, baseFolder: URL) -> String? {
+    static func fileProblem(_ path: String, baseFolder: URL, mustExist: Bool) -> String? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         if path.hasPrefix("/") || parts.contains("..") || parts.contains("") || path.contains("${{") {
             return "'\(path)' must be a plain path relative to the workflow's folder, without '..' or expressions"
         }
+        guard mustExist else { return nil }
         let url = baseFolder.appendingPathComponent(path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else {

@@ -59,13 +59,18 @@ public struct Diagnostics: Sendable {
         for d in other { error(d.message, at: d.mark) }
     }
 
-    /// Throws the collected problems, if any.
-    public func check() throws(DiagnosticsError) {
-        guard !items.isEmpty else { return }
-        var all = items.enumerated().sorted {
+    /// The problems in file order (those without a place keep their order, first).
+    public var sorted: [Diagnostic] {
+        items.enumerated().sorted {
             let a = $0.element.mark ?? Mark(line: 0, column: 0), b = $1.element.mark ?? Mark(line: 0, column: 0)
             return a == b ? $0.offset < $1.offset : a < b
         }.map(\.element)
+    }
+
+    /// Throws the collected problems, if any.
+    public func check() throws(DiagnosticsError) {
+        guard !items.isEmpty else { return }
+        var all = sorted
         if truncated {
             all.append(Diagnostic(file: file, mark: nil,
                 message: "stopped after \(cap) errors; fix these and run again to see the rest"))

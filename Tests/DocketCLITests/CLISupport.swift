@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+
+/// Runs the built `docket` binary the way a clerk or a script would.
+struct CLI {
+    let root: URL
+    var env: [String: String] = [:]
+
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["DOCKET_BIN"] { return URL(fileURLWithPath: path) }
+        // The test bundle sits in the build folder beside the products.
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("docket")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/docket")
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    struct Result {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    /// Runs `docket ARGS` in `root` (the working folder) and waits for it.
+    @discardableResult
+    func callAsFunction(_ args: String...) throws -> Result {
+        try run(args)
+    }
+
+    func run(_ args: [String]) throws -> Result {
+        let process = try start(args)
+        let out = process.standardOutput as! Pipe, err = process.standardError as! Pipe
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                      err: String(decoding: errData, as: UTF8.self))
+    }
+
+    func start(_ args: [String], quiet: Bool = false) throws -> Process {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = args
+        process.currentDirectoryURL = root
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "DOCKET_ROOT")
+        environment["USER"] = "clerk"
+        for (k, v) in env { environment[k] = v }
+        process.environment = environment
+        if quiet {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        } else {
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+        }
+        try process.run()
+        return process
+    }
+}
+
+/// A fresh working folder with the project's workflows/ copied in.
+final class Workspace {
+    let root: URL
+
+    init(copyWorkflows: Bool = true) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("docket-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        if copyWorkflows {
+            try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("workflows"),
+                                             to: root.appendingPathComponent("workflows"))
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    var cli: CLI { CLI(root: root) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = root.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    func read(_ name: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+}

@@ -1,0 +1,57 @@
+import DocketCore
+import Foundation
+import XCTest
+
+/// Kills `docket run` with SIGKILL at many points; the case must still finish with an intact
+/// chain and every step's documents present exactly once.
+final class CrashTests: XCTestCase {
+    func testKilledRunsResumeCleanly() throws {
+        let ws = try Workspace(copyWorkflows: false)
+        let steps = 120
+        var workflow = "docket: 1\nname: crash\nsteps:\n"
+        for i in 1...steps {
+            workflow += "  - id: s\(i)\n    uses: render\n    with: {text: \"step \(i) of {{case.id}} {{steps.s\(max(1, i - 1)).outputs.document}}\", output: \"doc-\(i).md\"}\n"
+        }
+        try ws.write("crash.yaml", workflow)
+        XCTAssertEqual(try ws.cli("new", "crash.yaml", "--case", "k").status, 0)
+
+        // A whole run takes about half a second in a debug build; kill at random points in it.
+        var kills = 0, delayMicros: UInt32 = 20_000
+        var killPoints: Set<Int> = []
+        let journalURL = ws.root.appendingPathComponent("cases/k/journal.jsonl")
+        var finished = false
+        for _ in 0..<200 {
+            let process = try ws.cli.start(["run", "k"], quiet: true)
+            usleep(delayMicros)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal {
+                killPoints.insert((try? Data(contentsOf: journalURL).count) ?? 0)
+            }
+            if process.terminationReason == .exit && process.terminationStatus == 0 { finished = true; break }
+            delayMicros = UInt32.random(in: 5_000...60_000)
+        }
+        if !finished { XCTAssertEqual(try ws.cli("run", "k").status, 0) }
+        print("crash test: killed \(kills) runs, at \(killPoints.count) different journal lengths, before the case finished")
+        XCTAssertGreaterThan(killPoints.count, 5, "the test must interrupt runs at many points")
+
+        let store = CaseStore(root: ws.root)
+        let contents = try store.journal("k").read()  // throws if the chain is broken
+        let state = CaseState(caseID: "k", events: contents.events)
+        XCTAssertTrue(state.finished)
+        let completions = contents.events.filter { $0.type == .completed }.compactMap(\.step)
+        XCTAssertEqual(completions.sorted(), (1...steps).map { "s\($0)" }.sorted(), "each step completed exactly once")
+        for i in 1...steps {
+            let docs = state.step("s\(i)").documents
+            XCTAssertEqual(docs.map(\.path), ["s\(i)/doc-\(i).md"])
+            let digest = try FileIO.digest(of: store.documents("k").appendingPathComponent(docs[0].path).path)
+            XCTAssertEqual(digest.sha256, docs[0].sha256, "document of s\(i) matches its journal digest")
+        }
+        let folders = try FileManager.default.contentsOfDirectory(atPath: store.documents("k").path).sorted()
+        XCTAssertEqual(folders, (1...steps).map { "s\($0)" }.sorted(), "no stray or duplicated document folders")
+        XCTAssertEqual(try ws.cli("status", "k").status, 0)
+    }
+}
