@@ -1,1 +1,184 @@
-print("x")
+// Measures Docket's per-step overhead next to the peer a user would otherwise pick, in the same
+// run, and reports ratios (machines here are shared and noisy, so only ratios are compared).
+//
+//   docket-bench --docket PATH [--ansible PATH] [--repeat N]
+//
+// 1. In-process runner: a workflow of 100 steps that do nothing (pure runner overhead: journal
+//    append with fsync, state fold, staging and commit) and of 100 `render` steps.
+// 2. The `docket run` command end to end on the 100 `render` steps (process start included).
+// 3. 1,000 cases of 3 `render` steps each, run with `docket run --all`.
+// 4. The peer: ansible-playbook running the equivalent local playbook of 100 `template` tasks.
+import DocketCore
+import DocketSteps
+import Foundation
+
+struct NoopStep: Step {
+    let name = "noop"
+    let summary = "does nothing (benchmark)"
+    let withSchema = Schema([Field("n", .int)])
+    func run(_ context: StepContext) async throws -> StepOutcome { .completed(outputs: [:]) }
+}
+
+func arg(_ name: String) -> String? {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func timeAsync(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try await body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+@discardableResult
+func shell(_ executable: String, _ args: [String], in dir: URL, env: [String: String] = [:]) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = args
+    p.currentDirectoryURL = dir
+    p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+    let log = dir.appendingPathComponent(".bench-log-\(getpid())")
+    FileManager.default.createFile(atPath: log.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: log)
+    p.standardOutput = handle
+    p.standardError = handle
+    try p.run()
+    p.waitUntilExit()
+    try handle.close()
+    guard p.terminationStatus == 0 else {
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        print("\(executable) \(args.joined(separator: " ")) exited \(p.terminationStatus):\n\(output.suffix(2000))")
+        exit(1)
+    }
+    try? FileManager.default.removeItem(at: log)
+    return p.terminationStatus
+}
+
+if CommandLine.arguments.contains("--breakdown") {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-breakdown-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let journal = Journal(url: dir.appendingPathComponent("j.jsonl"))
+    var contents = Journal.Contents.empty
+    var e = JournalEvent(type: .completed, step: "s1")
+    e.outputs = ["document": .string("s1/doc.md")]
+    e.documents = [DocumentRecord(path: "s1/doc.md", size: 10, sha256: String(repeating: "a", count: 64))]
+    let n = 300
+    func per(_ t: Double) -> String { String(format: "%.1f µs", t / Double(n) * 1e6) }
+    print("append, fsync:    ", per(try time { for _ in 0..<n { try journal.append([e], to: &contents, now: Date()) } }))
+    print("append, no fsync: ", per(try time { for _ in 0..<n { try journal.append([e], to: &contents, now: Date(), durable: false) } }))
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    print("encode only:      ", per(try time { for _ in 0..<n { _ = try enc.encode(e) } }))
+    print("timestamp:        ", per(time { for _ in 0..<n { _ = Timestamp.string(Date()) } }))
+    let staging = dir.appendingPathComponent("st")
+    print("staging cycle:    ", per(try time { for _ in 0..<n { try FileIO.makeEmptyFolder(staging); _ = try DocumentNames.collect(in: staging); rmdir(staging.path) } }))
+    print("read+fold 600 ev: ", per(try time { for _ in 0..<n { _ = CaseState(caseID: "x", events: try journal.read().events) } }))
+    exit(0)
+}
+
+guard let docket = arg("--docket") else {
+    print("usage: docket-bench --docket PATH [--ansible PATH] [--repeat N]")
+    exit(64)
+}
+let ansible = arg("--ansible")
+let repeats = Int(arg("--repeat") ?? "5") ?? 5
+let fm = FileManager.default
+let work = fm.temporaryDirectory.appendingPathComponent("docket-bench-\(getpid())")
+try fm.createDirectory(at: work, withIntermediateDirectories: true)
+defer { try? fm.removeItem(at: work) }
+
+// The 100-step workflows and the template each render step fills.
+let template = "諮問 {{case.id}}: {{inputs.department}} / {{inputs.subject}} ({{with.data.n}})\n"
+try fm.createDirectory(at: work.appendingPathComponent("templates"), withIntermediateDirectories: true)
+try Data(template.utf8).write(to: work.appendingPathComponent("templates/doc.mustache"))
+func workflow(_ name: String, steps: Int, uses: String) -> String {
+    var w = "docket: 1\nname: \(name)\ninputs:\n  department: {type: string, required: true}\n  subject: {type: string, required: true}\nsteps:\n"
+    for i in 1...steps {
+        if uses == "render" {
+            w += "  - id: s\(i)\n    uses: render\n    with: {template: templates/doc.mustache, output: doc-\(i).md, data: {n: \(i)}}\n"
+        } else {
+            w += "  - id: s\(i)\n    uses: noop\n    with: {n: \(i)}\n"
+        }
+    }
+    return w
+}
+try Data(workflow("render100", steps: 100, uses: "render").utf8).write(to: work.appendingPathComponent("render100.yaml"))
+try Data(workflow("noop100", steps: 100, uses: "noop").utf8).write(to: work.appendingPathComponent("noop100.yaml"))
+try Data(workflow("render3", steps: 3, uses: "render").utf8).write(to: work.appendingPathComponent("render3.yaml"))
+let inputs = ["department=人事課", "subject=内定者管理ツール"]
+
+var registry = BuiltinSteps.registry()
+try registry.register(NoopStep())
+let runner = Runner(store: CaseStore(root: work.appendingPathComponent("inproc")), registry: registry, user: "bench")
+
+// 1. In-process.
+var noopTimes: [Double] = [], renderTimes: [Double] = []
+for r in 0..<repeats {
+    _ = try runner.open(caseID: "noop-\(r)", workflowPath: work.appendingPathComponent("noop100.yaml").path, inputsFile: nil, inputPairs: inputs)
+    _ = try runner.open(caseID: "render-\(r)", workflowPath: work.appendingPathComponent("render100.yaml").path, inputsFile: nil, inputPairs: inputs)
+    noopTimes.append(try await timeAsync { _ = try await runner.run(caseID: "noop-\(r)") })
+    renderTimes.append(try await timeAsync { _ = try await runner.run(caseID: "render-\(r)") })
+}
+
+// 2. The command, end to end.
+var cliTimes: [Double] = []
+let cliRoot = work.appendingPathComponent("cli")
+try fm.createDirectory(at: cliRoot, withIntermediateDirectories: true)
+for r in 0..<repeats {
+    try shell(docket, ["new", work.appendingPathComponent("render100.yaml").path, "--case", "c\(r)", "--root", cliRoot.path] + inputs.flatMap { ["--input", $0] }, in: work)
+    cliTimes.append(try time { try shell(docket, ["run", "c\(r)", "--root", cliRoot.path], in: work) })
+}
+
+// 3. 1,000 cases with --all (cases opened in-process beforehand; only the run is timed).
+let manyRoot = work.appendingPathComponent("many")
+let many = Runner(store: CaseStore(root: manyRoot), registry: registry, user: "bench")
+for i in 0..<1000 {
+    _ = try many.open(caseID: "case-\(i)", workflowPath: work.appendingPathComponent("render3.yaml").path, inputsFile: nil, inputPairs: inputs)
+}
+let allTime = try time { try shell(docket, ["run", "--all", "--root", manyRoot.path], in: work) }
+
+// 4. The peer.
+var ansibleTimes: [Double] = []
+if let ansible {
+    let peer = work.appendingPathComponent("ansible")
+    try fm.createDirectory(at: peer.appendingPathComponent("out"), withIntermediateDirectories: true)
+    try Data("諮問 {{ case_id }}: {{ department }} / {{ subject }} ({{ n }})\n".utf8).write(to: peer.appendingPathComponent("doc.j2"))
+    var play = "- hosts: localhost\n  connection: local\n  gather_facts: false\n  vars:\n    ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n    case_id: c1\n    department: 人事課\n    subject: 内定者管理ツール\n  tasks:\n"
+    for i in 1...100 {
+        play += "    - name: s\(i)\n      template: {src: doc.j2, dest: \"out/doc-\(i).md\"}\n      vars: {n: \(i)}\n"
+    }
+    try Data(play.utf8).write(to: peer.appendingPathComponent("play.yaml"))
+    for _ in 0..<max(1, repeats / 2) {
+        try? fm.removeItem(at: peer.appendingPathComponent("out"))
+        try fm.createDirectory(at: peer.appendingPathComponent("out"), withIntermediateDirectories: true)
+        ansibleTimes.append(try time {
+            try shell(ansible, ["-i", "localhost,", "play.yaml"], in: peer, env: ["ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "false"])
+        })
+    }
+}
+
+func ms(_ s: Double) -> String { String(format: "%.3f ms", s * 1000) }
+let noop = median(noopTimes) / 100, render = median(renderTimes) / 100, cli = median(cliTimes) / 100
+print("Docket runner benchmark (\(repeats) repeats, medians; \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+print("  in-process, 100 no-op steps:       \(ms(noop)) per step (runner overhead, fsync'd journal + commit)")
+print("  in-process, 100 render steps:      \(ms(render)) per step")
+print("  docket run, 100 render steps:      \(ms(cli)) per step (\(ms(median(cliTimes))) in all, process start included)")
+print("  docket run --all, 1,000 cases × 3: \(String(format: "%.2f s", allTime)) in all, \(ms(allTime / 1000)) per case, \(ms(allTime / 3000)) per step")
+if !ansibleTimes.isEmpty {
+    let peer = median(ansibleTimes) / 100
+    print("  ansible-playbook, 100 template tasks: \(ms(peer)) per task (\(String(format: "%.2f s", median(ansibleTimes))) in all)")
+    print("ratios (peer time / Docket time, higher is better for Docket):")
+    print("  ansible 100 tasks / docket run 100 render steps: \(String(format: "%.0fx", median(ansibleTimes) / median(cliTimes)))")
+    print("  ansible per task / in-process render step:       \(String(format: "%.0fx", peer / render))")
+} else {
+    print("(no --ansible given: the peer was not measured)")
+}

@@ -77,7 +77,7 @@ extension Runner {
     public func record(caseID: String, stepID: String, file: String) throws {
         let lock = try store.lock(caseID)
         defer { withExtendedLifetime(lock) {} }
-        let (journal, state) = try store.load(caseID)
+        var (journal, state) = try store.load(caseID)
         let workflow = try workflow(of: caseID)
         guard let definition = workflow.step(stepID) else {
             throw CaseError.unknownStep(caseID: caseID, step: stepID, known: workflow.steps.map(\.id))
@@ -101,6 +101,6 @@ extension Runner {
         var event = JournalEvent(type: .recorded, step: stepID)
         event.record = .map(values)
         event.by = user
-        try store.journal(caseID).append([event], after: journal, now: clock())
+        try store.journal(caseID).append([event], to: &journal, now: clock())
     }
 }

@@ -11,7 +11,7 @@ import Glibc
 ///     cases/<id>/workflow-files/…      snapshots of the files it references (templates)
 ///     cases/<id>/journal.jsonl         append-only, hash-chained events
 ///     cases/<id>/documents/<step>/…    what each step produced
-///     cases/<id>/.staging/<step>/      a running step's output, moved in on completion
+///     cases/<id>/.staging/             a running step's output, moved in on completion
 ///     cases/<id>/.lock                 held (flock) while a command works on the case
 public struct CaseStore: Sendable {
     public let root: URL
@@ -83,7 +83,8 @@ public struct CaseStore: Sendable {
             event.inputs = inputs
             event.by = user
             let journal = Journal(url: temp.appendingPathComponent("journal.jsonl"))
-            try journal.append([event], after: .empty, now: now)
+            var contents = Journal.Contents.empty
+            try journal.append([event], to: &contents, now: now)
             try FileIO.syncFolder(temp)
             // rename(2) would replace an empty folder of the same name; link-free check + rename
             // under the cases folder is enough because ids are claimed only here.

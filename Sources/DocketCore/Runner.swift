@@ -58,7 +58,7 @@ public struct Runner: Sendable {
         func append(_ event: JournalEvent) throws {
             var e = event
             e.by = user
-            journal = try store.journal(caseID).append([e], after: journal, now: clock())
+            try store.journal(caseID).append([e], to: &journal, now: clock(), durable: e.type != .started)
             state.apply(journal.events.last!)
         }
         if state.finished {
@@ -178,13 +178,11 @@ public struct Runner: Sendable {
 
     /// Runs the step in a fresh staging folder, bounded by its timeout.
     func execute(_ type: any Step, definition: StepDefinition, caseID: String, with: [String: Value], state: CaseState) async -> StepOutcome {
-        let staging = store.staging(caseID).appendingPathComponent(definition.id)
-        let fm = FileManager.default
+        let staging = store.staging(caseID)
         do {
-            try? fm.removeItem(at: staging)
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileIO.makeEmptyFolder(staging)
         } catch {
-            return .failed("cannot prepare the step's staging folder \(staging.path): \(error.localizedDescription)")
+            return .failed("cannot prepare the step's staging folder: \(error)")
         }
         let s = state.step(definition.id)
         let context = StepContext(
@@ -210,16 +208,14 @@ public struct Runner: Sendable {
     /// Moves the staged documents into `documents/<step>/` and returns them with digests. A
     /// folder left there by an interrupted earlier attempt (never recorded) is replaced.
     func commitDocuments(caseID: String, step: String) throws -> [DocumentRecord] {
-        let staging = store.staging(caseID).appendingPathComponent(step)
+        let staging = store.staging(caseID)
         let documents = store.documents(caseID)
         let target = documents.appendingPathComponent(step)
         let fm = FileManager.default
         let names = try DocumentNames.collect(in: staging)
-        if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
-        guard !names.isEmpty else {
-            try? fm.removeItem(at: staging)
-            return []
-        }
+        if access(target.path, F_OK) == 0 { try fm.removeItem(at: target) }
+        // An empty staging folder is left for the next step (making folders is slow here).
+        guard !names.isEmpty else { return [] }
         var records: [DocumentRecord] = []
         for name in names {
             let path = staging.appendingPathComponent(name).path
@@ -263,8 +259,7 @@ public enum DocumentNames {
     }
 
     private static func walk(_ folder: URL, prefix: String, found: inout [String], seen: inout [String: String]) throws {
-        let fm = FileManager.default
-        for raw in try fm.contentsOfDirectory(atPath: folder.path).sorted() {
+        for raw in try FileIO.names(in: folder).sorted() {
             var name = raw
             let shown = prefix + raw
             if let why = problem(with: raw) {

@@ -9,7 +9,7 @@ final class JournalTests: XCTestCase {
         for i in 0..<events {
             var e = JournalEvent(type: i == 0 ? .created : .started, step: i == 0 ? nil : "s\(i)")
             e.message = "事象 \(i)"
-            contents = try journal.append([e], after: contents, now: Date())
+            try journal.append([e], to: &contents, now: Date())
         }
         return journal
     }
@@ -72,10 +72,10 @@ final class JournalTests: XCTestCase {
         handle.seekToEndOfFile()
         handle.write(Data("{\"seq\":4,\"ty".utf8))
         try handle.close()
-        let contents = try journal.read()
+        var contents = try journal.read()
         XCTAssertTrue(contents.tornTail)
         XCTAssertEqual(contents.events.count, 3)
-        try journal.append([JournalEvent(type: .finished)], after: contents, now: Date())
+        try journal.append([JournalEvent(type: .finished)], to: &contents, now: Date())
         let again = try journal.read()
         XCTAssertFalse(again.tornTail)
         XCTAssertEqual(again.events.map(\.type), [.created, .started, .started, .finished])
