@@ -11,7 +11,8 @@ build: deps
 	swift build -c release --product docket
 
 demo: build
-	scripts/demo .build/release/docket
+	rm -rf demo
+	.build/release/docket demo --root demo
 
 test: deps
 	swift build --build-tests

@@ -32,6 +32,13 @@ extension Runner {
             var d = Diagnostics(file: file)
             values = SchemaCheck.decode(node, against: optional, what: "the inputs file", diagnostics: &d)
             problems += d.sorted
+            // Folders named in the file are relative to the file's own folder.
+            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+            for field in optional.fields {
+                if case .folder = field.type, let path = values[field.name]?.stringValue, !path.hasPrefix("/") {
+                    values[field.name] = .string(base.appendingPathComponent(path).path)
+                }
+            }
         }
         for pair in pairs {
             let label = "--input \(pair)"
@@ -51,7 +58,7 @@ extension Runner {
             var d = Diagnostics(file: label)
             let node: Node
             switch field.type {
-            case .string, .date, .oneOf, .file: node = Node(.scalar(raw, .doubleQuoted), mark: Mark(line: 0, column: 0))
+            case .string, .date, .oneOf, .file, .folder: node = Node(.scalar(raw, .doubleQuoted), mark: Mark(line: 0, column: 0))
             default:
                 do { node = try YAMLLoader().loadSingleDocument(Array(raw.utf8), file: label) } catch let e as DiagnosticsError {
                     problems += e.diagnostics.map { Diagnostic(file: $0.file, mark: nil, message: $0.message) }
@@ -60,6 +67,17 @@ extension Runner {
             }
             if let v = SchemaCheck.decode(node, as: field.type, what: "input '\(key)'", diagnostics: &d) { values[key] = v }
             problems += d.items.map { Diagnostic(file: $0.file, mark: nil, message: $0.message) }
+        }
+        for field in workflow.inputs.fields {
+            guard case .folder = field.type, let path = values[field.name]?.stringValue else { continue }
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+                values[field.name] = .string(url.path)
+            } else {
+                problems.append(Diagnostic(file: file ?? "--input \(field.name)", mark: nil,
+                    message: "input '\(field.name)' names the folder '\(path)', which does not exist (looked for \(url.path))"))
+            }
         }
         for field in workflow.inputs.fields where values[field.name] == nil {
             if let def = field.defaultValue { values[field.name] = def }
@@ -97,6 +115,11 @@ extension Runner {
         let node = try YAMLLoader().loadFile(at: file)
         var d = Diagnostics(file: file)
         let values = SchemaCheck.decode(node, against: schema, what: "the record for step '\(stepID)'", diagnostics: &d)
+        try d.check()
+        for (field, message) in type.checkRecord(values, with: with, snapshotFolder: store.workflowFiles(caseID)) {
+            let mark = field.flatMap { f in node.pairs?.first { $0.key.scalarText == f }?.value.mark } ?? node.mark
+            d.error(message, at: mark)
+        }
         try d.check()
         var event = JournalEvent(type: .recorded, step: stepID)
         event.record = .map(values)

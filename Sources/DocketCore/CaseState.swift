@@ -16,10 +16,15 @@ public struct CaseState: Sendable {
 
         public var status: Status = .pending
         public var outputs: [String: Value] = [:]
+        /// Every document of every round, oldest first.
         public var documents: [DocumentRecord] = []
         public var records: [Value] = []
         /// Runs begun, counting retries and re-runs.
         public var attempts = 0
+        /// 1, then one more each time the case is sent back to or before this step.
+        public var round = 1
+        /// Whether it completed in some round (its latest outputs stay readable).
+        public var completedOnce = false
         /// The last failure message or waiting prompt.
         public var message: String?
         public var updated: String?
@@ -66,8 +71,9 @@ public struct CaseState: Sendable {
         case .completed:
             s.status = .completed
             s.outputs = e.outputs ?? [:]
-            s.documents = e.documents ?? []
+            s.documents += e.documents ?? []
             s.message = nil
+            s.completedOnce = true
         case .waiting:
             s.status = .waiting
             s.message = e.message
@@ -84,15 +90,27 @@ public struct CaseState: Sendable {
             break
         }
         steps[id] = s
+        if e.type == .completed, let reopened = e.reopened {
+            s.message = e.message
+            steps[id] = s
+            for other in reopened {
+                var r = steps[other] ?? StepState()
+                r.status = .pending
+                r.round += 1
+                r.records = []
+                r.message = "sent back by step '\(id)'"
+                steps[other] = r
+            }
+        }
     }
 
     public func step(_ id: String) -> StepState {
         steps[id] ?? StepState()
     }
 
-    /// Outputs of completed steps, for expressions and step contexts.
+    /// Outputs of the steps that completed (in their latest round), for expressions and steps.
     public var outputs: [String: [String: Value]] {
-        steps.filter { $0.value.status == .completed }.mapValues(\.outputs)
+        steps.filter { $0.value.completedOnce }.mapValues(\.outputs)
     }
 
     /// Every document recorded so far.

@@ -1,6 +1,7 @@
 /// The expression language of `if:` and of `${{ … }}` inside `with:` values.
 ///
-/// References: `inputs.NAME`, `steps.ID.outputs.NAME`, `case.id`. Literals: `'text'` or
+/// References: `inputs.NAME`, `steps.ID.outputs.NAME` (or `steps.ID.outputs`, all of them as a
+/// mapping), `case.id`. Literals: `'text'` or
 /// `"text"`, numbers, `true`, `false`, `null`. Operators, loosest first: `||`, `&&`,
 /// `== != < <= > >=`, `!`; parentheses group. `&&`, `||` and `!` take booleans (null counts as
 /// false, so a skipped step's output reads as false); `<` and friends compare numbers with
@@ -198,6 +199,8 @@ public struct ExpressionScope: Sendable {
             return dig(inputs[path[1]] ?? .null, path.dropFirst(2))
         case "steps" where path.count >= 4 && path[2] == "outputs":
             return dig(outputs[path[1]]?[path[3]] ?? .null, path.dropFirst(4))
+        case "steps" where path.count == 3 && path[2] == "outputs":
+            return outputs[path[1]].map { .map($0) } ?? .null
         case "case" where path == ["case", "id"]:
             return .string(caseID)
         default:

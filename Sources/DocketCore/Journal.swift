@@ -37,11 +37,13 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var documents: [DocumentRecord]?
     public var message: String?
     public var record: Value?
+    /// On a `completed` event that sends the case back: the steps opened again, in order.
+    public var reopened: [String]?
     /// Who ran the command (the login name), for the record.
     public var by: String?
 
     enum CodingKeys: String, CodingKey {
-        case seq, time, type, prev, step, attempt, caseID = "case", workflow, inputs, outputs, documents, message, record, by
+        case seq, time, type, prev, step, attempt, caseID = "case", workflow, inputs, outputs, documents, message, record, reopened, by
     }
 
     public init(type: Kind, step: String? = nil) {

@@ -105,18 +105,33 @@ public struct Runner: Sendable {
             try append(started)
             let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state)
             switch outcome {
-            case .completed(let outputs):
+            case .completed(let outputs), .sendBack(let outputs, _, _):
+                var e = JournalEvent(type: .completed, step: id)
+                if case .sendBack(_, let target, let reason) = outcome {
+                    guard let from = order.firstIndex(of: target), let to = order.firstIndex(of: id), from <= to else {
+                        try fail(id, "it asked to send the case back to '\(target)', which is not this step or one before it", append: append, lines: &lines)
+                        return report()
+                    }
+                    guard current.round < Self.maxRounds else {
+                        try fail(id, "the case was sent back \(Self.maxRounds - 1) times already; settle it outside Docket or open a new case", append: append, lines: &lines)
+                        return report()
+                    }
+                    e.reopened = Array(order[from...to])
+                    e.message = reason
+                }
                 do {
-                    let documents = try commitDocuments(caseID: caseID, step: id)
-                    var e = JournalEvent(type: .completed, step: id)
-                    e.outputs = outputs
-                    e.documents = documents
-                    try append(e)
-                    let docs = documents.isEmpty ? "" : " (\(documents.count) document\(documents.count == 1 ? "" : "s"): \(documents.map(\.path).joined(separator: ", ")))"
-                    lines.append("step '\(id)' (\(definition.uses)) completed\(docs)")
+                    e.documents = try commitDocuments(caseID: caseID, step: id, folder: StepContext.documentFolder(id, round: current.round))
                 } catch let problem as DocumentProblem {
                     try fail(id, problem.description, append: append, lines: &lines)
                     return report()
+                }
+                e.outputs = outputs
+                try append(e)
+                let documents = e.documents ?? []
+                let docs = documents.isEmpty ? "" : " (\(documents.count) document\(documents.count == 1 ? "" : "s"): \(documents.map(\.path).joined(separator: ", ")))"
+                lines.append("step '\(id)' (\(definition.uses)) completed\(docs)")
+                if let reopened = e.reopened {
+                    lines.append("step '\(id)' sent the case back to '\(reopened[0])': \(e.message ?? ""); \(reopened.joined(separator: ", ")) run again")
                 }
             case .waiting(let prompt):
                 var e = JournalEvent(type: .waiting, step: id)
@@ -151,7 +166,7 @@ public struct Runner: Sendable {
     }
 
     /// Evaluates the expressions in `with:` and checks the results against the step's schema.
-    func resolveWith(_ definition: StepDefinition, type: any Step, scope: ExpressionScope, file: String) -> Result<[String: Value], DiagnosticsError> {
+    public func resolveWith(_ definition: StepDefinition, type: any Step, scope: ExpressionScope, file: String) -> Result<[String: Value], DiagnosticsError> {
         var d = Diagnostics(file: file)
         let node = definition.with ?? Node(.scalar("", .plain), mark: definition.mark)
         let values = SchemaCheck.decode(node, against: type.withSchema, what: "'with' of step '\(definition.id)'", diagnostics: &d,
@@ -186,9 +201,9 @@ public struct Runner: Sendable {
         }
         let s = state.step(definition.id)
         let context = StepContext(
-            caseID: caseID, stepID: definition.id, attempt: s.attempts, with: with, inputs: state.inputs,
+            caseID: caseID, stepID: definition.id, attempt: s.attempts, round: s.round, with: with, inputs: state.inputs,
             outputs: state.outputs, documents: state.documents, records: s.records, outputFolder: staging,
-            documentsFolder: store.documents(caseID), snapshotFolder: store.workflowFiles(caseID), now: clock())
+            documentsFolder: store.documents(caseID), snapshotFolder: store.workflowFiles(caseID), rootFolder: store.root, now: clock())
         let work: @Sendable () async -> StepOutcome = {
             do { return try await type.run(context) } catch { return .failed("\(error)") }
         }
@@ -205,12 +220,15 @@ public struct Runner: Sendable {
         }
     }
 
-    /// Moves the staged documents into `documents/<step>/` and returns them with digests. A
+    /// How many rounds a step may run (sent back at most this many minus one times).
+    public static let maxRounds = 10
+
+    /// Moves the staged documents into `documents/<folder>/` and returns them with digests. A
     /// folder left there by an interrupted earlier attempt (never recorded) is replaced.
-    func commitDocuments(caseID: String, step: String) throws -> [DocumentRecord] {
+    func commitDocuments(caseID: String, step: String, folder: String) throws -> [DocumentRecord] {
         let staging = store.staging(caseID)
         let documents = store.documents(caseID)
-        let target = documents.appendingPathComponent(step)
+        let target = documents.appendingPathComponent(folder)
         let fm = FileManager.default
         let names = try DocumentNames.collect(in: staging)
         if access(target.path, F_OK) == 0 { try fm.removeItem(at: target) }
@@ -221,7 +239,7 @@ public struct Runner: Sendable {
             let path = staging.appendingPathComponent(name).path
             try FileIO.syncFile(path)
             let digest = try FileIO.digest(of: path)
-            records.append(DocumentRecord(path: "\(step)/\(name)", size: digest.size, sha256: digest.sha256))
+            records.append(DocumentRecord(path: "\(folder)/\(name)", size: digest.size, sha256: digest.sha256))
         }
         try fm.createDirectory(at: documents, withIntermediateDirectories: true)
         try FileIO.syncFolder(staging)

@@ -17,10 +17,13 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
     case oneOf([String])
     /// A file path relative to the workflow file; snapshotted into the case at `docket new`.
     case file
+    /// A folder given at `docket new` (relative to the current folder); it must exist, and is
+    /// kept as an absolute path. Steps copy what they need from it into the case.
+    case folder
     case any
 
     /// The type names a workflow or plugin manifest may write in a `type:` field.
-    public static let declarableNames = ["string", "int", "number", "bool", "date", "list", "map"]
+    public static let declarableNames = ["string", "int", "number", "bool", "date", "list", "map", "folder"]
 
     /// Parses a declared type name (`string`, `int`, `bool`, `date`, `list`, `map`, `number`).
     public init?(declared name: String) {
@@ -32,6 +35,7 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case "date": self = .date
         case "list": self = .list(of: nil)
         case "map": self = .map(of: nil)
+        case "folder": self = .folder
         default: return nil
         }
     }
@@ -58,6 +62,7 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .object: return "a mapping"
         case .oneOf(let words): return "one of: \(words.joined(separator: ", "))"
         case .file: return "a file path relative to the workflow"
+        case .folder: return "a folder path"
         case .any: return "any value"
         }
     }
@@ -140,7 +145,13 @@ public enum SchemaCheck {
             }
         }
         mapping.rejectUnknown(known: schema.fields.map(\.name), diagnostics: &d)
-        return result
+        if dynamic != nil {
+            for field in schema.fields where field.required && result[field.name] == .null {
+                let mark = node.pairs?.first { $0.key.scalarText == field.name }?.value.mark ?? node.mark
+                d.error("'\(field.name)' is required, but its expression gave nothing (an input or output that was not given)", at: mark)
+            }
+        }
+        return result.filter { $0.value != .null }
     }
 
     static func defaults(of schema: Schema) -> [String: Value] {
@@ -166,7 +177,7 @@ public enum SchemaCheck {
             case .sequence: return decode(node, as: .list(of: .any), what: what, diagnostics: &d, dynamic: dynamic)
             case .mapping: return decode(node, as: .map(of: .any), what: what, diagnostics: &d, dynamic: dynamic)
             }
-        case .string, .file:
+        case .string, .file, .folder:
             guard let text = node.scalarText, case .string = node.resolved else {
                 // Numbers and booleans written for a text field are accepted as their text.
                 if let text = node.scalarText, node.resolved != .null { return .string(text) }
@@ -254,7 +265,8 @@ public enum SchemaCheck {
     public static func problem(with value: Value, as type: ValueType) -> String? {
         switch (type, value) {
         case (.any, _): return nil
-        case (.string, .string), (.file, .string): return nil
+        case (_, .null): return nil  // an optional input that was not given; required fields are checked apart
+        case (.string, .string), (.file, .string), (.folder, .string): return nil
         case (.string, .int), (.string, .double), (.string, .bool): return nil
         case (.int, .int), (.number, .int), (.number, .double), (.bool, .bool): return nil
         case (.date, .string(let s)): return isDate(s) ? nil : "'\(s)' is not a date written YYYY-MM-DD"

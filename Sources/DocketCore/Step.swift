@@ -25,6 +25,10 @@ public protocol Step: Sendable {
     /// The schema of what a person records for this step, or nil if it never waits.
     func recordSchema(with: [String: Value]) -> Schema?
 
+    /// Checks a record beyond its schema (e.g. a tally against the council's rules), before it
+    /// is recorded. Returns problems, each naming the record field it concerns (or nil).
+    func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)]
+
     /// Runs the step once. Throwing is the same as returning `.failed` with the error's text.
     func run(_ context: StepContext) async throws -> StepOutcome
 }
@@ -33,6 +37,7 @@ extension Step {
     public func validate(with: [String: Value], node: Node?, diagnostics: inout Diagnostics) {}
     public func outputNames(with: [String: Value]) -> [String]? { nil }
     public func recordSchema(with: [String: Value]) -> Schema? { nil }
+    public func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)] { [] }
 }
 
 /// What a step sees when it runs. Documents it produces go into `outputFolder` (an empty staging
@@ -42,6 +47,11 @@ public struct StepContext: Sendable {
     public var stepID: String
     /// 1 for the first attempt, counting retries and re-runs.
     public var attempt: Int
+    /// 1 the first time the step runs; higher after the case was sent back to it.
+    public var round: Int
+    /// The Docket root folder (holding cases/ and archives/), for built-in steps that keep
+    /// registers across cases (answer numbers). Plugins never see it.
+    public var rootFolder: URL
     /// The step's `with:`, expressions already evaluated.
     public var with: [String: Value]
     public var inputs: [String: Value]
@@ -59,12 +69,14 @@ public struct StepContext: Sendable {
     public var snapshotFolder: URL
     public var now: Date
 
-    public init(caseID: String, stepID: String, attempt: Int, with: [String: Value], inputs: [String: Value],
+    public init(caseID: String, stepID: String, attempt: Int, round: Int = 1, with: [String: Value], inputs: [String: Value],
                 outputs: [String: [String: Value]], documents: [DocumentRecord], records: [Value], outputFolder: URL,
-                documentsFolder: URL, snapshotFolder: URL, now: Date) {
+                documentsFolder: URL, snapshotFolder: URL, rootFolder: URL? = nil, now: Date) {
         self.caseID = caseID
         self.stepID = stepID
         self.attempt = attempt
+        self.round = round
+        self.rootFolder = rootFolder ?? documentsFolder.deletingLastPathComponent()
         self.with = with
         self.inputs = inputs
         self.outputs = outputs
@@ -74,6 +86,14 @@ public struct StepContext: Sendable {
         self.documentsFolder = documentsFolder
         self.snapshotFolder = snapshotFolder
         self.now = now
+    }
+
+    /// The folder (under `documents/`) this run's documents will have: `STEP` in the first
+    /// round, `STEP@2`, `STEP@3`… after the case was sent back.
+    public var documentFolder: String { Self.documentFolder(stepID, round: round) }
+
+    public static func documentFolder(_ step: String, round: Int) -> String {
+        round <= 1 ? step : "\(step)@\(round)"
     }
 
     /// A file the workflow references (`type: file` fields), from the case's snapshot.
@@ -90,6 +110,9 @@ public struct StepContext: Sendable {
 public enum StepOutcome: Sendable, Equatable {
     /// Done, with outputs; any files in the output folder are its documents.
     case completed(outputs: [String: Value])
+    /// Done, but the case goes back to the earlier step `to`: it and every step after it run
+    /// again (a new round, whose documents go to new folders; nothing is overwritten).
+    case sendBack(outputs: [String: Value], to: String, reason: String)
     /// Needs a person to record something (validated by `recordSchema`) before it can go on.
     case waiting(prompt: String)
     /// Could not be done; the message says why and what to fix.

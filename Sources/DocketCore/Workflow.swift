@@ -166,7 +166,7 @@ public struct WorkflowLoader: Sendable {
             let values = SchemaCheck.decode(node, against: stepType.withSchema, what: "'with' of \(what)", diagnostics: &d,
                 dynamic: { node, _, _, diags in
                     self.checkReferences(in: node, step: step, workflow: workflow, diagnostics: &diags)
-                    return .null
+                    return Self.unresolved(node)
                 })
             stepType.validate(with: values, node: withNode, diagnostics: &d)
             for (field, path) in Self.fileReferences(values, schema: stepType.withSchema) {
@@ -236,7 +236,7 @@ public struct WorkflowLoader: Sendable {
                 d.error(message, at: mark)
             }
         case "steps":
-            guard path.count >= 4, path[2] == "outputs" else {
+            guard path.count >= 3, path[2] == "outputs" else {
                 d.error("'\(dotted)' must have the form steps.ID.outputs.NAME", at: mark)
                 return
             }
@@ -251,8 +251,8 @@ public struct WorkflowLoader: Sendable {
             if let type = registry[target.uses], let withNode = target.with ?? Optional(Node.scalar("")) {
                 var scratch = Diagnostics(file: d.file)
                 let values = SchemaCheck.decode(withNode, against: type.withSchema, what: "", diagnostics: &scratch,
-                                                dynamic: { _, _, _, _ in .null })
-                if let names = type.outputNames(with: values), !names.contains(path[3]) {
+                                                dynamic: { node, _, _, _ in Self.unresolved(node) })
+                if path.count >= 4, let names = type.outputNames(with: values), !names.contains(path[3]) {
                     var message = "step '\(id)' (\(target.uses)) has no output '\(path[3])'"
                     if let near = Suggest.nearest(to: path[3], among: names) { message += "; did you mean '\(near)'?" }
                     else { message += "; its outputs: \(names.joined(separator: ", "))" }
@@ -264,6 +264,11 @@ public struct WorkflowLoader: Sendable {
         default:
             d.error("'\(dotted)' names nothing; use inputs.NAME, steps.ID.outputs.NAME or case.id", at: mark)
         }
+    }
+
+    /// What a `${{ … }}` value stands for before the case runs: its own source text.
+    static func unresolved(_ node: Node) -> Value {
+        .string(node.scalarText ?? "")
     }
 
     /// The `type: file` fields of a step's decoded `with:` and the paths they hold.
@@ -280,7 +285,7 @@ public struct WorkflowLoader: Sendable {
         for step in workflow.steps {
             guard let type = registry[step.uses], let node = step.with else { continue }
             var scratch = Diagnostics(file: workflow.file)
-            let values = SchemaCheck.decode(node, against: type.withSchema, what: "", diagnostics: &scratch, dynamic: { _, _, _, _ in .null })
+            let values = SchemaCheck.decode(node, against: type.withSchema, what: "", diagnostics: &scratch, dynamic: { node, _, _, _ in Self.unresolved(node) })
             for (_, path) in Self.fileReferences(values, schema: type.withSchema) { paths.insert(path) }
         }
         return paths.sorted()

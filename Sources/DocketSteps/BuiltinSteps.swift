@@ -2,7 +2,9 @@ import DocketCore
 
 /// The step types that ship with Docket, for the command-line tool to register.
 public enum BuiltinSteps {
-    public static let all: [any Step] = [RenderStep(), InputStep()]
+    public static let all: [any Step] = [
+        RenderStep(), InputStep(), DraftConsultationStep(), CommitteeReviewStep(), VoteStep(), IssueAnswerStep(), ReportStep(),
+    ]
 
     /// A registry holding the built-ins.
     public static func registry() -> StepRegistry {

@@ -75,7 +75,7 @@ public struct RenderStep: Step {
         let url = context.outputFolder.appendingPathComponent(output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(rendered.utf8).write(to: url)
-        return .completed(outputs: ["document": .string("\(context.stepID)/\(output)")])
+        return .completed(outputs: ["document": .string("\(context.documentFolder)/\(output)")])
     }
 
     /// What a template sees.

@@ -23,7 +23,7 @@ struct Docket: AsyncParsableCommand {
             step not waiting); 74 file system error; 75 the case is busy.
             """,
         subcommands: [ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
-                      StatusCommand.self, StepsCommand.self])
+                      StatusCommand.self, VotesCommand.self, DemoCommand.self, StepsCommand.self])
 }
 
 /// Options every command that touches cases takes.

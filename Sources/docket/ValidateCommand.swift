@@ -10,7 +10,7 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Checks workflow files without running anything.",
         discussion: """
             Checks each file's YAML, every key and type, every 'uses:' against the known step \
-            types, every 'with:' against that step's own fields, and every expression's \
+            types (a council roster, starting 'docket-council: 1', is checked as one), every 'with:' against that step's own fields, and every expression's \
             references. Prints 'ok FILE' for each valid file; each problem is printed as \
             FILE:LINE:COLUMN: error: MESSAGE. Exits 0 when all are valid, 65 otherwise.
             """)
@@ -23,7 +23,13 @@ struct ValidateCommand: ParsableCommand {
         var allValid = true
         for file in files {
             do {
-                _ = try loader.load(path: file)
+                // A council roster is validated as one; anything else as a workflow.
+                let head = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                if head.split(separator: "\n").contains(where: { $0.hasPrefix("docket-council:") }) {
+                    _ = try CouncilRoster.load(path: file)
+                } else {
+                    _ = try loader.load(path: file)
+                }
                 print("ok \(file)")
             } catch {
                 allValid = false

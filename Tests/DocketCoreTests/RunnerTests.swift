@@ -114,13 +114,17 @@ final class RunnerTests: XCTestCase {
                 with: {message: x}
               - id: last
                 uses: echo
+                with: {message: "from: ${{ steps.cloud-only.outputs.message }}"}
+              - id: needs-it
+                uses: echo
                 with: {message: "${{ steps.cloud-only.outputs.message }}"}
             """, inputs: ["kind=outsourcing"])
         let report = try await runner.run(caseID: "c1")
-        XCTAssertEqual(report.status, .completed)
         let state = try sandbox.store.load("c1").1
         XCTAssertEqual(state.step("cloud-only").status, .skipped)
-        XCTAssertEqual(state.step("last").outputs["message"], .null)
+        XCTAssertEqual(state.step("last").outputs["message"], .string("from: "), "a skipped step's output reads as nothing")
+        XCTAssertEqual(report.status, .failed, "a required field cannot be fed by a skipped step")
+        XCTAssertTrue(report.lines.last!.contains("'message' is required, but its expression gave nothing"), report.lines.last!)
     }
 
     func testTimeoutFailsTheStep() async throws {

@@ -59,7 +59,7 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(s.field("n")?.defaultValue, .int(3))
         XCTAssertEqual(s.field("l")?.type, .list(of: .date))
         XCTAssertEqual(d.items.map(\.description), [
-            "w.yaml:4:13: error: unknown type 'integer' for field 'bad'; use one of: string, int, number, bool, date, list, map (did you mean 'int'?)",
+            "w.yaml:4:13: error: unknown type 'integer' for field 'bad'; use one of: string, int, number, bool, date, list, map, folder (did you mean 'int'?)",
             "w.yaml:4:22: error: unknown key 'requird' in field 'bad'; did you mean 'required'?",
         ])
     }

@@ -73,6 +73,6 @@ final class BuiltinStepTests: XCTestCase {
         var d = Diagnostics(file: "w.yaml")
         let values = SchemaCheck.decode(node, against: InputStep().withSchema, what: "with", diagnostics: &d)
         InputStep().validate(with: values, node: node, diagnostics: &d)
-        XCTAssertEqual(d.items.map(\.description), ["w.yaml:2:17: error: unknown type 'integr' for field 'votes'; use one of: string, int, number, bool, date, list, map (did you mean 'int'?)"])
+        XCTAssertEqual(d.items.map(\.description), ["w.yaml:2:17: error: unknown type 'integr' for field 'votes'; use one of: string, int, number, bool, date, list, map, folder (did you mean 'int'?)"])
     }
 }

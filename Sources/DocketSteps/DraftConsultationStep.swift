@@ -1,0 +1,134 @@
+import DocketCore
+import DocketYAML
+import Foundation
+import Mustache
+
+/// `draft-consultation`: renders the consultation document (諮問文) from a template and copies
+/// the listed materials (資料1-1 …) into the case, after the checks the council makes by hand:
+/// every listed material is present; an outsourcing case says 外部委託 in its subject; a
+/// retention end is given where personal data is handed over. A failed check stops the case
+/// with a message naming the material or field.
+///
+/// Run again after the review sent the case back, it takes the materials afresh from the same
+/// folder (the department corrects them there) into a new round's folder (`draft@2/` …), so
+/// earlier versions stay in the case untouched. The template sees `round` and the review's
+/// `corrections`.
+public struct DraftConsultationStep: Step {
+    public init() {}
+
+    public let name = "draft-consultation"
+    public let summary = "renders the consultation (諮問文) and collects its materials, after checking them"
+
+    public static let kinds = ["outsourcing", "cloud-service", "external-linkage", "outside-purpose"]
+    static let kindLabels = ["outsourcing": "外部委託", "cloud-service": "クラウドサービスの利用",
+                             "external-linkage": "電子計算組織の外部結合", "outside-purpose": "目的外利用・外部提供"]
+
+    public let withSchema = Schema([
+        Field("template", .file, required: true, description: "the consultation template, beside the workflow"),
+        Field("output", .string, default: .string("諮問文.md"), description: "the document's file name"),
+        Field("department", .string, required: true, description: "所管課"),
+        Field("subject", .string, required: true, description: "件名"),
+        Field("kind", .oneOf(kinds), required: true, description: "the kind of handling"),
+        Field("contractor", .string, description: "委託先 (the contractor), where work is outsourced"),
+        Field("items", .list(of: .string), description: "the personal information handled (個人情報の項目)"),
+        Field("purpose", .string, description: "目的"),
+        Field("handover", .bool, default: .bool(false), description: "whether personal data is handed to someone outside the ward"),
+        Field("retention_end", .date, description: "when the handed-over data must be deleted"),
+        Field("materials", .list(of: .string), description: "the materials, each starting with its number: '資料1-1 委託の目的'"),
+        Field("materials_folder", .string, description: "the folder holding the materials' files"),
+        Field("consulted_on", .date, description: "諮問日"),
+        Field("corrections_from", .string, description: "the review step whose correction requests a re-draft lists"),
+        Field("data", .map(of: nil), description: "extra values for the template"),
+    ])
+
+    public func outputNames(with: [String: Value]) -> [String]? { ["document", "materials", "round", "kind_label"] }
+
+    /// Problems the council would raise, each naming what to fix; empty when the draft can go out.
+    public static func check(_ with: [String: Value], materialFiles: [String]) -> [String] {
+        var problems: [String] = []
+        let subject = with["subject"]?.stringValue ?? ""
+        if with["kind"]?.stringValue == "outsourcing", !subject.contains("外部委託") {
+            problems.append("'subject' must say 外部委託 for an outsourcing case (the council asks that the title show it): '\(subject)'")
+        }
+        if with["handover"]?.boolValue == true, with["retention_end"] == nil || with["retention_end"] == .null {
+            problems.append("'retention_end' is missing: personal data is handed over, so the date it must be deleted by is required")
+        }
+        for material in materialIDs(with) where matchingFile(material.id, in: materialFiles) == nil {
+            problems.append("material \(material.id) (\(material.title)) is listed but no file starting with '\(material.id)' is in the materials folder")
+        }
+        return problems
+    }
+
+    static func materialIDs(_ with: [String: Value]) -> [(id: String, title: String)] {
+        guard case .list(let items)? = with["materials"] else { return [] }
+        return items.compactMap(\.stringValue).map { entry in
+            let parts = entry.split(separator: " ", maxSplits: 1)
+            return (String(parts.first ?? ""), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+
+    /// The file for material `id`: its name starts with the id, not followed by a digit or '-'
+    /// (so 資料1-1 does not match 資料1-10).
+    static func matchingFile(_ id: String, in files: [String]) -> String? {
+        files.sorted().first { name in
+            guard name.hasPrefix(id) else { return false }
+            guard let next = name.dropFirst(id.count).unicodeScalars.first else { return true }
+            return !(next.properties.numericType != nil || next == "-" || next == "－")
+        }
+    }
+
+    public func run(_ context: StepContext) async throws -> StepOutcome {
+        let with = context.with
+        var files: [String] = []
+        var folder: URL?
+        if let path = with["materials_folder"]?.stringValue {
+            folder = URL(fileURLWithPath: path)
+            guard let names = try? FileIO.names(in: folder!) else {
+                return .failed("the materials folder '\(path)' cannot be read; check 'materials_folder'")
+            }
+            files = names.filter { !$0.hasPrefix(".") }
+        }
+        let problems = Self.check(with, materialFiles: files)
+        if !problems.isEmpty { return .failed(problems.joined(separator: "; ")) }
+
+        var copied: [Value] = []
+        let materialsOut = context.outputFolder.appendingPathComponent("資料")
+        for material in Self.materialIDs(with) {
+            guard let folder, let name = Self.matchingFile(material.id, in: files) else { continue }
+            try FileManager.default.createDirectory(at: materialsOut, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: materialsOut.appendingPathComponent(name))
+            copied.append(.string("\(context.documentFolder)/資料/\(name)"))
+        }
+
+        guard let templatePath = with["template"]?.stringValue,
+              let data = FileManager.default.contents(atPath: context.snapshotFile(templatePath).path) else {
+            return .failed("the template '\(with["template"]?.stringValue ?? "")' is missing from the case's snapshot")
+        }
+        let output = with["output"]?.stringValue ?? "諮問文.md"
+        let kind = with["kind"]?.stringValue ?? ""
+        var view = RenderStep.templateContext(context)
+        var draft: [String: Any] = [
+            "kind": kind, "kind_label": Self.kindLabels[kind] ?? kind, "handover": with["handover"]?.boolValue ?? false,
+            "materials": Self.materialIDs(with).map { ["id": $0.id, "title": $0.title] },
+            "round": context.round, "revised": context.round > 1,
+            "corrections": (with["corrections_from"]?.stringValue.flatMap { context.outputs[$0]?["corrections"] } ?? .list([])).plain,
+        ]
+        // Absent values stay absent, so that {{#x}} sections work.
+        for key in ["department", "subject", "contractor", "items", "purpose", "data"] {
+            if let v = with[key], v != .null { draft[key] = v.plain }
+        }
+        for key in ["retention_end", "consulted_on"] {
+            if let iso = with[key]?.stringValue, let era = JapaneseDate.era(iso) { draft[key] = era }
+        }
+        view["draft"] = draft
+        let template: MustacheTemplate
+        do { template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + String(decoding: data, as: UTF8.self)) } catch {
+            return .failed("the template '\(templatePath)' does not parse: \(error)")
+        }
+        try Data(template.render(view).utf8).write(to: context.outputFolder.appendingPathComponent(output))
+        return .completed(outputs: [
+            "document": .string("\(context.documentFolder)/\(output)"), "materials": .list(copied),
+            "round": .int(context.round), "kind_label": .string(Self.kindLabels[kind] ?? kind),
+        ])
+    }
+}

@@ -1,0 +1,93 @@
+import DocketCore
+import DocketYAML
+import Foundation
+
+/// `vote`: waits for the tally of a show of hands and decides it under the council roster's
+/// rules (quorum, majority, the chair's vote). A tally that cannot stand — no quorum, more votes
+/// than voters, negative numbers, a casting vote without a tie — is refused when recorded, with
+/// nothing written. A tally with `recount_called: true` keeps the step waiting for the recount;
+/// every tally stays in the journal and in the vote record, the last one decides.
+public struct VoteStep: Step {
+    public init() {}
+
+    public let name = "vote"
+    public let summary = "waits for the tally (採決) and decides it under the council's rules"
+
+    public let withSchema = Schema([
+        Field("council", .file, required: true, description: "the council roster (council.yaml), beside the workflow"),
+        Field("item", .string, description: "the agenda item, for the record and `docket votes`"),
+        Field("output", .string, default: .string("採決記録.md"), description: "the vote record's file name"),
+    ])
+
+    public func recordSchema(with: [String: Value]) -> Schema? { Tally.schema }
+
+    public func outputNames(with: [String: Value]) -> [String]? {
+        ["approved", "decision", "present", "voters", "for", "against", "abstain", "recused", "casting_vote",
+         "rule", "quorum", "tallies", "unanimous", "document"]
+    }
+
+    public func validate(with: [String: Value], node: Node?, diagnostics d: inout Diagnostics) {
+        guard let path = with["council"]?.stringValue, !d.file.isEmpty else { return }
+        let url = URL(fileURLWithPath: d.file).deletingLastPathComponent().appendingPathComponent(path)
+        guard FileManager.default.fileExists(atPath: url.path) else { return }  // a missing file is reported by the file check
+        do { _ = try CouncilRoster.load(path: url.path) } catch let e as DiagnosticsError {
+            for diag in e.diagnostics { d.error("in the council roster: \(diag)", at: node?.pairs?.first { $0.key.scalarText == "council" }?.value.mark) }
+        } catch {}
+    }
+
+    func roster(_ with: [String: Value], snapshotFolder: URL) throws -> CouncilRoster {
+        try CouncilRoster.load(path: snapshotFolder.appendingPathComponent(with["council"]?.stringValue ?? "council.yaml").path)
+    }
+
+    public func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)] {
+        let council: CouncilRoster
+        do { council = try roster(with, snapshotFolder: snapshotFolder) } catch { return [(nil, "the council roster cannot be read: \(error)")] }
+        let tally = Tally(record: record)
+        do {
+            _ = try council.decide(tally)
+        } catch {
+            // A count the chair is about to recount need not be decided yet.
+            if tally.recountCalled, error.field == "casting_vote" { return [] }
+            return [(error.field, error.message)]
+        }
+        return []
+    }
+
+    public func run(_ context: StepContext) async throws -> StepOutcome {
+        let tallies = context.records.compactMap { v -> Tally? in
+            if case .map(let m) = v { return Tally(record: m) }
+            return nil
+        }
+        guard let last = tallies.last else {
+            return .waiting(prompt: "record the tally: present, for, against (abstain, recused, casting_vote, roll_call optional)")
+        }
+        if last.recountCalled {
+            return .waiting(prompt: "the chair called a recount of tally \(tallies.count); record the recount (it is kept beside the first)")
+        }
+        let council = try roster(context.with, snapshotFolder: context.snapshotFolder)
+        let result: VoteResult
+        do { result = try council.decide(last) } catch { return .failed("the tally cannot stand: \(error.message)") }
+        let decision = result.approved ? "承認" : "不承認"
+        var text = "# 採決記録\n\n"
+        if let item = context.with["item"]?.stringValue { text += "案件: \(item)\n\n" }
+        text += "規則: \(council.ruleDescription)\n\n"
+        text += "| 回 | 出席 | 表決権 | 賛成 | 反対 | 棄権 | 除斥・回避 | 会長裁決 | 備考 |\n|---|---|---|---|---|---|---|---|---|\n"
+        for (i, t) in tallies.enumerated() {
+            let voters = t.present - t.recused - (council.chairVotes == .always ? 0 : 1)
+            let casting = t.castingVote.map { $0 ? "可" : "否" } ?? "—"
+            text += "| \(i + 1) | \(t.present) | \(voters) | \(t.votesFor) | \(t.against) | \(t.abstain) | \(t.recused) | \(casting) | \(t.recountCalled ? "会長が再度の採決を求めた" : "") |\n"
+        }
+        text += "\n結果: \(decision)（賛成\(last.votesFor)、反対\(last.against)\(last.abstain > 0 ? "、棄権\(last.abstain)" : "")）\n"
+        let output = context.with["output"]?.stringValue ?? "採決記録.md"
+        try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent(output))
+        return .completed(outputs: [
+            "approved": .bool(result.approved), "decision": .string(decision), "present": .int(last.present),
+            "voters": .int(result.voters), "for": .int(last.votesFor), "against": .int(last.against),
+            "abstain": .int(last.abstain), "recused": .int(last.recused),
+            "casting_vote": last.castingVote.map { .string($0 ? "for" : "against") } ?? .null,
+            "rule": .string(council.ruleDescription), "quorum": .int(council.quorumCount), "tallies": .int(tallies.count),
+            "unanimous": .bool(last.against == 0 && last.abstain == 0 && last.votesFor == result.voters),
+            "document": .string("\(context.documentFolder)/\(output)"),
+        ])
+    }
+}
