@@ -28,6 +28,10 @@ let package = Package(
         .target(
             name: "DocketCore",
             dependencies: ["DocketYAML", .product(name: "Crypto", package: "swift-crypto")]),
+        // libzip wrapper, BagIt-in-zip packaging, verification, encryption, retention.
+        .target(
+            name: "DocketArchive",
+            dependencies: ["DocketCore", "CLibZip", .product(name: "Crypto", package: "swift-crypto")]),
         // Built-in steps.
         .target(
             name: "DocketSteps",
@@ -36,17 +40,18 @@ let package = Package(
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketSteps",
+                "DocketCore", "DocketSteps", "DocketArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
         .executableTarget(
-            name: "docket-bench", dependencies: ["DocketCore", "DocketSteps"],
+            name: "docket-bench", dependencies: ["DocketCore", "DocketSteps", "DocketArchive"],
             path: "Benchmarks/DocketBench"),
 
         .testTarget(name: "DocketYAMLTests", dependencies: ["DocketYAML"]),
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
-        .testTarget(name: "DocketStepsTests", dependencies: ["DocketSteps"]),
+        .testTarget(name: "DocketStepsTests", dependencies: ["DocketSteps", "DocketArchive"]),
+        .testTarget(name: "DocketArchiveTests", dependencies: ["DocketArchive", "DocketSteps"]),
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
     ]
 )

@@ -36,6 +36,8 @@ public struct CaseState: Sendable {
     public var created: String = ""
     public var updated: String = ""
     public var finished = false
+    /// What the last `archived` event recorded (path, sha256), if any.
+    public var archive: [String: Value]?
     /// Step states by id.
     public var steps: [String: StepState] = [:]
 
@@ -59,6 +61,10 @@ public struct CaseState: Sendable {
         }
         guard e.type != .finished else {
             finished = true
+            return
+        }
+        guard e.type != .archived && e.type != .purged else {
+            if e.type == .archived { archive = e.outputs }
             return
         }
         guard let id = e.step else { return }
@@ -86,7 +92,7 @@ public struct CaseState: Sendable {
         case .skipped:
             s.status = .skipped
             s.message = e.message
-        case .created, .finished:
+        case .created, .finished, .archived, .purged:
             break
         }
         steps[id] = s

@@ -103,7 +103,7 @@ public struct Runner: Sendable {
             var started = JournalEvent(type: .started, step: id)
             started.attempt = current.attempts + 1
             try append(started)
-            let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state)
+            let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state, order: order)
             switch outcome {
             case .completed(let outputs), .sendBack(let outputs, _, _):
                 var e = JournalEvent(type: .completed, step: id)
@@ -192,7 +192,8 @@ public struct Runner: Sendable {
     }
 
     /// Runs the step in a fresh staging folder, bounded by its timeout.
-    func execute(_ type: any Step, definition: StepDefinition, caseID: String, with: [String: Value], state: CaseState) async -> StepOutcome {
+    func execute(_ type: any Step, definition: StepDefinition, caseID: String, with: [String: Value], state: CaseState,
+                 order: [String]) async -> StepOutcome {
         let staging = store.staging(caseID)
         do {
             try FileIO.makeEmptyFolder(staging)
@@ -200,12 +201,14 @@ public struct Runner: Sendable {
             return .failed("cannot prepare the step's staging folder: \(error)")
         }
         let s = state.step(definition.id)
-        let context = StepContext(
+        var context = StepContext(
             caseID: caseID, stepID: definition.id, attempt: s.attempts, round: s.round, with: with, inputs: state.inputs,
             outputs: state.outputs, documents: state.documents, records: s.records, outputFolder: staging,
             documentsFolder: store.documents(caseID), snapshotFolder: store.workflowFiles(caseID), rootFolder: store.root, now: clock())
+        context.stepOrder = order
+        let finalContext = context
         let work: @Sendable () async -> StepOutcome = {
-            do { return try await type.run(context) } catch { return .failed("\(error)") }
+            do { return try await type.run(finalContext) } catch { return .failed("\(error)") }
         }
         guard let timeout = definition.timeout else { return await work() }
         return await withTaskGroup(of: StepOutcome?.self) { group in
@@ -311,9 +314,10 @@ extension Runner {
     /// Whether `docket run --all` should run the case: not completed, not failed (that needs a
     /// person to fix the cause), not waiting for a record that has not come.
     public func canMoveOn(caseID: String) throws -> Bool {
-        let (contents, _) = try store.load(caseID)
+        let (contents, state) = try store.load(caseID)
+        if state.finished { return false }
         switch contents.events.last?.type {
-        case .finished, .failed, .waiting: return false
+        case .failed, .waiting: return false
         default: return true
         }
     }

@@ -49,6 +49,8 @@ public struct StepContext: Sendable {
     public var attempt: Int
     /// 1 the first time the step runs; higher after the case was sent back to it.
     public var round: Int
+    /// The ids of the workflow's steps, in order.
+    public var stepOrder: [String] = []
     /// The Docket root folder (holding cases/ and archives/), for built-in steps that keep
     /// registers across cases (answer numbers). Plugins never see it.
     public var rootFolder: URL

@@ -78,7 +78,7 @@ struct DemoCommand: AsyncParsableCommand {
         let script = try MeetingScript.load(path: meeting)
         let base = URL(fileURLWithPath: meeting).deletingLastPathComponent()
         let workflows = base.deletingLastPathComponent().deletingLastPathComponent()
-        let runner = Runner(store: CaseStore(root: URL(fileURLWithPath: root)), registry: BuiltinSteps.registry(), user: RootOptions.user)
+        let runner = Runner(store: CaseStore(root: URL(fileURLWithPath: root)), registry: RootOptions.registry, user: RootOptions.user)
         print("\(script.title) (\(JapaneseDate.era(script.date) ?? script.date))\n")
         for item in script.items {
             print("== \(item.label) (case \(item.caseID), workflow \(item.workflow))")

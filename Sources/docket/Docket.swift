@@ -1,4 +1,5 @@
 import ArgumentParser
+import DocketArchive
 import DocketCore
 import DocketSteps
 import DocketYAML
@@ -23,7 +24,8 @@ struct Docket: AsyncParsableCommand {
             step not waiting); 74 file system error; 75 the case is busy.
             """,
         subcommands: [ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
-                      StatusCommand.self, VotesCommand.self, DemoCommand.self, StepsCommand.self])
+                      StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, VotesCommand.self,
+                      DemoCommand.self, StepsCommand.self])
 }
 
 /// Options every command that touches cases takes.
@@ -37,7 +39,14 @@ struct RootOptions: ParsableArguments {
     }
 
     func runner() -> Runner {
-        Runner(store: store, registry: BuiltinSteps.registry(), user: Self.user)
+        Runner(store: store, registry: Self.registry, user: Self.user)
+    }
+
+    /// Every step type this tool offers: the built-ins and the archive step.
+    static var registry: StepRegistry {
+        var r = BuiltinSteps.registry()
+        try! r.register(ArchiveStep())
+        return r
     }
 
     static var user: String {

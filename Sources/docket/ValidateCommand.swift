@@ -19,7 +19,7 @@ struct ValidateCommand: ParsableCommand {
     var files: [String]
 
     func run() throws {
-        let loader = WorkflowLoader(registry: BuiltinSteps.registry())
+        let loader = WorkflowLoader(registry: RootOptions.registry)
         var allValid = true
         for file in files {
             do {
@@ -46,7 +46,7 @@ struct StepsCommand: ParsableCommand {
         abstract: "Lists the step types a workflow can use, with their 'with:' fields.")
 
     func run() {
-        let registry = BuiltinSteps.registry()
+        let registry = RootOptions.registry
         for name in registry.names {
             let step = registry[name]!
             print("\(name) — \(step.summary) [\(registry.origins[name] ?? "")]")

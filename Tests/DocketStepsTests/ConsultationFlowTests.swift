@@ -1,3 +1,4 @@
+import DocketArchive
 import DocketCore
 import DocketSteps
 import DocketYAML
@@ -17,7 +18,9 @@ final class ConsultationFlowTests: XCTestCase {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.project.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
-        runner = Runner(store: CaseStore(root: root), registry: BuiltinSteps.registry(), user: "clerk")
+        var registry = BuiltinSteps.registry()
+        try registry.register(ArchiveStep())
+        runner = Runner(store: CaseStore(root: root), registry: registry, user: "clerk")
     }
 
     override func tearDownWithError() throws {

@@ -1,0 +1,195 @@
+import CLibZip
+import DocketCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A problem with a zip file, in words naming the file.
+public struct ZipError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var message: String
+
+    public var description: String { "\(path): error: \(message)" }
+}
+
+/// How an entry is stored.
+public enum ZipCompression: Sendable {
+    /// Kept as is: for data that is already compressed.
+    case store
+    /// Deflate at a fixed level (fixed so that archives are reproducible).
+    case deflate
+}
+
+/// Writes a new zip through libzip. Entries are added as file or memory sources and written,
+/// streamed, when `close()` is called; a writer dropped without `close()` discards everything.
+public final class ZipWriter {
+    private let archive: OpaquePointer
+    private var closed = false
+    public let path: String
+
+    /// Creates (or truncates) the zip at `path`.
+    public init(path: String) throws {
+        var code: Int32 = 0
+        guard let za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code) else {
+            var error = zip_error_t()
+            zip_error_init_with_code(&error, code)
+            defer { zip_error_fini(&error) }
+            throw ZipError(path: path, message: "cannot create the zip: \(String(cString: zip_error_strerror(&error)))")
+        }
+        archive = za
+        self.path = path
+    }
+
+    deinit {
+        // Not closed: leave no half-written file behind.
+        if !closed { zip_discard(archive) }
+    }
+
+    private func failure(_ what: String) -> ZipError {
+        ZipError(path: path, message: "\(what): \(String(cString: zip_strerror(archive)))")
+    }
+
+    /// Adds the file at `source` as entry `name` (UTF-8), with a fixed time and mode.
+    public func addFile(_ source: String, as name: String, mtime: time_t, compression: ZipCompression, password: String?) throws {
+        var error = zip_error_t()
+        zip_error_init(&error)
+        defer { zip_error_fini(&error) }
+        guard let src = zip_source_file_create(source, 0, -1, &error) else {
+            throw ZipError(path: source, message: "cannot read the document: \(String(cString: zip_error_strerror(&error)))")
+        }
+        try add(src, name: name, mtime: mtime, compression: compression, password: password)
+    }
+
+    /// Adds `bytes` as entry `name`.
+    public func addData(_ bytes: [UInt8], as name: String, mtime: time_t, compression: ZipCompression, password: String?) throws {
+        var error = zip_error_t()
+        zip_error_init(&error)
+        defer { zip_error_fini(&error) }
+        let copy = malloc(max(bytes.count, 1))!
+        bytes.withUnsafeBytes { if let base = $0.baseAddress { memcpy(copy, base, bytes.count) } }
+        guard let src = zip_source_buffer_create(copy, zip_uint64_t(bytes.count), 1, &error) else {
+            free(copy)
+            throw ZipError(path: path, message: "cannot add \(name): \(String(cString: zip_error_strerror(&error)))")
+        }
+        try add(src, name: name, mtime: mtime, compression: compression, password: password)
+    }
+
+    private func add(_ src: OpaquePointer, name: String, mtime: time_t, compression: ZipCompression, password: String?) throws {
+        let index = zip_file_add(archive, name, src, zip_flags_t(ZIP_FL_ENC_UTF_8))
+        guard index >= 0 else {
+            zip_source_free(src)
+            throw failure("cannot add \(name)")
+        }
+        let i = zip_uint64_t(index)
+        switch compression {
+        case .store: guard zip_set_file_compression(archive, i, ZIP_CM_STORE, 0) == 0 else { throw failure("cannot set compression of \(name)") }
+        case .deflate: guard zip_set_file_compression(archive, i, ZIP_CM_DEFLATE, 6) == 0 else { throw failure("cannot set compression of \(name)") }
+        }
+        guard zip_file_set_mtime(archive, i, mtime, 0) == 0 else { throw failure("cannot set the time of \(name)") }
+        // A regular file, rw-r--r--, made on Unix: the same bytes whoever archives the case.
+        guard zip_file_set_external_attributes(archive, i, 0, zip_uint8_t(ZIP_OPSYS_UNIX), zip_uint32_t(0o100644) << 16) == 0 else {
+            throw failure("cannot set the attributes of \(name)")
+        }
+        if let password {
+            guard zip_file_set_encryption(archive, i, zip_uint16_t(ZIP_EM_AES_256), password) == 0 else { throw failure("cannot encrypt \(name)") }
+        }
+    }
+
+    /// Writes the zip (streaming every source) and frees the handle.
+    public func close() throws {
+        precondition(!closed, "a zip is closed once")
+        closed = true
+        if zip_close(archive) != 0 {
+            let message = String(cString: zip_strerror(archive))
+            zip_discard(archive)
+            throw ZipError(path: path, message: "writing the zip failed: \(message)")
+        }
+    }
+}
+
+/// One entry of a zip, as its central directory describes it.
+public struct ZipEntry: Sendable {
+    public var index: UInt64
+    public var name: String
+    public var size: UInt64
+    public var compressedSize: UInt64
+    public var encrypted: Bool
+    public var isSymbolicLink: Bool
+    public var isDirectory: Bool
+}
+
+/// Reads a zip through libzip: its entries, and each entry's bytes in chunks (reading an entry
+/// to its end makes libzip check its CRC). Non-copyable: one owner frees the C handle.
+public struct ZipReader: ~Copyable {
+    private let archive: OpaquePointer
+    public let path: String
+
+    public init(path: String, password: String? = nil) throws {
+        var code: Int32 = 0
+        guard let za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code) else {
+            var error = zip_error_t()
+            zip_error_init_with_code(&error, code)
+            defer { zip_error_fini(&error) }
+            throw ZipError(path: path, message: "not a readable zip: \(String(cString: zip_error_strerror(&error)))")
+        }
+        archive = za
+        self.path = path
+        if let password { zip_set_default_password(za, password) }
+    }
+
+    deinit { zip_discard(archive) }
+
+    public var entries: [ZipEntry] {
+        get throws {
+            let count = zip_get_num_entries(archive, 0)
+            var result: [ZipEntry] = []
+            for i in 0..<zip_uint64_t(max(count, 0)) {
+                var st = zip_stat_t()
+                zip_stat_init(&st)
+                guard zip_stat_index(archive, i, 0, &st) == 0, let name = st.name else {
+                    throw ZipError(path: path, message: "entry \(i) cannot be read: \(String(cString: zip_strerror(archive)))")
+                }
+                var opsys: zip_uint8_t = 0
+                var attributes: zip_uint32_t = 0
+                zip_file_get_external_attributes(archive, i, 0, &opsys, &attributes)
+                let mode = attributes >> 16
+                let text = String(cString: name)
+                result.append(ZipEntry(
+                    index: i, name: text, size: st.size, compressedSize: st.comp_size,
+                    encrypted: st.encryption_method != zip_uint16_t(ZIP_EM_NONE),
+                    isSymbolicLink: opsys == zip_uint8_t(ZIP_OPSYS_UNIX) && (mode & 0o170000) == 0o120000,
+                    isDirectory: text.hasSuffix("/")))
+            }
+            return result
+        }
+    }
+
+    /// Streams the entry's bytes to `body` in chunks of up to 256 KiB.
+    public func read(_ entry: ZipEntry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let file = zip_fopen_index(archive, entry.index, 0) else {
+            throw ZipError(path: path, message: "\(entry.name) cannot be opened: \(String(cString: zip_strerror(archive)))")
+        }
+        defer { zip_fclose(file) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = zip_fread(file, buffer.baseAddress!, zip_uint64_t(buffer.count))
+            if n < 0 {
+                let error = zip_file_get_error(file)!
+                throw ZipError(path: path, message: "\(entry.name) is damaged: \(String(cString: zip_error_strerror(error)))")
+            }
+            if n == 0 { break }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(n)]))
+        }
+    }
+
+    /// The whole entry, for small tag files.
+    public func data(_ entry: ZipEntry, limit: Int = 16 << 20) throws -> [UInt8] {
+        guard entry.size <= UInt64(limit) else { throw ZipError(path: path, message: "\(entry.name) is too large to be a tag file") }
+        var bytes: [UInt8] = []
+        try read(entry) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import DocketArchive
+import DocketCore
+import Foundation
+
+/// Where an archive password comes from: a file, else the environment; never an argument.
+struct PasswordOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A file holding the archive password (else $DOCKET_ARCHIVE_PASSWORD).", valueName: "FILE"))
+    var passwordFile: String?
+
+    /// The password, if one was given.
+    func password() throws -> String? {
+        if let passwordFile {
+            guard let data = FileManager.default.contents(atPath: passwordFile) else {
+                throw CaseError.unreadable(passwordFile, "cannot read the password file")
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            guard !text.isEmpty else { throw CaseError.invalidInput("docket: \(passwordFile): the password file is empty") }
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: passwordFile),
+               let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                printErr("docket: warning: \(passwordFile) can be read by other users; chmod 600 it")
+            }
+            return text
+        }
+        if let env = ProcessInfo.processInfo.environment["DOCKET_ARCHIVE_PASSWORD"], !env.isEmpty { return env }
+        return nil
+    }
+}
+
+struct ArchiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive",
+        abstract: "Packages a completed case as archives/ID.zip (a BagIt bag), verified after writing.",
+        discussion: """
+            The zip holds one folder ID/ that is a BagIt 1.0 bag: bagit.txt, bag-info.txt, \
+            SHA-256 and SHA-512 manifests, a tag manifest, preservation-events.json, and data/ \
+            with every document, the journal and the workflow snapshot. Every document is first \
+            checked against the digest the journal recorded. The zip is written to a temporary \
+            file, fully re-read and verified, and only then renamed into place; its SHA-256 is \
+            recorded in the journal. Archiving the same case again gives the same bytes (unless \
+            encrypted).
+
+            --encrypt protects every entry with AES-256; the password comes from --password-file \
+            or $DOCKET_ARCHIVE_PASSWORD, never from an argument. Entry names stay readable in an \
+            encrypted zip: keep personal data out of document names.
+            """)
+
+    @OptionGroup var options: RootOptions
+    @OptionGroup var passwordOptions: PasswordOptions
+
+    @Argument(help: ArgumentHelp("The case to archive.", valueName: "ID"))
+    var caseID: String
+
+    @Flag(name: .long, help: "Archive a case that is not completed (bag-info.txt says so).")
+    var partial = false
+
+    @Flag(name: .long, help: "Encrypt every entry with AES-256.")
+    var encrypt = false
+
+    @Option(name: .long, help: ArgumentHelp("Source-Organization in bag-info.txt (else $DOCKET_ORGANIZATION).", valueName: "NAME"))
+    var organization: String?
+
+    func run() async throws {
+        do {
+            let password = try passwordOptions.password()
+            if encrypt && password == nil {
+                throw CaseError.invalidInput("docket: --encrypt needs a password: give --password-file FILE or set $DOCKET_ARCHIVE_PASSWORD")
+            }
+            let store = options.store
+            let lock = try store.lock(caseID)
+            defer { withExtendedLifetime(lock) {} }
+            var (contents, _) = try store.load(caseID)
+            let bytes = [UInt8](try Data(contentsOf: store.journal(caseID).url))
+            let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? "Docket"
+            let result = try await Archiver(store: store, organization: org).archive(
+                caseID: caseID, contents: contents, journalBytes: bytes,
+                options: .init(partial: partial, password: encrypt ? password : nil))
+            var event = JournalEvent(type: .archived)
+            event.outputs = ["archive": .string("archives/\(result.path.lastPathComponent)"), "sha256": .string(result.sha256),
+                             "size": .int(Int(result.size)), "events": .int(result.events), "encrypted": .bool(encrypt),
+                             "partial": .bool(partial)]
+            event.by = RootOptions.user
+            try store.journal(caseID).append([event], to: &contents, now: Date())
+            print("archived case \(caseID) to \(result.path.path): \(result.payloadFiles) files, \(result.size) bytes, sha256 \(result.sha256)\(encrypt ? ", AES-256 encrypted" : "")")
+        } catch let e as ArchiveError {
+            printErr("docket: \(e.description)")
+            throw ExitCode(65)
+        } catch let e as ZipError {
+            printErr("docket: \(e.description)")
+            throw ExitCode(74)
+        } catch {
+            throw report(error)
+        }
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Checks archives on their own, without any case folder.",
+        discussion: """
+            Checks each zip: its structure and every entry's CRC, the bag's required files, every \
+            manifest and tag-manifest digest, Payload-Oxum, that no entry leaves the bag folder \
+            ('..', absolute paths, links) and that every file is listed. Prints 'ok ZIP: …' or \
+            each problem; exits 0 when all are sound, 1 otherwise.
+            """)
+
+    @OptionGroup var passwordOptions: PasswordOptions
+
+    @Argument(help: ArgumentHelp("The archives to check.", valueName: "ZIP"))
+    var archives: [String]
+
+    func run() throws {
+        let password: String?
+        do { password = try passwordOptions.password() } catch { throw report(error) }
+        var allGood = true
+        for path in archives {
+            let result = Verifier.verify(path: path, password: password)
+            if result.problems.isEmpty { print(result.summary) } else {
+                allGood = false
+                printErr(result.summary)
+            }
+        }
+        if !allGood { throw ExitCode(1) }
+    }
+}
