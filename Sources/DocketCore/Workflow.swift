@@ -10,6 +10,8 @@ public struct Workflow: Sendable {
     public var description: String
     public var inputs: Schema
     public var steps: [StepDefinition]
+    /// When the case's personal data must be deleted, if the workflow says.
+    public var retention: RetentionRule?
 
     /// Step ids: lowercase letters, digits and '-', starting with a letter.
     public static func isStepID(_ s: String) -> Bool {
@@ -30,6 +32,15 @@ public struct Workflow: Sendable {
     public func index(of id: String) -> Int? {
         steps.firstIndex { $0.id == id }
     }
+}
+
+/// A workflow's `retention:`: the date after which the case's working copy (with its personal
+/// data) must be deleted, and whether its archive is kept.
+public struct RetentionRule: Sendable {
+    /// A date, literal or `${{ … }}` (e.g. `${{ inputs.retention_end }}`).
+    public var until: Interpolation
+    public var keepArchive: Bool
+    public var mark: Mark
 }
 
 /// One step of a workflow as written.
@@ -65,7 +76,7 @@ public struct WorkflowLoader: Sendable {
         self.checksFiles = checksFiles
     }
 
-    public static let topKeys = ["docket", "name", "title", "description", "inputs", "steps"]
+    public static let topKeys = ["docket", "name", "title", "description", "inputs", "steps", "retention"]
     public static let stepKeys = ["id", "uses", "name", "if", "with", "timeout", "retry"]
 
     /// Loads and fully checks the file at `path`; throws `DiagnosticsError` listing every problem.
@@ -80,7 +91,7 @@ public struct WorkflowLoader: Sendable {
     /// Loads and checks a parsed workflow document.
     public func load(node: Node, file: String, baseFolder: URL) throws -> Workflow {
         var d = Diagnostics(file: file)
-        var workflow = Workflow(file: file, name: "", title: "", description: "", inputs: .empty, steps: [])
+        var workflow = Workflow(file: file, name: "", title: "", description: "", inputs: .empty, steps: [], retention: nil)
         guard var top = StrictMapping(node, what: "the workflow", diagnostics: &d) else {
             try d.check()
             return workflow
@@ -109,6 +120,9 @@ public struct WorkflowLoader: Sendable {
                     workflow.steps.append(step)
                 }
             }
+        }
+        if let v = top.take("retention") {
+            workflow.retention = loadRetention(v, workflow: workflow, diagnostics: &d)
         }
         top.rejectUnknown(known: Self.topKeys, diagnostics: &d)
         try d.check()
@@ -178,6 +192,38 @@ public struct WorkflowLoader: Sendable {
         }
         m.rejectUnknown(known: Self.stepKeys, diagnostics: &d)
         return ok ? step : nil
+    }
+
+    private func loadRetention(_ node: Node, workflow: Workflow, diagnostics d: inout Diagnostics) -> RetentionRule? {
+        guard var m = StrictMapping(node, what: "'retention'", diagnostics: &d) else { return nil }
+        var rule: RetentionRule?
+        if let v = m.require("until", "the date after which the case's personal data is deleted, e.g. ${{ inputs.retention_end }}", diagnostics: &d),
+           let text = Read.text(v, "'until'", &d) {
+            do {
+                let until = try Interpolation(parsing: text)
+                if until.isLiteral, !SchemaCheck.isDate(text) {
+                    d.error("'until' must be a date written YYYY-MM-DD or an expression giving one, not '\(text)'", at: v.mark)
+                }
+                // Only the case's inputs are certain to exist when retention is checked.
+                let after = StepDefinition(id: "", uses: "", name: "", condition: nil, with: nil, timeout: nil, retry: 0, mark: v.mark)
+                for e in until.expressions {
+                    for (path, offset) in e.references {
+                        if path.first == "steps" {
+                            d.error("'until' may use inputs and case.id only, since it is checked whatever steps ran", at: Self.mark(of: v, offset: offset))
+                        } else {
+                            checkReference(path, at: Self.mark(of: v, offset: offset), step: after, workflow: workflow, diagnostics: &d)
+                        }
+                    }
+                }
+                rule = RetentionRule(until: until, keepArchive: true, mark: v.mark)
+            } catch {
+                d.error("in 'until': \(error.message)", at: Self.mark(of: v, offset: error.offset))
+            }
+        }
+        let keep = m.take("keep-archive").flatMap { Read.bool($0, "'keep-archive'", &d) } ?? true
+        rule?.keepArchive = keep
+        m.rejectUnknown(known: ["until", "keep-archive"], diagnostics: &d)
+        return rule
     }
 
     /// `if:` may be written bare (`inputs.kind == 'cloud'`) or wrapped in `${{ }}`.

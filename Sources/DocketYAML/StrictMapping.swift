@@ -126,7 +126,10 @@ public enum Suggest {
             let d = distance(word.lowercased(), c.lowercased())
             if d <= limit, best == nil || d < best!.1 { best = (c, d) }
         }
-        return best?.0
+        if let best { return best.0 }
+        // A shortened key ("keep" for "keep-archive") names its one completion.
+        let completions = candidates.filter { word.count >= 3 && $0.lowercased().hasPrefix(word.lowercased()) }
+        return completions.count == 1 ? completions[0] : nil
     }
 
     /// Levenshtein distance over Unicode scalars.

@@ -24,7 +24,7 @@ struct Docket: AsyncParsableCommand {
             step not waiting); 74 file system error; 75 the case is busy.
             """,
         subcommands: [ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
-                      StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, VotesCommand.self,
+                      StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
                       DemoCommand.self, StepsCommand.self])
 }
 
