@@ -2,6 +2,7 @@
 // run, and reports ratios (machines here are shared and noisy, so only ratios are compared).
 //
 //   docket-bench --docket PATH [--ansible PATH] [--repeat N]
+//   docket-bench --docket PATH --archive [--archive-mib N]     (the archive benchmark)
 //
 // 1. In-process runner: a workflow of 100 steps that do nothing (pure runner overhead: journal
 //    append with fsync, state fold, staging and commit) and of 100 `render` steps.
@@ -85,11 +86,22 @@ if CommandLine.arguments.contains("--breakdown") {
     exit(0)
 }
 
-guard let docket = arg("--docket") else {
+if CommandLine.arguments.contains("--archive"), let path = arg("--docket") {
+    do {
+        try await ArchiveBench.run(docket: URL(fileURLWithPath: path).standardizedFileURL.path, mib: Int(arg("--archive-mib") ?? "1024") ?? 1024)
+    } catch {
+        print("docket-bench: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
+
+guard let docketArg = arg("--docket") else {
     print("usage: docket-bench --docket PATH [--ansible PATH] [--repeat N]")
     exit(64)
 }
-let ansible = arg("--ansible")
+let docket = URL(fileURLWithPath: docketArg).standardizedFileURL.path
+let ansible = arg("--ansible").map { URL(fileURLWithPath: $0).standardizedFileURL.path }
 let repeats = Int(arg("--repeat") ?? "5") ?? 5
 let fm = FileManager.default
 let work = fm.temporaryDirectory.appendingPathComponent("docket-bench-\(getpid())")

@@ -45,10 +45,13 @@ public struct Archiver: Sendable {
         public var partial: Bool
         /// AES-256 for every entry when given. Never logged nor journalled.
         public var password: String?
+        /// Store every entry uncompressed (fastest; for media that is compressed already).
+        public var storeOnly: Bool
 
-        public init(partial: Bool = false, password: String? = nil) {
+        public init(partial: Bool = false, password: String? = nil, storeOnly: Bool = false) {
             self.partial = partial
             self.password = password
+            self.storeOnly = storeOnly
         }
     }
 
@@ -150,7 +153,7 @@ public struct Archiver: Sendable {
             for p in payload {
                 let name = "\(caseID)/\(p.name)"
                 if let source = p.source {
-                    try writer.addFile(source, as: name, mtime: mtime, compression: BagLayout.compression(for: p.name), password: options.password)
+                    try writer.addFile(source, as: name, mtime: mtime, compression: options.storeOnly ? .store : BagLayout.compression(for: p.name, source: source), password: options.password)
                 } else {
                     try writer.addData(p.bytes ?? [], as: name, mtime: mtime, compression: .deflate, password: options.password)
                 }

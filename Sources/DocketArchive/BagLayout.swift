@@ -1,3 +1,4 @@
+import CLibZip
 import Crypto
 import DocketCore
 import Foundation
@@ -16,9 +17,22 @@ public enum BagLayout {
         "mp3", "mp4", "m4a", "mov", "avi", "mkv", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub", "jar",
     ]
 
-    static func compression(for name: String) -> ZipCompression {
+    /// Store what is compressed already (by extension, or because a 64 KiB sample of it does not
+    /// shrink by 10%), deflate the rest: deflate is the slow part, and wasted on such data.
+    static func compression(for name: String, source: String?) -> ZipCompression {
         let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
-        return storedExtensions.contains(ext) ? .store : .deflate
+        if storedExtensions.contains(ext) { return .store }
+        guard let source else { return .deflate }
+        let fd = open(source, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .deflate }
+        defer { close(fd) }
+        var sample = [UInt8](repeating: 0, count: 64 << 10)
+        let n = sample.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n >= 4096 else { return .deflate }
+        var outLength = compressBound(uLong(n))
+        var out = [UInt8](repeating: 0, count: Int(outLength))
+        let status = compress2(&out, &outLength, sample, uLong(n), 1)
+        return status == Z_OK && Double(outLength) > 0.9 * Double(n) ? .store : .deflate
     }
 
     /// A manifest line's path, percent-encoding the characters BagIt requires (CR, LF, %).

@@ -73,21 +73,29 @@ public enum Verifier {
             return
         }
 
-        // Read every file to its end (CRC) and digest it.
-        var digests: [String: [String: String]] = [:]
-        var sizes: [String: Int64] = [:]
-        for (name, entry) in files.sorted(by: { $0.key < $1.key }) {
-            var digest = DualDigest()
+        // Read every file to its end (CRC) and digest it, on every core: each worker opens the
+        // zip for itself (a libzip handle is not shared between threads).
+        let ordered = files.values.sorted { $0.size > $1.size }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ordered.count))
+        let results = DigestResults()
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
-                try zip.read(entry) { digest.update($0) }
-            } catch let e as ZipError {
-                report.problems.append(e.message)
-                continue
+                let reader = try ZipReader(path: path, password: password)
+                for entry in stride(from: w, to: ordered.count, by: workers).map({ ordered[$0] }) {
+                    var digest = DualDigest()
+                    do {
+                        try reader.read(entry) { digest.update($0) }
+                        results.add(String(entry.name.dropFirst(top.count + 1)), digest.finalize(), digest.size)
+                    } catch let e as ZipError {
+                        results.fail(e.message)
+                    }
+                }
+            } catch {
+                results.fail("\(error)")
             }
-            let relative = String(name.dropFirst(top.count + 1))
-            digests[relative] = digest.finalize()
-            sizes[relative] = digest.size
         }
+        let (digests, sizes, failures) = results.snapshot()
+        report.problems += failures.sorted()
         guard report.problems.isEmpty else { return }
 
         func text(_ name: String) -> String? {
@@ -163,5 +171,25 @@ public enum Verifier {
             }
         }
         return listed
+    }
+}
+
+/// Digests gathered by the verification workers.
+private final class DigestResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var digests: [String: [String: String]] = [:]
+    private var sizes: [String: Int64] = [:]
+    private var failures: [String] = []
+
+    func add(_ name: String, _ d: [String: String], _ size: Int64) {
+        lock.withLock { digests[name] = d; sizes[name] = size }
+    }
+
+    func fail(_ message: String) {
+        lock.withLock { failures.append(message) }
+    }
+
+    func snapshot() -> ([String: [String: String]], [String: Int64], [String]) {
+        lock.withLock { (digests, sizes, failures) }
     }
 }

@@ -58,6 +58,9 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Encrypt every entry with AES-256.")
     var encrypt = false
 
+    @Flag(name: .customLong("store"), help: "Store every document uncompressed (fastest; the default deflates what is not compressed already).")
+    var storeOnly = false
+
     @Option(name: .long, help: ArgumentHelp("Source-Organization in bag-info.txt (else $DOCKET_ORGANIZATION).", valueName: "NAME"))
     var organization: String?
 
@@ -75,7 +78,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? "Docket"
             let result = try await Archiver(store: store, organization: org).archive(
                 caseID: caseID, contents: contents, journalBytes: bytes,
-                options: .init(partial: partial, password: encrypt ? password : nil))
+                options: .init(partial: partial, password: encrypt ? password : nil, storeOnly: storeOnly))
             var event = JournalEvent(type: .archived)
             event.outputs = ["archive": .string("archives/\(result.path.lastPathComponent)"), "sha256": .string(result.sha256),
                              "size": .int(Int(result.size)), "events": .int(result.events), "encrypted": .bool(encrypt),
