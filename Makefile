@@ -9,6 +9,8 @@ deps:
 
 build: deps
 	swift build -c release --product docket
+	swift build -c release --product mailing-serial-check
+	install -D -m 755 "$$(swift build -c release --show-bin-path)/mailing-serial-check" Plugins/mailing-serial-check/bin/mailing-serial-check
 
 demo: build
 	rm -rf demo
@@ -16,6 +18,7 @@ demo: build
 
 test: deps
 	swift build --build-tests
+	install -D -m 755 "$$(swift build --show-bin-path)/mailing-serial-check" Plugins/mailing-serial-check/bin/mailing-serial-check
 	swift test --skip-build
 
 bench: deps

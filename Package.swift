@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "docket", targets: ["docket"]),
         .library(name: "DocketCore", targets: ["DocketCore"]),
+        .library(name: "DocketPluginKit", targets: ["DocketPluginKit"]),
+        .executable(name: "mailing-serial-check", targets: ["mailing-serial-check"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,6 +34,16 @@ let package = Package(
         .target(
             name: "DocketArchive",
             dependencies: ["DocketCore", "CLibZip", .product(name: "Crypto", package: "swift-crypto")]),
+        // Department step plugins: manifest, discovery, process protocol, isolation.
+        .target(name: "DocketPlugins", dependencies: ["DocketCore", "CSpawn"]),
+        // posix_spawn's chdir action, which glibc hides from Swift.
+        .target(name: "CSpawn"),
+        // The small library a department writes a Swift plugin with (protocol v1 only).
+        .target(name: "DocketPluginKit"),
+        // A bundled department plugin, built with the package (see Plugins/mailing-serial-check).
+        .executableTarget(
+            name: "mailing-serial-check", dependencies: ["DocketPluginKit"],
+            path: "Plugins/mailing-serial-check/Sources"),
         // Built-in steps.
         .target(
             name: "DocketSteps",
@@ -40,18 +52,19 @@ let package = Package(
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketSteps", "DocketArchive",
+                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
         .executableTarget(
-            name: "docket-bench", dependencies: ["DocketCore", "DocketSteps", "DocketArchive"],
+            name: "docket-bench", dependencies: ["DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins"],
             path: "Benchmarks/DocketBench"),
 
         .testTarget(name: "DocketYAMLTests", dependencies: ["DocketYAML"]),
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
-        .testTarget(name: "DocketStepsTests", dependencies: ["DocketSteps", "DocketArchive"]),
+        .testTarget(name: "DocketStepsTests", dependencies: ["DocketSteps", "DocketArchive", "DocketPlugins"]),
         .testTarget(name: "DocketArchiveTests", dependencies: ["DocketArchive", "DocketSteps"]),
+        .testTarget(name: "DocketPluginsTests", dependencies: ["DocketPlugins", "DocketPluginKit"]),
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
     ]
 )

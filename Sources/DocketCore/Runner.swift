@@ -206,6 +206,7 @@ public struct Runner: Sendable {
             outputs: state.outputs, documents: state.documents, records: s.records, outputFolder: staging,
             documentsFolder: store.documents(caseID), snapshotFolder: store.workflowFiles(caseID), rootFolder: store.root, now: clock())
         context.stepOrder = order
+        context.withTimeout = definition.timeout
         let finalContext = context
         let work: @Sendable () async -> StepOutcome = {
             do { return try await type.run(finalContext) } catch { return .failed("\(error)") }

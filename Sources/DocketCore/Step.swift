@@ -51,6 +51,8 @@ public struct StepContext: Sendable {
     public var round: Int
     /// The ids of the workflow's steps, in order.
     public var stepOrder: [String] = []
+    /// The step's own `timeout:` in seconds, if the workflow gave one (process plugins use it).
+    public var withTimeout: Double?
     /// The Docket root folder (holding cases/ and archives/), for built-in steps that keep
     /// registers across cases (answer numbers). Plugins never see it.
     public var rootFolder: URL

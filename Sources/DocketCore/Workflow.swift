@@ -369,7 +369,7 @@ public struct WorkflowLoader: Sendable {
     }
 
     /// Durations: a number of seconds, or a number followed by s, m or h ("90s", "5m", "1h").
-    static func parseDuration(_ node: Node, what: String, diagnostics d: inout Diagnostics) -> Double? {
+    public static func parseDuration(_ node: Node, what: String, diagnostics d: inout Diagnostics) -> Double? {
         let text = node.scalarText ?? ""
         var seconds: Double?
         switch node.resolved {

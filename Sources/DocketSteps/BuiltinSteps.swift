@@ -3,7 +3,7 @@ import DocketCore
 /// The step types that ship with Docket, for the command-line tool to register.
 public enum BuiltinSteps {
     public static let all: [any Step] = [
-        RenderStep(), InputStep(), DraftConsultationStep(), CommitteeReviewStep(), VoteStep(), IssueAnswerStep(), ReportStep(),
+        RenderStep(), InputStep(), CollectFilesStep(), DraftConsultationStep(), CommitteeReviewStep(), VoteStep(), IssueAnswerStep(), ReportStep(),
     ]
 
     /// A registry holding the built-ins.

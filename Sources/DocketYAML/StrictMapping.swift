@@ -120,11 +120,12 @@ public enum Read {
 public enum Suggest {
     /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
     public static func nearest(to word: String, among candidates: [String]) -> String? {
-        let limit = word.count <= 3 ? 1 : max(2, word.count / 3)
+        // Close enough to be a slip, and never a whole replacement ("y" is not a typo of "x").
+        let limit = max(2, word.count / 3)
         var best: (String, Int)?
         for c in candidates {
             let d = distance(word.lowercased(), c.lowercased())
-            if d <= limit, best == nil || d < best!.1 { best = (c, d) }
+            if d <= limit, d < word.count, best == nil || d < best!.1 { best = (c, d) }
         }
         if let best { return best.0 }
         // A shortened key ("keep" for "keep-archive") names its one completion.

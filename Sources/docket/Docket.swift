@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketArchive
 import DocketCore
+import DocketPlugins
 import DocketSteps
 import DocketYAML
 import Foundation
@@ -25,7 +26,7 @@ struct Docket: AsyncParsableCommand {
             """,
         subcommands: [ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
-                      DemoCommand.self, StepsCommand.self])
+                      DemoCommand.self, StepsCommand.self, PluginsCommand.self])
 }
 
 /// Options every command that touches cases takes.
@@ -42,11 +43,25 @@ struct RootOptions: ParsableArguments {
         Runner(store: store, registry: Self.registry, user: Self.user)
     }
 
-    /// Every step type this tool offers: the built-ins and the archive step.
+    /// Every step type this tool offers: the built-ins, the archive step, and the plugins found
+    /// in Plugins/ and $DOCKET_PLUGIN_PATH. A plugin that cannot be loaded is reported on
+    /// standard error and left out.
     static var registry: StepRegistry {
+        let found = discoverPlugins()
+        for problem in found.problems { printErr("docket: warning: a plugin was not loaded: \(problem)") }
+        return found.registry
+    }
+
+    static func builtins() -> StepRegistry {
         var r = BuiltinSteps.registry()
         try! r.register(ArchiveStep())
         return r
+    }
+
+    static func discoverPlugins() -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
+        let env = ProcessInfo.processInfo.environment
+        let folders = PluginDiscovery.searchPath(projectFolder: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), environment: env)
+        return PluginDiscovery.discover(in: folders, builtins: builtins(), isolation: Isolation.chosen(environment: env))
     }
 
     static var user: String {

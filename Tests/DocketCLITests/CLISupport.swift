@@ -74,8 +74,16 @@ final class Workspace {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("docket-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         if copyWorkflows {
-            try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("workflows"),
-                                             to: root.appendingPathComponent("workflows"))
+            let fm = FileManager.default
+            try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
+            // The department plugins the workflows use, with the Swift one freshly built.
+            let plugins = root.appendingPathComponent("Plugins")
+            try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("Plugins"), to: plugins)
+            let bin = plugins.appendingPathComponent("mailing-serial-check/bin")
+            try? fm.removeItem(at: bin)
+            try fm.createDirectory(at: bin, withIntermediateDirectories: true)
+            try fm.copyItem(at: CLI.binary.deletingLastPathComponent().appendingPathComponent("mailing-serial-check"),
+                            to: bin.appendingPathComponent("mailing-serial-check"))
         }
     }
 

@@ -175,7 +175,7 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(problems, [
             "--input n=three: error: input 'n' must be a whole number, not a string",
             "--input d=2022-13-01: error: input 'd' must be a date written YYYY-MM-DD (for example 2022-06-27), not '2022-13-01'",
-            "--input x=1: error: the workflow 't' has no input 'x'; did you mean 'n'?",
+            "--input x=1: error: the workflow 't' has no input 'x'; its inputs: n, d",
             "--input novalue: error: write KEY=VALUE, for example --input department=人事課",
             "inputs: error: the required input 'n' (a whole number) is missing; give it with --input n=VALUE or in --inputs FILE",
         ])

@@ -1,5 +1,6 @@
 import DocketArchive
 import DocketCore
+import DocketPlugins
 import DocketSteps
 import DocketYAML
 import Foundation
@@ -18,9 +19,11 @@ final class ConsultationFlowTests: XCTestCase {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.project.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
-        var registry = BuiltinSteps.registry()
-        try registry.register(ArchiveStep())
-        runner = Runner(store: CaseStore(root: root), registry: registry, user: "clerk")
+        var builtins = BuiltinSteps.registry()
+        try builtins.register(ArchiveStep())
+        // The workflows use the bundled personal-data-scan plugin, found as the CLI finds it.
+        let found = PluginDiscovery.discover(in: [Self.project.appendingPathComponent("Plugins")], builtins: builtins, isolation: .process)
+        runner = Runner(store: CaseStore(root: root), registry: found.registry, user: "clerk")
     }
 
     override func tearDownWithError() throws {

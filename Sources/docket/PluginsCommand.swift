@@ -1,0 +1,77 @@
+import ArgumentParser
+import DocketCore
+import DocketPlugins
+import Foundation
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins",
+        abstract: "Lists the department plugins found, or checks that one speaks the protocol.",
+        discussion: """
+            Plugins are folders with a plugin.yaml, found in Plugins/ of the current folder and in \
+            each folder of $DOCKET_PLUGIN_PATH (separated by ':'). The isolation in force is \
+            shown; set $DOCKET_PLUGIN_ISOLATION to 'process' or 'bubblewrap' to choose.
+            """,
+        subcommands: [List.self, Check.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists the plugins (name, version, folder, protocol).")
+
+        func run() throws {
+            let found = RootOptions.discoverPlugins()
+            let isolation = Isolation.chosen(environment: ProcessInfo.processInfo.environment)
+            if found.plugins.isEmpty {
+                print("no plugins found (searched Plugins/ and $DOCKET_PLUGIN_PATH)")
+            } else {
+                print(Table.render([["NAME", "VERSION", "PROTOCOL", "FOLDER", "DESCRIPTION"]] + found.plugins.map {
+                    [$0.name, $0.version, String($0.protocolVersion), $0.folder.path, $0.description]
+                }))
+            }
+            print("isolation: \(isolation.summary)")
+            for problem in found.problems { printErr("docket: \(problem)") }
+            if !found.problems.isEmpty { throw ExitCode(65) }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Runs a plugin on a sample request and reports whether it speaks the protocol.",
+            discussion: "The sample 'with:' comes from 'sample:' in plugin.yaml, else from the declared defaults.")
+
+        @Argument(help: ArgumentHelp("The plugin's name.", valueName: "NAME")) var name: String
+
+        func run() throws {
+            let found = RootOptions.discoverPlugins()
+            guard let manifest = found.plugins.first(where: { $0.name == name }) else {
+                printErr("docket: no plugin '\(name)'; 'docket plugins' lists them")
+                throw ExitCode(66)
+            }
+            let step = PluginStep(manifest: manifest, isolation: Isolation.chosen(environment: ProcessInfo.processInfo.environment))
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("docket-check-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            try FileManager.default.createDirectory(at: scratch.appendingPathComponent("documents"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: scratch.appendingPathComponent("output"), withIntermediateDirectories: true)
+            var with = manifest.sample
+            for f in manifest.withSchema.fields where with[f.name] == nil { if let d = f.defaultValue { with[f.name] = d } }
+            let context = StepContext(caseID: "sample", stepID: "check", attempt: 1, with: with, inputs: [:], outputs: [:], documents: [],
+                                      records: [], outputFolder: scratch.appendingPathComponent("output"),
+                                      documentsFolder: scratch.appendingPathComponent("documents"),
+                                      snapshotFolder: scratch, rootFolder: scratch, now: Date())
+            switch try step.invoke(context) {
+            case .broken(let message):
+                printErr("docket: \(message)")
+                throw ExitCode(1)
+            case .answered(let outcome):
+                let what: String
+                switch outcome {
+                case .completed(let outputs): what = "completed with outputs \(Value.map(outputs))"
+                case .sendBack: what = "completed"
+                case .waiting(let prompt): what = "waiting: \(prompt)"
+                case .failed(let message): what = "failed: \(message)"
+                }
+                print("ok \(name): speaks protocol \(manifest.protocolVersion); on the sample it answered \(what)")
+            }
+        }
+    }
+}
