@@ -10,6 +10,7 @@
 // 3. 1,000 cases of 3 `render` steps each, run with `docket run --all`.
 // 4. The peer: ansible-playbook running the equivalent local playbook of 100 `template` tasks.
 import DocketCore
+import DocketPlugins
 import DocketSteps
 import Foundation
 
@@ -141,6 +142,24 @@ for r in 0..<repeats {
     renderTimes.append(try await timeAsync { _ = try await runner.run(caseID: "render-\(r)") })
 }
 
+// 1b. A process plugin (a shell script answering at once) in place of the no-op step.
+let pluginFolder = work.appendingPathComponent("plugins/echo-plugin")
+try fm.createDirectory(at: pluginFolder, withIntermediateDirectories: true)
+try Data("docket-plugin: 1\nname: echo-plugin\ndescription: answers at once\nversion: 1\nrun: [sh, run.sh]\nwith:\n  n: {type: int}\n".utf8)
+    .write(to: pluginFolder.appendingPathComponent("plugin.yaml"))
+try Data("cat > /dev/null\necho '{\"protocol\": 1, \"status\": \"completed\"}'\n".utf8).write(to: pluginFolder.appendingPathComponent("run.sh"))
+try Data(workflow("plugin100", steps: 100, uses: "noop").replacingOccurrences(of: "uses: noop", with: "uses: echo-plugin").utf8)
+    .write(to: work.appendingPathComponent("plugin100.yaml"))
+var pluginTimes: [Isolation: [Double]] = [:]
+for isolation in Isolation.bubblewrapWorks ? [Isolation.process, .bubblewrap] : [.process] {
+    let found = PluginDiscovery.discover(in: [work.appendingPathComponent("plugins")], builtins: registry, isolation: isolation)
+    let pluginRunner = Runner(store: CaseStore(root: work.appendingPathComponent("plugin-\(isolation.rawValue)")), registry: found.registry, user: "bench")
+    for r in 0..<max(1, repeats / 2) {
+        _ = try pluginRunner.open(caseID: "p\(r)", workflowPath: work.appendingPathComponent("plugin100.yaml").path, inputsFile: nil, inputPairs: inputs)
+        pluginTimes[isolation, default: []].append(try await timeAsync { _ = try await pluginRunner.run(caseID: "p\(r)") })
+    }
+}
+
 // 2. The command, end to end.
 var cliTimes: [Double] = []
 let cliRoot = work.appendingPathComponent("cli")
@@ -183,6 +202,10 @@ let noop = median(noopTimes) / 100, render = median(renderTimes) / 100, cli = me
 print("Docket runner benchmark (\(repeats) repeats, medians; \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("  in-process, 100 no-op steps:       \(ms(noop)) per step (runner overhead, fsync'd journal + commit)")
 print("  in-process, 100 render steps:      \(ms(render)) per step")
+for (isolation, times) in pluginTimes.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
+    let per = median(times) / 100
+    print("  in-process, 100 plugin steps (\(isolation.rawValue)): \(ms(per)) per step, \(String(format: "%.1f", per / noop))x a built-in no-op step")
+}
 print("  docket run, 100 render steps:      \(ms(cli)) per step (\(ms(median(cliTimes))) in all, process start included)")
 print("  docket run --all, 1,000 cases × 3: \(String(format: "%.2f s", allTime)) in all, \(ms(allTime / 1000)) per case, \(ms(allTime / 3000)) per step")
 if !ansibleTimes.isEmpty {
