@@ -63,23 +63,10 @@ struct DualDigest {
         ["sha256": Journal.hex(sha256.finalize()), "sha512": Journal.hex(sha512.finalize())]
     }
 
-    /// Both digests of a file, read in 256 KiB blocks (never whole).
+    /// Both digests of a file, streamed.
     static func of(file path: String) throws -> (digests: [String: String], size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
-        defer { close(fd) }
         var digest = DualDigest()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CaseError.io(path, String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            digest.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-        }
+        try FileIO.readChunks(of: path) { digest.update($0) }
         return (digest.finalize(), digest.size)
     }
 

@@ -292,12 +292,12 @@ public enum FileIO {
         guard fsync(fd) == 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
     }
 
-    /// SHA-256 and size of a file, read in 256 KiB blocks (never whole).
-    public static func digest(of path: String) throws -> (sha256: String, size: Int64) {
+    /// Reads a file in 256 KiB blocks (never whole), handing each to `body`; returns its size.
+    @discardableResult
+    public static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int64 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
         defer { close(fd) }
-        var hasher = SHA256()
         // Uninitialised: zeroing a large buffer per small document was measurable per step.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer { buffer.deallocate() }
@@ -309,9 +309,16 @@ public enum FileIO {
                 throw CaseError.io(path, String(cString: strerror(errno)))
             }
             if n == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             size += Int64(n)
         }
+        return size
+    }
+
+    /// SHA-256 and size of a file, streamed.
+    public static func digest(of path: String) throws -> (sha256: String, size: Int64) {
+        var hasher = SHA256()
+        let size = try readChunks(of: path) { hasher.update(bufferPointer: $0) }
         return (Journal.hex(hasher.finalize()), size)
     }
 }
