@@ -145,20 +145,41 @@ public struct Archiver: Sendable {
         try FileManager.default.createDirectory(at: store.archivesFolder, withIntermediateDirectories: true)
         let final = store.archivesFolder.appendingPathComponent("\(caseID).zip")
         let temp = store.archivesFolder.appendingPathComponent(".\(caseID).zip.partial-\(getpid())")
+        let compression = payload.map { p in options.storeOnly ? ZipCompression.store : BagLayout.compression(for: p.name, source: p.source) }
+        var partFiles: [URL] = []
+        defer { for part in partFiles { unlink(part.path) } }
         do {
+            // Deflate is the slow part: unencrypted, it runs on every core into part zips whose
+            // compressed bytes are then copied as they are.
+            var parts: [Int: (part: Int, entry: UInt64)] = [:]
+            var readers: [ZipReader] = []
+            if options.password == nil {
+                let plan = Self.planParts(payload: payload, compression: compression, sizes: digests.map(\.size))
+                if !plan.isEmpty {
+                    partFiles = plan.indices.map { store.archivesFolder.appendingPathComponent(".\(caseID).zip.part\($0)-\(getpid())") }
+                    try await Self.writeParts(plan, payload: payload, files: partFiles, mtime: mtime)
+                    for (p, group) in plan.enumerated() {
+                        readers.append(try ZipReader(path: partFiles[p].path))
+                        for (entry, item) in group.enumerated() { parts[item] = (p, UInt64(entry)) }
+                    }
+                }
+            }
             let writer = try ZipWriter(path: temp.path)
             for (name, bytes) in tags.sorted(by: { $0.0 < $1.0 }) {
                 try writer.addData(bytes, as: "\(caseID)/\(name)", mtime: mtime, compression: .deflate, password: options.password)
             }
-            for p in payload {
+            for (i, p) in payload.enumerated() {
                 let name = "\(caseID)/\(p.name)"
-                if let source = p.source {
-                    try writer.addFile(source, as: name, mtime: mtime, compression: options.storeOnly ? .store : BagLayout.compression(for: p.name, source: source), password: options.password)
+                if let (part, entry) = parts[i] {
+                    try writer.addCompressed(from: readers[part], index: entry, as: name, mtime: mtime)
+                } else if let source = p.source {
+                    try writer.addFile(source, as: name, mtime: mtime, compression: compression[i], password: options.password)
                 } else {
                     try writer.addData(p.bytes ?? [], as: name, mtime: mtime, compression: .deflate, password: options.password)
                 }
             }
             try writer.close()
+            readers.removeAll()
             try FileIO.syncFile(temp.path)
             let report = Verifier.verify(path: temp.path, password: options.password)
             guard report.problems.isEmpty else { throw ArchiveError.verificationFailed(final.path, report.problems) }
@@ -207,6 +228,41 @@ public struct Archiver: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return [UInt8]((try? encoder.encode(list)) ?? Data()) + [0x0A]
+    }
+
+    /// The payload items to deflate in parallel, in one group per core balanced by size; empty
+    /// when there is too little to gain.
+    static func planParts(payload: [Payload], compression: [ZipCompression], sizes: [Int64]) -> [[Int]] {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let items = payload.indices.filter { payload[$0].source != nil && compression[$0] == .deflate }
+        let total = items.reduce(Int64(0)) { $0 + sizes[$1] }
+        guard cores > 1, items.count >= cores, total >= 4 << 20 else { return [] }
+        var groups = [[Int]](repeating: [], count: cores)
+        var load = [Int64](repeating: 0, count: cores)
+        for i in items.sorted(by: { sizes[$0] > sizes[$1] }) {
+            let g = load.indices.min { load[$0] < load[$1] }!
+            groups[g].append(i)
+            load[g] += sizes[i]
+        }
+        return groups.map { $0.sorted() }.filter { !$0.isEmpty }
+    }
+
+    /// Deflates each group into its own part zip, the groups in parallel.
+    static func writeParts(_ plan: [[Int]], payload: [Payload], files: [URL], mtime: time_t) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (p, items) in plan.enumerated() {
+                let sources = items.map { payload[$0].source! }
+                let file = files[p]
+                group.addTask {
+                    let part = try ZipWriter(path: file.path)
+                    for (n, source) in sources.enumerated() {
+                        try part.addFile(source, as: String(n), mtime: mtime, compression: .deflate, password: nil)
+                    }
+                    try part.close()
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     /// SHA-256/512 and size of every payload item, two at a time.

@@ -97,6 +97,23 @@ public final class ZipWriter {
         }
     }
 
+    /// Adds entry `index` of `part` as `name`, copying its compressed bytes as they are (no
+    /// second deflate): how archives are deflated on every core. `part` must stay open until
+    /// `close()`.
+    public func addCompressed(from part: ZipReader, index: UInt64, as name: String, mtime: time_t) throws {
+        guard let src = zip_source_zip(archive, part.handle, index, zip_flags_t(ZIP_FL_COMPRESSED), 0, -1) else {
+            throw failure("cannot copy \(name) from \(part.path)")
+        }
+        let i = zip_file_add(archive, name, src, zip_flags_t(ZIP_FL_ENC_UTF_8))
+        guard i >= 0 else {
+            zip_source_free(src)
+            throw failure("cannot add \(name)")
+        }
+        guard zip_file_set_mtime(archive, zip_uint64_t(i), mtime, 0) == 0,
+              zip_file_set_external_attributes(archive, zip_uint64_t(i), 0, zip_uint8_t(ZIP_OPSYS_UNIX), zip_uint32_t(0o100644) << 16) == 0
+        else { throw failure("cannot set the time and attributes of \(name)") }
+    }
+
     /// Writes the zip (streaming every source) and frees the handle.
     public func close() throws {
         precondition(!closed, "a zip is closed once")
@@ -121,9 +138,10 @@ public struct ZipEntry: Sendable {
 }
 
 /// Reads a zip through libzip: its entries, and each entry's bytes in chunks (reading an entry
-/// to its end makes libzip check its CRC). Non-copyable: one owner frees the C handle.
-public struct ZipReader: ~Copyable {
+/// to its end makes libzip check its CRC). The handle is freed with the reader.
+public final class ZipReader {
     private let archive: OpaquePointer
+    var handle: OpaquePointer { archive }
     public let path: String
 
     public init(path: String, password: String? = nil) throws {

@@ -136,6 +136,30 @@ final class ArchiveTests: XCTestCase {
         XCTAssertEqual(journal.split(separator: "\n").count, try store.journal("c1").read().events.count)
     }
 
+    func testParallelDeflateGivesAValidReproducibleBag() async throws {
+        // 48 compressible documents of about 100 kB: deflated on every core through part zips.
+        var registry = BuiltinSteps.registry()
+        try registry.register(FilesStep())
+        let runner = Runner(store: store, registry: registry, user: "clerk")
+        var files: [String] = []
+        for i in 0..<48 {
+            files.append("\"text-\(i).txt\": \"\(String(repeating: "審議資料 \(i) ", count: 6_000))\"")
+        }
+        let workflow = root.appendingPathComponent("big.yaml")
+        try Data("docket: 1\nname: big\nsteps:\n  - id: make\n    uses: files\n    with: {files: {\(files.joined(separator: ", "))}}\n".utf8).write(to: workflow)
+        _ = try runner.open(caseID: "big", workflowPath: workflow.path, inputsFile: nil, inputPairs: [])
+        _ = try await runner.run(caseID: "big")
+        let first = try await archive("big")
+        XCTAssertLessThan(first.size, first.payloadBytes / 10, "the text was deflated")
+        XCTAssertEqual(Verifier.verify(path: first.path.path).problems, [])
+        let (valid, out) = try bagitValid(try unzip(first.path, "big"))
+        XCTAssertTrue(valid, out)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.archivesFolder.path).filter { $0 != "big.zip" }
+        XCTAssertEqual(leftovers, [], "part zips are removed")
+        let second = try await archive("big")
+        XCTAssertEqual(first.sha256, second.sha256, "parallel deflate is reproducible")
+    }
+
     func testSameCaseSameBytes() async throws {
         try await makeCase()
         let first = try await archive()
