@@ -86,8 +86,8 @@ public struct CaseStore: Sendable {
             var contents = Journal.Contents.empty
             try journal.append([event], to: &contents, now: now)
             try FileIO.syncFolder(temp)
-            // rename(2) would replace an empty folder of the same name; link-free check + rename
-            // under the cases folder is enough because ids are claimed only here.
+            // Two `docket new` racing for one id: the second rename finds the first's folder
+            // (not empty) and fails, so it reports that the case exists.
             if fm.fileExists(atPath: folder(id).path) { throw CaseError.caseExists(id) }
             guard rename(temp.path, folder(id).path) == 0 else {
                 throw errno == EEXIST || errno == ENOTEMPTY ? CaseError.caseExists(id) : CaseError.io(folder(id).path, String(cString: strerror(errno)))

@@ -241,6 +241,9 @@ public struct Runner: Sendable {
         var records: [DocumentRecord] = []
         for name in names {
             let path = staging.appendingPathComponent(name).path
+            // A recorded document is never changed again: read-only for everyone but root (plugins
+            // included); the digest in the journal catches the rest.
+            chmod(path, 0o444)
             try FileIO.syncFile(path)
             let digest = try FileIO.digest(of: path)
             records.append(DocumentRecord(path: "\(folder)/\(name)", size: digest.size, sha256: digest.sha256))

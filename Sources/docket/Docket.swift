@@ -20,7 +20,7 @@ struct Docket: AsyncParsableCommand {
             Cases live in the root folder: --root DIR, else $DOCKET_ROOT, else the current folder \
             (cases/ and archives/ inside it).
 
-            Exit codes: 0 done; 1 a step failed; 65 bad input (each problem is printed as \
+            Exit codes: 0 done; 1 a step failed (or an archive did not verify); 65 bad input (each problem is printed as \
             FILE:LINE:COLUMN: error: MESSAGE); 66 no such case or file; 73 refused (case exists, \
             step not waiting); 74 file system error; 75 the case is busy.
             """,
