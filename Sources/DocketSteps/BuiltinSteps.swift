@@ -9,6 +9,7 @@ public enum BuiltinSteps {
     /// A registry holding the built-ins.
     public static func registry() -> StepRegistry {
         var registry = StepRegistry()
+        // The built-ins have distinct names: a clash here is a programming error.
         for step in all { try! registry.register(step) }
         return registry
     }
