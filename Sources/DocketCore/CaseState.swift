@@ -63,8 +63,8 @@ public struct CaseState: Sendable {
             finished = true
             return
         }
-        guard e.type != .archived && e.type != .purged else {
-            if e.type == .archived { archive = e.outputs }
+        guard e.type != .archived else {
+            archive = e.outputs
             return
         }
         guard let id = e.step else { return }
@@ -92,7 +92,7 @@ public struct CaseState: Sendable {
         case .skipped:
             s.status = .skipped
             s.message = e.message
-        case .created, .finished, .archived, .purged:
+        case .created, .finished, .archived:
             break
         }
         steps[id] = s

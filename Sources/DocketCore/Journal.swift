@@ -24,8 +24,6 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case finished
         /// The case was packaged as an archive (its SHA-256 in `outputs`).
         case archived
-        /// The case's working copy was deleted at the end of its retention.
-        case purged
     }
 
     public var seq: Int

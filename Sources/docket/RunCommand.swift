@@ -62,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         if failed { throw ExitCode(1) }
     }
 
-    /// Runs the cases that can move on, two at a time per core, reporting in case order.
+    /// Runs the cases that can move on, one per core at a time, reporting in case order.
     static func runAll(_ runner: Runner) async -> [(String, Result<Runner.Report, Error>)] {
         let ids = runner.store.caseIDs()
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
