@@ -143,6 +143,12 @@ public struct Archiver: Sendable {
         tags.append(("tagmanifest-sha256.txt", Array(tagManifest.utf8)))
 
         try FileManager.default.createDirectory(at: store.archivesFolder, withIntermediateDirectories: true)
+        // What an interrupted archive of this case left (hidden, never looking finished); the
+        // caller holds the case lock, so no other archive of it is being written.
+        for name in (try? FileIO.names(in: store.archivesFolder)) ?? []
+        where name.hasPrefix(".\(caseID).zip.partial-") || name.hasPrefix(".\(caseID).zip.part") {
+            unlink(store.archivesFolder.appendingPathComponent(name).path)
+        }
         let final = store.archivesFolder.appendingPathComponent("\(caseID).zip")
         let temp = store.archivesFolder.appendingPathComponent(".\(caseID).zip.partial-\(getpid())")
         let compression = payload.map { p in options.storeOnly ? ZipCompression.store : BagLayout.compression(for: p.name, source: p.source) }

@@ -162,7 +162,12 @@ final class ArchiveTests: XCTestCase {
 
     func testSameCaseSameBytes() async throws {
         try await makeCase()
+        // What a killed archive run leaves is cleared by the next one.
+        try FileManager.default.createDirectory(at: store.archivesFolder, withIntermediateDirectories: true)
+        let stale = store.archivesFolder.appendingPathComponent(".c1.zip.partial-99999")
+        try Data("half a zip".utf8).write(to: stale)
         let first = try await archive()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path))
         // Recording the archive in the journal must not change the next archive.
         var contents = try store.journal("c1").read()
         var event = JournalEvent(type: .archived)
