@@ -41,12 +41,22 @@ struct StatusCommand: ParsableCommand {
 
     func summary(_ runner: Runner, _ id: String) throws -> CaseJSON {
         let (contents, state) = try runner.store.load(id)
-        let workflow = try runner.workflow(of: id)
-        let order = workflow.steps.map(\.id)
-        var result = CaseJSON(case: id, workflow: state.workflow?.name ?? workflow.name, state: state.status(order: order).rawValue,
+        // The snapshot gives the steps in order; if it no longer loads here (a plugin it uses is
+        // not installed), the journal still tells what ran, in the order it ran.
+        var steps: [(id: String, uses: String, name: String)]
+        do {
+            steps = try runner.workflow(of: id).steps.map { ($0.id, $0.uses, $0.name) }
+        } catch {
+            printErr("docket: warning: case \(id): \(error); showing the steps its journal records")
+            var seen: [String] = []
+            for e in contents.events { if let step = e.step, !seen.contains(step) { seen.append(step) } }
+            steps = seen.map { ($0, "?", "") }
+        }
+        let order = steps.map(\.id)
+        var result = CaseJSON(case: id, workflow: state.workflow?.name ?? "", state: state.status(order: order).rawValue,
                               step: state.currentStep(order: order), created: state.created, updated: state.updated,
                               inputs: state.inputs, steps: [])
-        for def in workflow.steps {
+        for def in steps {
             let s = state.step(def.id)
             result.steps.append(StepJSON(id: def.id, uses: def.uses, name: def.name, state: s.status.rawValue,
                                          outputs: s.outputs, documents: s.documents, attempts: s.attempts, message: s.message))

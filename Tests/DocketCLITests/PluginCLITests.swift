@@ -44,6 +44,11 @@ final class PluginCLITests: XCTestCase {
         r = try ws.cli("validate", "w.yaml")
         XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.err.contains("uses 'stamp', which is neither a built-in step nor a plugin found"), r.err)
+        // The case's status still shows, from its journal.
+        r = try ws.cli("status", "k1", "--json")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("showing the steps its journal records"), r.err)
+        XCTAssertEqual(try ws.json(r.out)["state"] as? String, "completed")
     }
 
     func testMailingSerialCheck() throws {
