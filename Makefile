@@ -19,7 +19,7 @@ demo: build
 test: deps
 	swift build --build-tests
 	install -D -m 755 "$$(swift build --show-bin-path)/mailing-serial-check" Plugins/mailing-serial-check/bin/mailing-serial-check
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing
 
 bench: deps
 	scripts/bench
