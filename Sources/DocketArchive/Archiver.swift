@@ -192,7 +192,7 @@ public struct Archiver: Sendable {
             guard report.payloadFiles == payload.count, report.payloadBytes == payloadBytes else {
                 throw ArchiveError.verificationFailed(final.path, ["the archive holds \(report.payloadFiles) files, \(payload.count) were written"])
             }
-            guard rename(temp.path, final.path) == 0 else { throw CaseError.io(final.path, String(cString: strerror(errno))) }
+            guard rename(temp.path, final.path) == 0 else { throw CaseError.posix(final.path) }
             try FileIO.syncFolder(store.archivesFolder)
         } catch {
             unlink(temp.path)

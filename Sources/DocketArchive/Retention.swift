@@ -157,7 +157,7 @@ public struct Retention: Sendable {
 
         // The case disappears at once (one rename), then its files are removed.
         let doomed = store.casesFolder.appendingPathComponent(".purging-\(id)-\(getpid())")
-        guard rename(caseFolder.path, doomed.path) == 0 else { throw CaseError.io(caseFolder.path, String(cString: strerror(errno))) }
+        guard rename(caseFolder.path, doomed.path) == 0 else { throw CaseError.posix(caseFolder.path) }
         try FileIO.syncFolder(store.casesFolder)
         withExtendedLifetime(lock) {}
         try FileManager.default.removeItem(at: doomed)
@@ -242,7 +242,7 @@ public struct Retention: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(url.path) }
         defer { close(fd) }
         try FileIO.writeAll(fd, [UInt8](try encoder.encode(line)) + [0x0A], path: url.path)
         _ = fsync(fd)

@@ -49,6 +49,11 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The file-system error the last failed system call left in `errno`, for `path`.
+    public static func posix(_ path: String) -> CaseError {
+        .io(path, String(cString: strerror(errno)))
+    }
+
     /// The process exit code for this error.
     public var exitCode: Int32 {
         switch self {
@@ -61,5 +66,8 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import DocketYAML
 typealias DocketYAMLSuggest = Suggest

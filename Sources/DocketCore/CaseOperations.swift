@@ -117,7 +117,7 @@ extension Runner {
         let values = SchemaCheck.decode(node, against: schema, what: "the record for step '\(stepID)'", diagnostics: &d)
         try d.check()
         for (field, message) in type.checkRecord(values, with: with, snapshotFolder: store.workflowFiles(caseID)) {
-            let mark = field.flatMap { f in node.pairs?.first { $0.key.scalarText == f }?.value.mark } ?? node.mark
+            let mark = field.flatMap { node.value(forKey: $0)?.mark } ?? node.mark
             d.error(message, at: mark)
         }
         try d.check()

@@ -90,7 +90,7 @@ public struct CaseStore: Sendable {
             // (not empty) and fails, so it reports that the case exists.
             if fm.fileExists(atPath: folder(id).path) { throw CaseError.caseExists(id) }
             guard rename(temp.path, folder(id).path) == 0 else {
-                throw errno == EEXIST || errno == ENOTEMPTY ? CaseError.caseExists(id) : CaseError.io(folder(id).path, String(cString: strerror(errno)))
+                throw errno == EEXIST || errno == ENOTEMPTY ? CaseError.caseExists(id) : CaseError.posix(folder(id).path)
             }
             try FileIO.syncFolder(casesFolder)
         } catch {
@@ -120,7 +120,7 @@ public final class CaseLock: @unchecked Sendable {
 
     init(path: String, caseID: String) throws {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(path) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var holder = "unknown process"
             if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {

@@ -171,15 +171,15 @@ public struct Journal: Sendable {
             written.append(event)
         }
         let fd = open(url.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(url.path) }
         defer { close(fd) }
         if contents.tornTail {
-            guard ftruncate(fd, off_t(contents.validLength)) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+            guard ftruncate(fd, off_t(contents.validLength)) == 0 else { throw CaseError.posix(url.path) }
             contents.tornTail = false
         }
-        guard lseek(fd, off_t(contents.validLength), SEEK_SET) >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard lseek(fd, off_t(contents.validLength), SEEK_SET) >= 0 else { throw CaseError.posix(url.path) }
         try FileIO.writeAll(fd, buffer, path: url.path)
-        guard !durable || fsync(fd) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard !durable || fsync(fd) == 0 else { throw CaseError.posix(url.path) }
         contents.events += written
         contents.lastHash = lastHash
         contents.validLength += buffer.count
@@ -219,7 +219,7 @@ public enum FileIO {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CaseError.io(path, String(cString: strerror(errno)))
+                throw CaseError.posix(path)
             }
             offset += n
         }
@@ -229,24 +229,24 @@ public enum FileIO {
     public static func writeAtomically(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600) throws {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw CaseError.io(tmp.path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(tmp.path) }
         do {
             try writeAll(fd, bytes, path: tmp.path)
-            guard fsync(fd) == 0 else { throw CaseError.io(tmp.path, String(cString: strerror(errno))) }
+            guard fsync(fd) == 0 else { throw CaseError.posix(tmp.path) }
         } catch {
             close(fd)
             unlink(tmp.path)
             throw error
         }
         close(fd)
-        guard rename(tmp.path, url.path) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard rename(tmp.path, url.path) == 0 else { throw CaseError.posix(url.path) }
         try syncFolder(url.deletingLastPathComponent())
     }
 
     /// fsyncs a folder so that renames and new entries in it survive a power loss.
     public static func syncFolder(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(url.path) }
         defer { close(fd) }
         _ = fsync(fd)
     }
@@ -262,15 +262,15 @@ public enum FileIO {
         case ENOENT:
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         default:
-            throw CaseError.io(url.path, String(cString: strerror(errno)))
+            throw CaseError.posix(url.path)
         }
-        guard mkdir(url.path, 0o700) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard mkdir(url.path, 0o700) == 0 else { throw CaseError.posix(url.path) }
     }
 
     /// The names in a folder (without `.` and `..`), read with readdir: Foundation's listing
     /// costs ten times as much, and the runner lists a staging folder at every step.
     public static func names(in url: URL) throws -> [String] {
-        guard let dir = opendir(url.path) else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard let dir = opendir(url.path) else { throw CaseError.posix(url.path) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -285,16 +285,16 @@ public enum FileIO {
     /// fsyncs one file by path.
     public static func syncFile(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(path) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+        guard fsync(fd) == 0 else { throw CaseError.posix(path) }
     }
 
     /// Reads a file in 256 KiB blocks (never whole), handing each to `body`; returns its size.
     @discardableResult
     public static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int64 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CaseError.io(path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(path) }
         defer { close(fd) }
         // Uninitialised: zeroing a large buffer per small document was measurable per step.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
@@ -304,7 +304,7 @@ public enum FileIO {
             let n = read(fd, buffer.baseAddress, buffer.count)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CaseError.io(path, String(cString: strerror(errno)))
+                throw CaseError.posix(path)
             }
             if n == 0 { break }
             body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))

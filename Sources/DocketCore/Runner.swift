@@ -250,7 +250,7 @@ public struct Runner: Sendable {
         }
         try fm.createDirectory(at: documents, withIntermediateDirectories: true)
         try FileIO.syncFolder(staging)
-        guard rename(staging.path, target.path) == 0 else { throw CaseError.io(target.path, String(cString: strerror(errno))) }
+        guard rename(staging.path, target.path) == 0 else { throw CaseError.posix(target.path) }
         try FileIO.syncFolder(documents)
         return records
     }
@@ -297,13 +297,13 @@ public enum DocumentNames {
             seen[prefix + nfc.lowercased()] = shown
             if nfc != raw {
                 guard rename(folder.appendingPathComponent(raw).path, folder.appendingPathComponent(nfc).path) == 0 else {
-                    throw CaseError.io(folder.appendingPathComponent(raw).path, String(cString: strerror(errno)))
+                    throw CaseError.posix(folder.appendingPathComponent(raw).path)
                 }
                 name = nfc
             }
             let url = folder.appendingPathComponent(name)
             var st = stat()
-            guard lstat(url.path, &st) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+            guard lstat(url.path, &st) == 0 else { throw CaseError.posix(url.path) }
             switch st.st_mode & S_IFMT {
             case S_IFREG: found.append(prefix + name)
             case S_IFDIR: try walk(url, prefix: prefix + name + "/", found: &found, seen: &seen)

@@ -147,7 +147,7 @@ public enum SchemaCheck {
         mapping.rejectUnknown(known: schema.fields.map(\.name), diagnostics: &d)
         if dynamic != nil {
             for field in schema.fields where field.required && result[field.name] == .null {
-                let mark = node.pairs?.first { $0.key.scalarText == field.name }?.value.mark ?? node.mark
+                let mark = node.value(forKey: field.name)?.mark ?? node.mark
                 d.error("'\(field.name)' is required, but its expression gave nothing (an input or output that was not given)", at: mark)
             }
         }

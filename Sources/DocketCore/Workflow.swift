@@ -184,7 +184,7 @@ public struct WorkflowLoader: Sendable {
                 })
             stepType.validate(with: values, node: withNode, diagnostics: &d)
             for (field, path) in Self.fileReferences(values, schema: stepType.withSchema) {
-                let fieldNode = withNode?.pairs?.first(where: { $0.key.scalarText == field.name })?.value
+                let fieldNode = withNode?.value(forKey: field.name)
                 if let problem = Self.fileProblem(path, baseFolder: baseFolder, mustExist: checksFiles) {
                     d.error("'\(field.name)' of \(what): \(problem)", at: fieldNode?.mark ?? node.mark)
                 }

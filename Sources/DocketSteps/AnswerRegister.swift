@@ -33,10 +33,10 @@ public struct AnswerRegister: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let lockPath = folder.appendingPathComponent(".answers.lock").path
         let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lockFD >= 0 else { throw CaseError.io(lockPath, String(cString: strerror(errno))) }
+        guard lockFD >= 0 else { throw CaseError.posix(lockPath) }
         defer { close(lockFD) }
         while flock(lockFD, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw CaseError.io(lockPath, String(cString: strerror(errno))) }
+            guard errno == EINTR else { throw CaseError.posix(lockPath) }
         }
         defer { flock(lockFD, LOCK_UN) }
         let url = file(fiscalYear: fiscalYear)
@@ -47,10 +47,10 @@ public struct AnswerRegister: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         let line = try encoder.encode(Entry(number: next, caseID: caseID, step: step, issued: issued)) + Data("\n".utf8)
         let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CaseError.posix(url.path) }
         defer { close(fd) }
         try FileIO.writeAll(fd, [UInt8](line), path: url.path)
-        guard fsync(fd) == 0 else { throw CaseError.io(url.path, String(cString: strerror(errno))) }
+        guard fsync(fd) == 0 else { throw CaseError.posix(url.path) }
         return next
     }
 

@@ -17,7 +17,7 @@ public struct InputStep: Step {
     ])
 
     public func validate(with: [String: Value], node: Node?, diagnostics d: inout Diagnostics) {
-        guard let fieldsNode = node?.pairs?.first(where: { $0.key.scalarText == "fields" })?.value else { return }
+        guard let fieldsNode = node?.value(forKey: "fields") else { return }
         let schema = Schema.declared(from: fieldsNode, what: "'fields'", diagnostics: &d)
         if schema.fields.isEmpty, fieldsNode.pairs != nil {
             d.error("'fields' declares nothing to record; list at least one field", at: fieldsNode.mark)

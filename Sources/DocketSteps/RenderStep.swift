@@ -28,12 +28,12 @@ public struct RenderStep: Step {
             d.error("render needs exactly one of 'template' (a file) or 'text' (inline)", at: node?.mark)
         }
         if let output = with["output"]?.stringValue, let problem = Self.outputProblem(output) {
-            let mark = node?.pairs?.first { $0.key.scalarText == "output" }?.value.mark
+            let mark = node?.value(forKey: "output")?.mark
             d.error("'output' \(problem)", at: mark ?? node?.mark)
         }
         if let text = with["text"]?.stringValue {
             do { _ = try MustacheTemplate(string: text) } catch {
-                let mark = node?.pairs?.first { $0.key.scalarText == "text" }?.value.mark
+                let mark = node?.value(forKey: "text")?.mark
                 d.error("the inline template does not parse: \(error)", at: mark ?? node?.mark)
             }
         }

@@ -31,7 +31,7 @@ public struct VoteStep: Step {
         let url = URL(fileURLWithPath: d.file).deletingLastPathComponent().appendingPathComponent(path)
         guard FileManager.default.fileExists(atPath: url.path) else { return }  // a missing file is reported by the file check
         do { _ = try CouncilRoster.load(path: url.path) } catch let e as DiagnosticsError {
-            for diag in e.diagnostics { d.error("in the council roster: \(diag)", at: node?.pairs?.first { $0.key.scalarText == "council" }?.value.mark) }
+            for diag in e.diagnostics { d.error("in the council roster: \(diag)", at: node?.value(forKey: "council")?.mark) }
         } catch {}
     }
 

@@ -77,6 +77,11 @@ public struct Node: Sendable {
         return nil
     }
 
+    /// The value of the first entry whose key is `key`, if this node is a mapping.
+    public func value(forKey key: String) -> Node? {
+        pairs?.first { $0.key.scalarText == key }?.value
+    }
+
     /// The items, if this node is a sequence.
     public var items: [Node]? {
         if case .sequence(let items) = content { return items }

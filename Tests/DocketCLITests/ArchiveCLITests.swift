@@ -44,7 +44,7 @@ final class ArchiveCLITests: XCTestCase {
     func testThousandsOfDocumentsUnderALowOpenFileLimit() async throws {
         let ws = try Workspace(copyWorkflows: false)
         try await makeCase(ws, with: "{count: 3000}")
-        let r = try ws.cli.run(["bash", "-c", "ulimit -n 64 && exec \"$0\" archive c --root .", CLI.binary.path], viaShell: true)
+        let r = try ws.cli.runProgram(["bash", "-c", "ulimit -n 64 && exec \"$0\" archive c --root .", CLI.binary.path])
         XCTAssertEqual(r.status, 0, r.out + r.err)
         XCTAssertTrue(r.out.contains("archived case c to"), r.out)
         let v = try ws.cli("verify", "archives/c.zip")
@@ -62,7 +62,7 @@ final class ArchiveCLITests: XCTestCase {
             print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
             print(r.stdout, r.stderr)
             """
-        let r = try ws.cli.run(["python3", "-c", script, CLI.binary.path, ws.root.path], viaShell: true)
+        let r = try ws.cli.runProgram(["python3", "-c", script, CLI.binary.path, ws.root.path])
         let fields = r.out.split(separator: "\n")[0].split(separator: " ")
         XCTAssertEqual(fields[0], "0", r.out)
         let peakMiB = Int(fields[1]) ?? 9999
@@ -118,8 +118,8 @@ final class ArchiveCLITests: XCTestCase {
 }
 
 extension CLI {
-    /// Runs a program other than docket (a shell, python) in the working folder.
-    func run(_ args: [String], viaShell: Bool) throws -> Result {
+    /// Runs a program other than docket (bash, python3), found on the PATH, in the working folder.
+    func runProgram(_ args: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = args
