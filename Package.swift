@@ -23,6 +23,11 @@ let package = Package(
         .systemLibrary(
             name: "CLibZip", pkgConfig: "libzip",
             providers: [.apt(["libzip-dev"]), .brew(["libzip"])]),
+        // OpenSSL's libcrypto, which libzip already links for AES: the archive's bulk digests
+        // (its SHA-512 runs on AVX2; swift-crypto's BoringSSL has no such path).
+        .systemLibrary(
+            name: "CLibCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
         // libyaml events -> node tree with source marks -> strict decoding.
         .target(name: "DocketYAML", dependencies: ["CLibYAML"]),
@@ -33,11 +38,11 @@ let package = Package(
         // libzip wrapper, BagIt-in-zip packaging, verification, encryption, retention.
         .target(
             name: "DocketArchive",
-            dependencies: ["DocketCore", "CLibZip", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["DocketCore", "CLibZip", "CLibCrypto", "CGlibc"]),
         // Department step plugins: manifest, discovery, process protocol, isolation.
-        .target(name: "DocketPlugins", dependencies: ["DocketCore", "CSpawn"]),
-        // posix_spawn's chdir action, which glibc hides from Swift.
-        .target(name: "CSpawn"),
+        .target(name: "DocketPlugins", dependencies: ["DocketCore", "CGlibc"]),
+        // glibc calls Swift's Glibc module does not reach (posix_spawn's chdir action, malloc_trim).
+        .target(name: "CGlibc"),
         // The small library a department writes a Swift plugin with (protocol v1 only).
         .target(name: "DocketPluginKit"),
         // A bundled department plugin, built with the package (see Plugins/mailing-serial-check).
@@ -57,7 +62,8 @@ let package = Package(
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
         .executableTarget(
-            name: "docket-bench", dependencies: ["DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins"],
+            name: "docket-bench",
+            dependencies: ["DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/DocketBench"),
 
         .testTarget(name: "DocketYAMLTests", dependencies: ["DocketYAML"]),

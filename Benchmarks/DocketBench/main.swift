@@ -9,6 +9,7 @@
 // 2. The `docket run` command end to end on the 100 `render` steps (process start included).
 // 3. 1,000 cases of 3 `render` steps each, run with `docket run --all`.
 // 4. The peer: ansible-playbook running the equivalent local playbook of 100 `template` tasks.
+import Crypto
 import DocketCore
 import DocketPlugins
 import DocketSteps
@@ -84,6 +85,18 @@ if CommandLine.arguments.contains("--breakdown") {
     let staging = dir.appendingPathComponent("st")
     print("staging cycle:    ", per(try time { for _ in 0..<n { try FileIO.makeEmptyFolder(staging); _ = try DocumentNames.collect(in: staging); rmdir(staging.path) } }))
     print("read+fold 600 ev: ", per(try time { for _ in 0..<n { _ = CaseState(caseID: "x", events: try journal.read().events) } }))
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--digests") {
+    // Digest throughput of the library Docket hashes with, on one core, from memory.
+    let buffer = [UInt8](repeating: 0x5A, count: 256 << 20)
+    func rate(_ name: String, _ body: () -> Void) {
+        let t = median((0..<3).map { _ in time(body) })
+        print("\(name): \(String(format: "%.0f MB/s", Double(buffer.count) / t / 1e6)) on one core")
+    }
+    rate("SHA-256 (swift-crypto)") { var h = SHA256(); h.update(data: buffer); _ = h.finalize() }
+    rate("SHA-512 (swift-crypto)") { var h = SHA512(); h.update(data: buffer); _ = h.finalize() }
     exit(0)
 }
 

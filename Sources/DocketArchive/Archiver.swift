@@ -1,3 +1,4 @@
+import CGlibc
 import DocketCore
 import Foundation
 
@@ -9,6 +10,7 @@ import Glibc
 public enum ArchiveError: Error, CustomStringConvertible, Equatable {
     case notCompleted(String, step: String?)
     case documentChanged(String, path: String)
+    case documentMissing(String, path: String)
     case verificationFailed(String, [String])
     case noPassword(String)
 
@@ -18,6 +20,8 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
             return "case '\(id)' is not completed\(step.map { " (it is at step '\($0)')" } ?? ""); finish it first, or give --partial to archive it as it stands"
         case .documentChanged(let id, let path):
             return "case '\(id)': the file \(path) no longer matches the digest the journal recorded for it; it was changed or damaged after it was recorded, so the case is not archived"
+        case .documentMissing(let id, let path):
+            return "case '\(id)': the file \(path), which the journal records, is missing; restore it (from a backup) before archiving: the case is not archived"
         case .verificationFailed(let path, let problems):
             return "\(path): the archive failed its check after writing and was removed:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
         case .noPassword(let why):
@@ -65,11 +69,12 @@ public struct Archiver: Sendable {
         public var events: Int
     }
 
-    struct Payload {
+    struct Payload: Sendable {
         var name: String  // inside the bag, e.g. data/documents/draft/諮問文.md
         var source: String?  // a file, streamed
         var bytes: [UInt8]?  // or bytes in memory (the journal)
         var recordedSHA256: String?  // what the journal says it must be
+        var expectedSize: Int64  // as recorded (or found), for planning; the manifests use what is read
     }
 
     /// Archives the case as the journal `contents` record it, up to its last event that is not
@@ -92,37 +97,30 @@ public struct Archiver: Sendable {
         while lines < count, let nl = journalBytes[end...].firstIndex(of: 0x0A) { end = nl + 1; lines += 1 }
         let journal = Array(journalBytes[..<end])
 
-        var payload: [Payload] = [Payload(name: "data/journal.jsonl", bytes: journal)]
-        payload.append(Payload(name: "data/workflow.yaml", source: store.workflowFile(caseID).path, recordedSHA256: state.workflow?.sha256))
+        let workflowPath = store.workflowFile(caseID).path
+        var payload: [Payload] = [
+            Payload(name: "data/journal.jsonl", bytes: journal, expectedSize: Int64(journal.count)),
+            Payload(name: "data/workflow.yaml", source: workflowPath, recordedSHA256: state.workflow?.sha256,
+                    expectedSize: (try? FileManager.default.attributesOfItem(atPath: workflowPath)[.size] as? Int64) ?? 0),
+        ]
         for file in state.workflow?.files ?? [] {
             payload.append(Payload(name: "data/workflow-files/\(file.path)", source: store.workflowFiles(caseID).appendingPathComponent(file.path).path,
-                                   recordedSHA256: file.sha256))
+                                   recordedSHA256: file.sha256, expectedSize: file.size))
         }
         for doc in state.documents {
             payload.append(Payload(name: "data/documents/\(doc.path)", source: store.documents(caseID).appendingPathComponent(doc.path).path,
-                                   recordedSHA256: doc.sha256))
+                                   recordedSHA256: doc.sha256, expectedSize: doc.size))
         }
-        payload.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
-
-        // Digests on both cores; each file is read once for both algorithms.
-        let digests = try await Self.digests(of: payload)
-        var payloadBytes: Int64 = 0
-        for (i, p) in payload.enumerated() {
-            if let recorded = p.recordedSHA256, recorded != digests[i].digests["sha256"] {
-                throw ArchiveError.documentChanged(caseID, path: p.source ?? p.name)
-            }
-            payloadBytes += digests[i].size
-        }
+        payload.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
 
         let last = events.last
         let time = last.flatMap { Timestamp.date($0.time) } ?? Date(timeIntervalSince1970: 0)
         let mtime = Self.utcWallClock(time_t(time.timeIntervalSince1970))
-        let baggingDate = String((last?.time ?? "1970-01-01").prefix(10))
         var info = [
             ("Source-Organization", organization),
             ("External-Identifier", caseID),
-            ("Bagging-Date", baggingDate),
-            ("Payload-Oxum", "\(payloadBytes).\(payload.count)"),
+            ("Bagging-Date", String((last?.time ?? "1970-01-01").prefix(10))),
+            ("Payload-Oxum", ""),  // once the payload is read
             ("Bag-Software-Agent", "Docket \(DocketVersion.string)"),
             ("Docket-Workflow", state.workflow?.name ?? ""),
             ("Docket-Journal-Events", String(count)),
@@ -131,16 +129,8 @@ public struct Archiver: Sendable {
         if let decision = Self.lastOutput("decision", state: state, order: order) { info.append(("Docket-Decision", decision)) }
         if let number = Self.lastOutput("number_label", state: state, order: order) { info.append(("Docket-Answer-Number", number)) }
         if !complete { info.append(("Docket-Partial", "yes: archived before the case was completed")) }
-        let bagInfo = info.map { "\($0.0): \($0.1.replacingOccurrences(of: "\n", with: " "))\n" }.joined()
-
-        var tags: [(String, [UInt8])] = [("bagit.txt", Array(BagLayout.bagitTxt.utf8)), ("bag-info.txt", Array(bagInfo.utf8))]
-        for alg in BagLayout.payloadAlgorithms {
-            let lines = payload.indices.map { "\(digests[$0].digests[alg]!)  \(BagLayout.encodePath(payload[$0].name))\n" }.joined()
-            tags.append(("manifest-\(alg).txt", Array(lines.utf8)))
-        }
-        tags.append((BagLayout.preservationFile, preservationEvents(time: last?.time ?? "", files: payload.count, events: count)))
-        let tagManifest = tags.map { "\(Journal.sha256Hex($0.1))  \($0.0)\n" }.joined()
-        tags.append(("tagmanifest-sha256.txt", Array(tagManifest.utf8)))
+        let tags = TagFiles(
+            bagInfo: info, preservation: preservationEvents(time: last?.time ?? "", files: payload.count, events: count))
 
         try FileManager.default.createDirectory(at: store.archivesFolder, withIntermediateDirectories: true)
         // What an interrupted archive of this case left (hidden, never looking finished); the
@@ -151,56 +141,53 @@ public struct Archiver: Sendable {
         }
         let final = store.archivesFolder.appendingPathComponent("\(caseID).zip")
         let temp = store.archivesFolder.appendingPathComponent(".\(caseID).zip.partial-\(getpid())")
-        let compression = payload.map { p in options.storeOnly ? ZipCompression.store : BagLayout.compression(for: p.name, source: p.source) }
-        var partFiles: [URL] = []
-        defer { for part in partFiles { unlink(part.path) } }
+        let job = WriteJob(
+            caseID: caseID, payload: payload, mtime: mtime, password: options.password,
+            compression: payload.map { options.storeOnly ? .store : BagLayout.compression(for: $0.name, source: $0.source, size: $0.expectedSize) },
+            temp: temp.path, partPrefix: store.archivesFolder.appendingPathComponent(".\(caseID).zip.part").path)
+
+        // The digests (on every core) and the writing (libzip, one thread) run at once: libzip
+        // writes the payload while it is being hashed, and waits only for the tag files, which
+        // come last and are made from the digests.
+        let table = DigestTable(count: payload.count)
         do {
-            // Deflate is the slow part: unencrypted, it runs on every core into part zips whose
-            // compressed bytes are then copied as they are.
-            var parts: [Int: (part: Int, entry: UInt64)] = [:]
-            var readers: [ZipReader] = []
-            if options.password == nil {
-                let plan = Self.planParts(payload: payload, compression: compression, sizes: digests.map(\.size))
-                if !plan.isEmpty {
-                    partFiles = plan.indices.map { store.archivesFolder.appendingPathComponent(".\(caseID).zip.part\($0)-\(getpid())") }
-                    try await Self.writeParts(plan, payload: payload, files: partFiles, mtime: mtime)
-                    for (p, group) in plan.enumerated() {
-                        readers.append(try ZipReader(path: partFiles[p].path))
-                        for (entry, item) in group.enumerated() { parts[item] = (p, UInt64(entry)) }
-                    }
-                }
-            }
-            let writer = try ZipWriter(path: temp.path)
-            for (name, bytes) in tags.sorted(by: { $0.0 < $1.0 }) {
-                try writer.addData(bytes, as: "\(caseID)/\(name)", mtime: mtime, compression: .deflate, password: options.password)
-            }
-            for (i, p) in payload.enumerated() {
-                let name = "\(caseID)/\(p.name)"
-                if let (part, entry) = parts[i] {
-                    try writer.addCompressed(from: readers[part], index: entry, as: name, mtime: mtime)
-                } else if let source = p.source {
-                    try writer.addFile(source, as: name, mtime: mtime, compression: compression[i], password: options.password)
-                } else {
-                    try writer.addData(p.bytes ?? [], as: name, mtime: mtime, compression: .deflate, password: options.password)
-                }
-            }
-            try writer.close()
-            readers.removeAll()
-            try FileIO.syncFile(temp.path)
-            let report = Verifier.verify(path: temp.path, password: options.password)
+            async let writing: Void = Self.onOwnThread { try job.write(tags: tags) }
+            // A failed digest (a changed document) also fails the writing: report the cause.
+            var failure: Error?
+            do { try await Self.onOwnThread { try job.digest(into: table, tags: tags) } } catch { failure = error }
+            do { try await writing } catch { failure = failure ?? error }
+            if let failure { throw failure }
+            // Give back what libzip's writer held (an entry costs it about a kilobyte) before the
+            // check allocates on other threads.
+            docket_release_free_memory()
+
+            // fsync and the check after writing run at once (both read the same written bytes);
+            // the rename waits for both.
+            let tempPath = temp.path, password = options.password
+            async let synced: Void = Self.onOwnThread { try FileIO.syncFile(tempPath) }
+            let report = try await Self.onOwnThread { Verifier.verify(path: tempPath, password: password, digestingFile: true) }
+            try await synced
             guard report.problems.isEmpty else { throw ArchiveError.verificationFailed(final.path, report.problems) }
-            guard report.payloadFiles == payload.count, report.payloadBytes == payloadBytes else {
+            let payloadBytes = (0..<payload.count).reduce(Int64(0)) { $0 + (table.size($1) ?? 0) }
+            guard report.payloadFiles == payload.count, report.payloadBytes == payloadBytes, let sha256 = report.fileSHA256 else {
                 throw ArchiveError.verificationFailed(final.path, ["the archive holds \(report.payloadFiles) files, \(payload.count) were written"])
             }
             guard rename(temp.path, final.path) == 0 else { throw CaseError.posix(final.path) }
             try FileIO.syncFolder(store.archivesFolder)
+            return Result(path: final, sha256: sha256, size: report.fileSize, payloadFiles: payload.count,
+                          payloadBytes: payloadBytes, events: count)
         } catch {
             unlink(temp.path)
             throw error
         }
-        let digest = try FileIO.digest(of: final.path)
-        return Result(path: final, sha256: digest.sha256, size: digest.size, payloadFiles: payload.count,
-                      payloadBytes: payloadBytes, events: count)
+    }
+
+    /// Runs blocking work (libzip, file reading) on a thread of its own rather than on the
+    /// cooperative pool, which it would otherwise hold.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+        }
     }
 
     /// Zip entries store a local wall-clock time (libzip converts with `localtime`). To make the
@@ -234,68 +221,6 @@ public struct Archiver: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return [UInt8]((try? encoder.encode(list)) ?? Data()) + [0x0A]
-    }
-
-    /// The payload items to deflate in parallel, in one group per core balanced by size; empty
-    /// when there is too little to gain.
-    static func planParts(payload: [Payload], compression: [ZipCompression], sizes: [Int64]) -> [[Int]] {
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let items = payload.indices.filter { payload[$0].source != nil && compression[$0] == .deflate }
-        let total = items.reduce(Int64(0)) { $0 + sizes[$1] }
-        guard cores > 1, items.count >= cores, total >= 4 << 20 else { return [] }
-        var groups = [[Int]](repeating: [], count: cores)
-        var load = [Int64](repeating: 0, count: cores)
-        for i in items.sorted(by: { sizes[$0] > sizes[$1] }) {
-            let g = load.indices.min { load[$0] < load[$1] }!
-            groups[g].append(i)
-            load[g] += sizes[i]
-        }
-        return groups.map { $0.sorted() }.filter { !$0.isEmpty }
-    }
-
-    /// Deflates each group into its own part zip, the groups in parallel.
-    static func writeParts(_ plan: [[Int]], payload: [Payload], files: [URL], mtime: time_t) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (p, items) in plan.enumerated() {
-                let sources = items.map { payload[$0].source! }
-                let file = files[p]
-                group.addTask {
-                    let part = try ZipWriter(path: file.path)
-                    for (n, source) in sources.enumerated() {
-                        try part.addFile(source, as: String(n), mtime: mtime, compression: .deflate, password: nil)
-                    }
-                    try part.close()
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
-
-    /// SHA-256/512 and size of every payload item, two at a time.
-    static func digests(of payload: [Payload]) async throws -> [(digests: [String: String], size: Int64)] {
-        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return try await withThrowingTaskGroup(of: (Int, [String: String], Int64).self) { group in
-            var results = [(digests: [String: String], size: Int64)](repeating: ([:], 0), count: payload.count)
-            var next = 0
-            func add() {
-                let i = next, p = payload[i]
-                next += 1
-                group.addTask {
-                    if let source = p.source {
-                        let d = try DualDigest.of(file: source)
-                        return (i, d.digests, d.size)
-                    }
-                    let bytes = p.bytes ?? []
-                    return (i, DualDigest.of(bytes: bytes), Int64(bytes.count))
-                }
-            }
-            while next < min(width, payload.count) { add() }
-            while let (i, d, size) = try await group.next() {
-                results[i] = (d, size)
-                if next < payload.count { add() }
-            }
-            return results
-        }
     }
 }
 

@@ -1,5 +1,4 @@
 import CLibZip
-import Crypto
 import DocketCore
 import Foundation
 
@@ -9,7 +8,6 @@ import Foundation
 public enum BagLayout {
     public static let bagitTxt = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     public static let preservationFile = "preservation-events.json"
-    public static let payloadAlgorithms = ["sha256", "sha512"]
 
     /// Extensions whose content is already compressed: stored, not deflated again.
     static let storedExtensions: Set<String> = [
@@ -17,12 +15,17 @@ public enum BagLayout {
         "mp3", "mp4", "m4a", "mov", "avi", "mkv", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub", "jar",
     ]
 
-    /// Store what is compressed already (by extension, or because a 64 KiB sample of it does not
-    /// shrink by 10%), deflate the rest: deflate is the slow part, and wasted on such data.
-    static func compression(for name: String, source: String?) -> ZipCompression {
+    /// Files smaller than this are deflated without sampling: sampling would cost about as
+    /// much as deflating them, and what deflate wastes on them is small.
+    static let sampledSize: Int64 = 256 << 10
+
+    /// Store what is compressed already (by extension, or because a 64 KiB sample of a large
+    /// file does not shrink by 10%), deflate the rest: deflate is the slow part, and wasted on
+    /// such data.
+    static func compression(for name: String, source: String?, size: Int64) -> ZipCompression {
         let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
         if storedExtensions.contains(ext) { return .store }
-        guard let source else { return .deflate }
+        guard let source, size >= sampledSize else { return .deflate }
         let fd = open(source, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .deflate }
         defer { close(fd) }
@@ -37,42 +40,14 @@ public enum BagLayout {
 
     /// A manifest line's path, percent-encoding the characters BagIt requires (CR, LF, %).
     static func encodePath(_ path: String) -> String {
-        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A").replacingOccurrences(of: "\r", with: "%0D")
+        guard path.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == 0x0A || $0 == 0x0D }) else { return path }
+        return path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A").replacingOccurrences(of: "\r", with: "%0D")
     }
 
     static func decodePath(_ path: String) -> String {
-        path.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0a", with: "\n")
+        guard path.utf8.contains(UInt8(ascii: "%")) else { return path }
+        return path.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0a", with: "\n")
             .replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0d", with: "\r")
             .replacingOccurrences(of: "%25", with: "%")
-    }
-}
-
-/// SHA-256 and SHA-512 of a stream, computed together so each byte is read once.
-struct DualDigest {
-    private var sha256 = SHA256()
-    private var sha512 = SHA512()
-    private(set) var size: Int64 = 0
-
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        sha256.update(bufferPointer: bytes)
-        sha512.update(bufferPointer: bytes)
-        size += Int64(bytes.count)
-    }
-
-    func finalize() -> [String: String] {
-        ["sha256": Journal.hex(sha256.finalize()), "sha512": Journal.hex(sha512.finalize())]
-    }
-
-    /// Both digests of a file, streamed.
-    static func of(file path: String) throws -> (digests: [String: String], size: Int64) {
-        var digest = DualDigest()
-        try FileIO.readChunks(of: path) { digest.update($0) }
-        return (digest.finalize(), digest.size)
-    }
-
-    static func of(bytes: [UInt8]) -> [String: String] {
-        var digest = DualDigest()
-        bytes.withUnsafeBytes { digest.update($0) }
-        return digest.finalize()
     }
 }

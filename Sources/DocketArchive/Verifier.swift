@@ -13,18 +13,24 @@ public enum Verifier {
         public var payloadBytes: Int64 = 0
         public var encrypted = false
         public var problems: [String] = []
+        /// The zip file's own SHA-256 and size, when asked for.
+        public var fileSHA256: String?
+        public var fileSize: Int64 = 0
 
         public var summary: String {
             problems.isEmpty
                 ? "ok \(path): a valid BagIt 1.0 bag '\(bag)' with \(payloadFiles) payload files (\(payloadBytes) bytes)\(encrypted ? ", AES-256 encrypted" : "")"
+                    + (fileSHA256.map { "; the zip's SHA-256 is \($0)" } ?? "")
                 : problems.map { "\(path): error: \($0)" }.joined(separator: "\n")
         }
     }
 
-    public static func verify(path: String, password: String? = nil) -> Report {
+    /// Checks the zip at `path`; with `digestingFile`, also takes the SHA-256 of the zip file
+    /// itself (alongside the entries, on the same cores), as the journal records it.
+    public static func verify(path: String, password: String? = nil, digestingFile: Bool = false) -> Report {
         var report = Report(path: path)
         do {
-            try check(path: path, password: password, into: &report)
+            try check(path: path, password: password, digestingFile: digestingFile, into: &report)
         } catch let e as ZipError {
             report.problems.append(e.message)
         } catch {
@@ -33,17 +39,19 @@ public enum Verifier {
         return report
     }
 
-    private static func check(path: String, password: String?, into report: inout Report) throws {
+    private static func check(path: String, password: String?, digestingFile: Bool, into report: inout Report) throws {
         let zip = try ZipReader(path: path, password: password)
         let entries = try zip.entries
         guard !entries.isEmpty else {
             report.problems.append("the zip is empty")
             return
         }
-        // Where entries point: one top folder, nothing outside it.
-        var tops: Set<String> = []
-        var files: [String: ZipEntry] = [:]
-        for e in entries {
+        // Where entries point: one top folder, nothing outside it. The files are kept by their
+        // place in `entries` (tens of thousands of entries: no copies of their names).
+        var tops: Set<Substring> = []
+        var index: [String: Int] = [:]
+        index.reserveCapacity(entries.count)
+        for (i, e) in entries.enumerated() {
             let parts = e.name.split(separator: "/", omittingEmptySubsequences: false)
             if e.name.hasPrefix("/") || e.name.contains("\\") || parts.contains("..") || parts.contains(".") || (parts.dropLast().contains("") ) {
                 report.problems.append("entry '\(e.name)' points outside the bag folder (absolute path, '..' or an empty part)")
@@ -53,17 +61,17 @@ public enum Verifier {
                 report.problems.append("entry '\(e.name)' is a symbolic link; an archive holds only files")
                 continue
             }
-            tops.insert(String(parts[0]))
+            tops.insert(parts[0])
             if e.isDirectory { continue }
             if parts.count < 2 {
                 report.problems.append("entry '\(e.name)' is outside the bag folder")
                 continue
             }
-            if files[e.name] != nil { report.problems.append("entry '\(e.name)' appears twice") }
-            files[e.name] = e
+            if index[e.name] != nil { report.problems.append("entry '\(e.name)' appears twice") }
+            index[e.name] = i
             if e.encrypted { report.encrypted = true }
         }
-        guard tops.count == 1, let top = tops.first else {
+        guard tops.count == 1, let top = tops.first.map(String.init) else {
             report.problems.append("the zip must hold exactly one top folder (the bag); it holds \(tops.sorted().joined(separator: ", "))")
             return
         }
@@ -73,70 +81,83 @@ public enum Verifier {
             return
         }
 
-        // Read every file to its end (CRC) and digest it, on every core: each worker opens the
-        // zip for itself (a libzip handle is not shared between threads).
-        let ordered = files.values.sorted { $0.size > $1.size }
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ordered.count))
-        let results = DigestResults()
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            do {
-                let reader = try ZipReader(path: path, password: password)
-                for entry in stride(from: w, to: ordered.count, by: workers).map({ ordered[$0] }) {
-                    var digest = DualDigest()
-                    do {
-                        try reader.read(entry) { digest.update($0) }
-                        results.add(String(entry.name.dropFirst(top.count + 1)), digest.finalize(), digest.size)
-                    } catch let e as ZipError {
-                        results.fail(e.message)
+        // Read every file to its end (CRC) and digest it, on every core, largest first. A libzip
+        // handle is not shared between threads: each worker takes one from the pool (the first
+        // is this one) or opens its own. The zip file's own digest, when asked for, is one more
+        // item (-1), taken first.
+        let table = DigestTable(count: entries.count)
+        let failure = FirstError()
+        let whole = WholeFileDigest()
+        let readers = ReaderPool(zip)
+        let order = (digestingFile ? [-1] : []) + index.values.sorted { entries[$0].size > entries[$1].size }
+        Parallel.workers(Parallel.width, over: order) { next in
+            var reader: ZipReader?
+            defer { if let reader { readers.giveBack(reader) } }
+            let digester = DualDigester()
+            while let i = next() {
+                do {
+                    if i < 0 {
+                        whole.set(try FileIO.digest(of: path))
+                        continue
                     }
+                    if reader == nil { reader = try readers.take() ?? ZipReader(path: path, password: password, checkConsistency: false) }
+                    try reader!.read(entries[i]) { digester.update($0) }
+                    table.record(i, from: digester)
+                } catch {
+                    failure.set(error)
+                    digester.reset()
                 }
-            } catch {
-                results.fail("\(error)")
             }
         }
-        let (digests, sizes, failures) = results.snapshot()
-        report.problems += failures.sorted()
+        if let (sha256, size) = whole.value {
+            report.fileSHA256 = sha256
+            report.fileSize = size
+        }
+        do { try failure.check() } catch let e as ZipError { report.problems.append(e.message) }
         guard report.problems.isEmpty else { return }
 
-        func text(_ name: String) -> String? {
-            guard let entry = files["\(top)/\(name)"], let bytes = try? zip.data(entry) else { return nil }
-            return String(decoding: bytes, as: UTF8.self)
+        func tagFile(_ name: String) -> [UInt8]? {
+            guard let i = index["\(top)/\(name)"] else { return nil }
+            return try? zip.data(entries[i])
         }
-        guard let bagit = text("bagit.txt") else {
+        guard let bagit = tagFile("bagit.txt").map({ String(decoding: $0, as: UTF8.self) }) else {
             report.problems.append("bagit.txt is missing: this is not a BagIt bag")
             return
         }
         if !bagit.contains("BagIt-Version: 1.0") || !bagit.contains("Tag-File-Character-Encoding: UTF-8") {
             report.problems.append("bagit.txt does not declare BagIt-Version: 1.0 and Tag-File-Character-Encoding: UTF-8")
         }
-        guard let info = text("bag-info.txt") else {
+        guard let info = tagFile("bag-info.txt").map({ String(decoding: $0, as: UTF8.self) }) else {
             report.problems.append("bag-info.txt is missing")
             return
         }
 
-        let payloadNames = Set(digests.keys.filter { $0.hasPrefix("data/") })
-        var listedByTagManifest: Set<String> = []
+        // Which files are payload (data/) and which are tag files, by their place in `entries`.
+        let bag = Bag(top: top, entries: entries, index: index)
         var manifests = 0
-        for alg in BagLayout.payloadAlgorithms {
-            guard let manifest = text("manifest-\(alg).txt") else { continue }
+        for alg in BagAlgorithm.allCases {
+            let name = "manifest-\(alg.rawValue).txt"
+            guard let manifest = tagFile(name) else { continue }
             manifests += 1
-            let listed = check(manifest: manifest, named: "manifest-\(alg).txt", algorithm: alg, digests: digests, into: &report)
-            for missing in payloadNames.subtracting(listed).sorted() {
-                report.problems.append("\(missing) is in the bag but not listed in manifest-\(alg).txt")
+            let listed = check(manifest: manifest, named: name, algorithm: alg, bag: bag, table: table, into: &report)
+            for i in bag.payload where !listed[i] {
+                report.problems.append("\(bag.relative(i)) is in the bag but not listed in \(name)")
             }
         }
         if manifests == 0 { report.problems.append("no payload manifest (manifest-sha256.txt or manifest-sha512.txt)") }
-        for alg in BagLayout.payloadAlgorithms {
-            guard let manifest = text("tagmanifest-\(alg).txt") else { continue }
-            listedByTagManifest.formUnion(check(manifest: manifest, named: "tagmanifest-\(alg).txt", algorithm: alg, digests: digests, into: &report))
+        var listedByTagManifest = [Bool](repeating: false, count: entries.count)
+        for alg in BagAlgorithm.allCases {
+            let name = "tagmanifest-\(alg.rawValue).txt"
+            guard let manifest = tagFile(name) else { continue }
+            let listed = check(manifest: manifest, named: name, algorithm: alg, bag: bag, table: table, into: &report)
+            for i in listed.indices where listed[i] { listedByTagManifest[i] = true }
         }
-        let tagFiles = Set(digests.keys.filter { !$0.hasPrefix("data/") && !$0.hasPrefix("tagmanifest-") })
-        for name in tagFiles.subtracting(listedByTagManifest).sorted() {
-            report.problems.append("\(name) is in the bag but not listed in a tag manifest")
+        for i in bag.tagFiles where !listedByTagManifest[i] && !bag.relative(i).hasPrefix("tagmanifest-") {
+            report.problems.append("\(bag.relative(i)) is in the bag but not listed in a tag manifest")
         }
 
-        report.payloadFiles = payloadNames.count
-        report.payloadBytes = payloadNames.reduce(0) { $0 + (sizes[$1] ?? 0) }
+        report.payloadFiles = bag.payload.count
+        report.payloadBytes = bag.payload.reduce(0) { $0 + (table.size($1) ?? 0) }
         if let oxum = info.split(separator: "\n").first(where: { $0.hasPrefix("Payload-Oxum:") }) {
             let expected = "\(report.payloadBytes).\(report.payloadFiles)"
             let given = oxum.dropFirst("Payload-Oxum:".count).trimmingCharacters(in: .whitespaces)
@@ -144,52 +165,77 @@ public enum Verifier {
         }
     }
 
-    /// Checks each line of a manifest against the digests read; returns the paths it lists.
-    private static func check(manifest: String, named: String, algorithm: String, digests: [String: [String: String]],
-                              into report: inout Report) -> Set<String> {
-        var listed: Set<String> = []
-        for (i, rawLine) in manifest.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            guard let space = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+    /// The files of a bag, by their place in the zip's entries.
+    private struct Bag {
+        var top: String
+        var entries: [ZipEntry]
+        var index: [String: Int]
+        /// Entries under `data/`, and the other files (tag files), in name order.
+        var payload: [Int] = []
+        var tagFiles: [Int] = []
+
+        init(top: String, entries: [ZipEntry], index: [String: Int]) {
+            self.top = top
+            self.entries = entries
+            self.index = index
+            let data = "\(top)/data/"
+            for i in index.values.sorted(by: { entries[$0].name < entries[$1].name }) {
+                if entries[i].name.hasPrefix(data) { payload.append(i) } else { tagFiles.append(i) }
+            }
+        }
+
+        /// The entry's path inside the bag, as manifests name it.
+        func relative(_ i: Int) -> Substring { entries[i].name.dropFirst(top.count + 1) }
+
+        func find(_ path: String) -> Int? { index["\(top)/\(path)"] }
+    }
+
+    /// Checks each line of a manifest against the digests read; returns which entries it lists.
+    private static func check(manifest: [UInt8], named: String, algorithm: BagAlgorithm, bag: Bag, table: DigestTable,
+                              into report: inout Report) -> [Bool] {
+        var listed = [Bool](repeating: false, count: bag.entries.count)
+        for (i, rawLine) in manifest.split(separator: 0x0A, omittingEmptySubsequences: true).enumerated() {
+            let line = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
+            guard let space = line.firstIndex(where: { $0 == 0x20 || $0 == 0x09 }) else {
                 report.problems.append("\(named):\(i + 1): the line is not 'DIGEST PATH'")
                 continue
             }
-            let digest = line[..<space].lowercased()
-            let path = BagLayout.decodePath(String(line[space...].drop(while: { $0 == " " || $0 == "\t" })))
+            let digest = String(decoding: line[..<space], as: UTF8.self).lowercased()
+            let path = BagLayout.decodePath(String(decoding: line[space...].drop(while: { $0 == 0x20 || $0 == 0x09 }), as: UTF8.self))
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             if path.hasPrefix("/") || parts.contains("..") {
                 report.problems.append("\(named):\(i + 1): '\(path)' points outside the bag")
                 continue
             }
-            listed.insert(path)
-            guard let actual = digests[path]?[algorithm] else {
+            guard let item = bag.find(path) else {
                 report.problems.append("\(named):\(i + 1): \(path) is listed but not in the bag")
                 continue
             }
-            if actual != digest {
-                report.problems.append("\(named):\(i + 1): \(path) does not match its \(algorithm.uppercased()) digest: it was changed or damaged")
+            listed[item] = true
+            if table.hex(item, algorithm) != digest {
+                report.problems.append("\(named):\(i + 1): \(path) does not match its \(algorithm.rawValue.uppercased()) digest: it was changed or damaged")
             }
         }
         return listed
     }
 }
 
-/// Digests gathered by the verification workers.
-private final class DigestResults: @unchecked Sendable {
+/// The verification's libzip handles: each worker takes one, or opens its own if none is left.
+private final class ReaderPool: @unchecked Sendable {
     private let lock = NSLock()
-    private var digests: [String: [String: String]] = [:]
-    private var sizes: [String: Int64] = [:]
-    private var failures: [String] = []
+    private var readers: [ZipReader]
 
-    func add(_ name: String, _ d: [String: String], _ size: Int64) {
-        lock.withLock { digests[name] = d; sizes[name] = size }
-    }
+    init(_ first: ZipReader) { readers = [first] }
 
-    func fail(_ message: String) {
-        lock.withLock { failures.append(message) }
-    }
+    func take() -> ZipReader? { lock.withLock { readers.popLast() } }
+    func giveBack(_ reader: ZipReader) { lock.withLock { readers.append(reader) } }
+}
 
-    func snapshot() -> ([String: [String: String]], [String: Int64], [String]) {
-        lock.withLock { (digests, sizes, failures) }
-    }
+/// The zip file's own digest, taken by whichever verification worker reaches it.
+private final class WholeFileDigest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var digest: (sha256: String, size: Int64)?
+
+    func set(_ d: (sha256: String, size: Int64)) { lock.withLock { digest = d } }
+    var value: (sha256: String, size: Int64)? { lock.withLock { digest } }
 }

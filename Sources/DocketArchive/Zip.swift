@@ -29,16 +29,27 @@ public final class ZipWriter {
     private var closed = false
     public let path: String
 
-    /// Creates (or truncates) the zip at `path`.
-    public init(path: String) throws {
-        var code: Int32 = 0
-        guard let za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code) else {
-            var error = zip_error_t()
-            zip_error_init_with_code(&error, code)
-            defer { zip_error_fini(&error) }
-            throw ZipError(path: path, message: "cannot create the zip: \(String(cString: zip_error_strerror(&error)))")
+    /// Creates (or truncates) the zip at `path`. With `gatheredWrites`, a thread of its own does
+    /// the writing (see `ZipOutput`): for zips as large as their documents, not for small ones.
+    public init(path: String, gatheredWrites: Bool = true) throws {
+        var error = zip_error_t()
+        zip_error_init(&error)
+        defer { zip_error_fini(&error) }
+        if gatheredWrites {
+            let output = try ZipOutput.source(path: path)
+            guard let za = zip_open_from_source(output, ZIP_CREATE | ZIP_TRUNCATE, &error) else {
+                zip_source_free(output)
+                throw ZipError(path: path, message: "cannot create the zip: \(String(cString: zip_error_strerror(&error)))")
+            }
+            archive = za
+        } else {
+            var code: Int32 = 0
+            guard let za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code) else {
+                zip_error_init_with_code(&error, code)
+                throw ZipError(path: path, message: "cannot create the zip: \(String(cString: zip_error_strerror(&error)))")
+            }
+            archive = za
         }
-        archive = za
         self.path = path
     }
 
@@ -51,14 +62,10 @@ public final class ZipWriter {
         ZipError(path: path, message: "\(what): \(String(cString: zip_strerror(archive)))")
     }
 
-    /// Adds the file at `source` as entry `name` (UTF-8), with a fixed time and mode.
+    /// Adds the file at `source` as entry `name` (UTF-8), with a fixed time and mode. The file is
+    /// opened only when libzip writes it.
     public func addFile(_ source: String, as name: String, mtime: time_t, compression: ZipCompression, password: String?) throws {
-        var error = zip_error_t()
-        zip_error_init(&error)
-        defer { zip_error_fini(&error) }
-        guard let src = zip_source_file_create(source, 0, -1, &error) else {
-            throw ZipError(path: source, message: "cannot read the document: \(String(cString: zip_error_strerror(&error)))")
-        }
+        let src = try functionSource(FileSource(source), FileSource.callback, path: source, what: "cannot read the document")
         try add(src, name: name, mtime: mtime, compression: compression, password: password)
     }
 
@@ -73,6 +80,14 @@ public final class ZipWriter {
             free(copy)
             throw ZipError(path: path, message: "cannot add \(name): \(String(cString: zip_error_strerror(&error)))")
         }
+        try add(src, name: name, mtime: mtime, compression: compression, password: password)
+    }
+
+    /// Adds an entry whose bytes are not known yet (a bag's manifests, while the digests are
+    /// still being computed): libzip waits for them when `close()` reaches the entry, so entries
+    /// added before it are written in the meantime. A failed `pending` fails `close()`.
+    public func addPending(_ pending: PendingBytes, as name: String, mtime: time_t, compression: ZipCompression, password: String?) throws {
+        let src = try functionSource(PendingSource(pending), PendingSource.callback, path: path, what: "cannot add \(name)")
         try add(src, name: name, mtime: mtime, compression: compression, password: password)
     }
 
@@ -144,9 +159,11 @@ public final class ZipReader {
     var handle: OpaquePointer { archive }
     public let path: String
 
-    public init(path: String, password: String? = nil) throws {
+    /// Opens the zip at `path`. `checkConsistency` compares every local header with the central
+    /// directory (a seek and a read per entry): once a zip is enough.
+    public init(path: String, password: String? = nil, checkConsistency: Bool = true) throws {
         var code: Int32 = 0
-        guard let za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code) else {
+        guard let za = zip_open(path, ZIP_RDONLY | (checkConsistency ? ZIP_CHECKCONS : 0), &code) else {
             var error = zip_error_t()
             zip_error_init_with_code(&error, code)
             defer { zip_error_fini(&error) }

@@ -119,7 +119,7 @@ struct VerifyCommand: ParsableCommand {
         do { password = try passwordOptions.password() } catch { throw report(error) }
         var allGood = true
         for path in archives {
-            let result = Verifier.verify(path: path, password: password)
+            let result = Verifier.verify(path: path, password: password, digestingFile: true)
             if result.problems.isEmpty { print(result.summary) } else {
                 allGood = false
                 printErr(result.summary)

@@ -192,7 +192,7 @@ final class ArchiveTests: XCTestCase {
         XCTAssertTrue(try String(contentsOf: bag.appendingPathComponent("bag-info.txt"), encoding: .utf8).contains("Docket-Partial: yes"))
     }
 
-    func testChangedDocumentIsRefusedBeforeWriting() async throws {
+    func testChangedDocumentIsRefusedAndLeavesNothing() async throws {
         try await makeCase()
         try Data("altered".utf8).write(to: store.documents("c1").appendingPathComponent("draft/諮問文.md"))
         do {
@@ -200,6 +200,20 @@ final class ArchiveTests: XCTestCase {
             XCTFail("an altered document was archived")
         } catch let e as ArchiveError {
             XCTAssertTrue(e.description.contains("draft/諮問文.md no longer matches the digest the journal recorded"), e.description)
+        }
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: store.archivesFolder.path)) ?? [], [])
+    }
+
+    func testMissingDocumentIsNamedAndLeavesNothing() async throws {
+        try await makeCase()
+        let doc = store.documents("c1").appendingPathComponent("draft/資料/資料1-1_目的.md")
+        chmod(doc.deletingLastPathComponent().path, 0o755)
+        try FileManager.default.removeItem(at: doc)
+        do {
+            _ = try await archive()
+            XCTFail("a case with a missing document was archived")
+        } catch {
+            XCTAssertTrue("\(error)".contains("draft/資料/資料1-1_目的.md, which the journal records, is missing; restore it"), "\(error)")
         }
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: store.archivesFolder.path)) ?? [], [])
     }

@@ -69,6 +69,9 @@ final class ArchiveCLITests: XCTestCase {
         print("archive of 208 MiB of documents: peak RSS \(peakMiB) MiB")
         XCTAssertLessThan(peakMiB, 100, "documents are streamed, never loaded whole")
         XCTAssertEqual(try ws.cli("verify", "archives/c.zip").status, 0)
+        // Another reader than libzip: Info-ZIP checks every entry's CRC and sizes.
+        let t = try ws.cli.runProgram(["unzip", "-tq", "archives/c.zip"])
+        XCTAssertEqual(t.status, 0, t.out + t.err)
     }
 
     func testArchiveAndVerifyCommands() throws {
@@ -83,6 +86,8 @@ final class ArchiveCLITests: XCTestCase {
         var r = try ws.cli("verify", "out/archives/r4-1-c1.zip", "out/archives/r4-1-r2.zip")
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.out.split(separator: "\n").count, 2)
+        XCTAssertTrue(r.out.hasPrefix("ok out/archives/r4-1-c1.zip: a valid BagIt 1.0 bag 'r4-1-c1'"), r.out)
+        XCTAssertTrue(r.out.contains("the zip's SHA-256 is \(sha)"), "verify gives the digest the journal recorded: \(r.out)")
 
         // Encrypted, with the password from a file (never an argument).
         try ws.write("pw", "s3cret\n")
