@@ -63,7 +63,10 @@ let package = Package(
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
         .executableTarget(
             name: "docket-bench",
-            dependencies: ["DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "CLibCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Benchmarks/DocketBench"),
 
         .testTarget(name: "DocketYAMLTests", dependencies: ["DocketYAML"]),

@@ -3,12 +3,14 @@
 //
 //   docket-bench --docket PATH [--ansible PATH] [--repeat N]
 //   docket-bench --docket PATH --archive [--archive-mib N]     (the archive benchmark)
+//   docket-bench --digests                                     (SHA-256/512 rates of both libraries)
 //
 // 1. In-process runner: a workflow of 100 steps that do nothing (pure runner overhead: journal
 //    append with fsync, state fold, staging and commit) and of 100 `render` steps.
 // 2. The `docket run` command end to end on the 100 `render` steps (process start included).
 // 3. 1,000 cases of 3 `render` steps each, run with `docket run --all`.
 // 4. The peer: ansible-playbook running the equivalent local playbook of 100 `template` tasks.
+import CLibCrypto
 import Crypto
 import DocketCore
 import DocketPlugins
@@ -89,7 +91,8 @@ if CommandLine.arguments.contains("--breakdown") {
 }
 
 if CommandLine.arguments.contains("--digests") {
-    // Digest throughput of the library Docket hashes with, on one core, from memory.
+    // Digest throughput, on one core, from memory: swift-crypto (BoringSSL), which Docket uses
+    // for the journal, and OpenSSL's libcrypto, which it uses for archives.
     let buffer = [UInt8](repeating: 0x5A, count: 256 << 20)
     func rate(_ name: String, _ body: () -> Void) {
         let t = median((0..<3).map { _ in time(body) })
@@ -97,6 +100,13 @@ if CommandLine.arguments.contains("--digests") {
     }
     rate("SHA-256 (swift-crypto)") { var h = SHA256(); h.update(data: buffer); _ = h.finalize() }
     rate("SHA-512 (swift-crypto)") { var h = SHA512(); h.update(data: buffer); _ = h.finalize() }
+    for name in ["SHA256", "SHA512"] {
+        rate("\(name) (libcrypto)") {
+            var out = [UInt8](repeating: 0, count: 64)
+            var length: UInt32 = 0
+            buffer.withUnsafeBytes { _ = EVP_Digest($0.baseAddress, $0.count, &out, &length, EVP_get_digestbyname(name), nil) }
+        }
+    }
     exit(0)
 }
 

@@ -11,6 +11,7 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
     case notCompleted(String, step: String?)
     case documentChanged(String, path: String)
     case documentMissing(String, path: String)
+    case writeFailed(String, path: String, reason: String)
     case verificationFailed(String, [String])
     case noPassword(String)
 
@@ -22,11 +23,19 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
             return "case '\(id)': the file \(path) no longer matches the digest the journal recorded for it; it was changed or damaged after it was recorded, so the case is not archived"
         case .documentMissing(let id, let path):
             return "case '\(id)': the file \(path), which the journal records, is missing; restore it (from a backup) before archiving: the case is not archived"
+        case .writeFailed(let id, let path, let reason):
+            return "case '\(id)': \(path) could not be written (\(reason)); nothing was archived and the case is unchanged: make room in the archives folder, or mend what the error names, and run the command again"
         case .verificationFailed(let path, let problems):
             return "\(path): the archive failed its check after writing and was removed:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
         case .noPassword(let why):
             return why
         }
+    }
+
+    /// The process exit code: 74 (EX_IOERR) when the file system failed, else 65 (EX_DATAERR).
+    public var exitCode: Int32 {
+        if case .writeFailed = self { return 74 }
+        return 65
     }
 }
 
@@ -156,6 +165,7 @@ public struct Archiver: Sendable {
             var failure: Error?
             do { try await Self.onOwnThread { try job.digest(into: table, tags: tags) } } catch { failure = error }
             do { try await writing } catch { failure = failure ?? error }
+            if let zipError = failure as? ZipError { throw ArchiveError.writeFailed(caseID, path: final.path, reason: zipError.message) }
             if let failure { throw failure }
             // Give back what libzip's writer held (an entry costs it about a kilobyte) before the
             // check allocates on other threads.

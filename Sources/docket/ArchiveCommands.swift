@@ -88,7 +88,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             print("archived case \(caseID) to \(result.path.path): \(result.payloadFiles) files, \(result.size) bytes, sha256 \(result.sha256)\(encrypt ? ", AES-256 encrypted" : "")")
         } catch let e as ArchiveError {
             printErr("docket: \(e.description)")
-            throw ExitCode(65)
+            throw ExitCode(e.exitCode)
         } catch let e as ZipError {
             printErr("docket: \(e.description)")
             throw ExitCode(74)

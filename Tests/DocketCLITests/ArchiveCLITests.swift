@@ -52,6 +52,22 @@ final class ArchiveCLITests: XCTestCase {
         XCTAssertTrue(v.out.contains("with 3002 payload files"), v.out)
     }
 
+    func testAFailedWriteLeavesNoArchiveAndRecordsNothing() async throws {
+        let ws = try Workspace(copyWorkflows: false)
+        try await makeCase(ws, with: "{big: {data.bin: 4}}")
+        let journal = ws.root.appendingPathComponent("cases/c/journal.jsonl")
+        let before = try Data(contentsOf: journal)
+        // Files may not grow past 1 MiB (the kernel then refuses the write: EFBIG).
+        let r = try ws.cli.runProgram(["bash", "-c", "trap '' XFSZ; ulimit -f 1024 && exec \"$0\" archive c --root .", CLI.binary.path])
+        XCTAssertEqual(r.status, 74, r.out + r.err)
+        XCTAssertTrue(r.err.contains("archives/c.zip could not be written (writing the zip failed: Write error: File too large); nothing was archived and the case is unchanged"), r.err)
+        let left = try FileManager.default.contentsOfDirectory(atPath: ws.root.appendingPathComponent("archives").path)
+        XCTAssertEqual(left, [], "nothing that looks like an archive, nor a temporary file, is left")
+        XCTAssertEqual(try Data(contentsOf: journal), before, "the journal is unchanged")
+        // With room again, the same command archives the case.
+        XCTAssertEqual(try ws.cli("archive", "c").status, 0)
+    }
+
     func testMemoryStaysFlatAsDocumentsGrow() async throws {
         let ws = try Workspace(copyWorkflows: false)
         try await makeCase(ws, with: "{big: {scan.jpg: 160, data.bin: 48}}")
