@@ -11,6 +11,7 @@ import Glibc
 /// promised to the writer at once and handed over when the digests are done.
 final class TagFiles: Sendable {
     private let bagInfo: [BagInfoField]
+    private let preservation: [UInt8]
     private let pending: [String: PendingBytes]
     /// The tag files after the payload, in the order they are written.
     let afterPayload: [(name: String, bytes: PendingBytes)]
@@ -31,8 +32,6 @@ final class TagFiles: Sendable {
         self.afterPayload = pending.keys.sorted().map { ($0, pending[$0]!) }
         self.preservation = preservation
     }
-
-    private let preservation: [UInt8]
 
     /// Makes the tag files from the payload's digests and hands them to the writer.
     func complete(names: [String], table: DigestTable) {

@@ -1,5 +1,6 @@
 import DocketCore
 import Foundation
+import Synchronization
 
 /// Checks a Docket archive — or any BagIt bag in a zip — on its own, without Docket's state: the
 /// zip's structure and every entry's CRC (each is read to its end), the bag's required files,
@@ -87,7 +88,7 @@ public enum Verifier {
         // item (-1), taken first.
         let table = DigestTable(count: entries.count)
         let failure = FirstError()
-        let whole = WholeFileDigest()
+        let whole = Mutex<(sha256: String, size: Int64)?>(nil)
         let readers = ReaderPool(zip)
         let order = (digestingFile ? [-1] : []) + index.values.sorted { entries[$0].size > entries[$1].size }
         Parallel.workers(Parallel.width, over: order) { next in
@@ -97,7 +98,8 @@ public enum Verifier {
             while let i = next() {
                 do {
                     if i < 0 {
-                        whole.set(try FileIO.digest(of: path))
+                        let digest = try FileIO.digest(of: path)
+                        whole.withLock { $0 = digest }
                         continue
                     }
                     if reader == nil { reader = try readers.take() ?? ZipReader(path: path, password: password, checkConsistency: false) }
@@ -109,7 +111,7 @@ public enum Verifier {
                 }
             }
         }
-        if let (sha256, size) = whole.value {
+        if let (sha256, size) = whole.withLock({ $0 }) {
             report.fileSHA256 = sha256
             report.fileSize = size
         }
@@ -229,13 +231,4 @@ private final class ReaderPool: @unchecked Sendable {
 
     func take() -> ZipReader? { lock.withLock { readers.popLast() } }
     func giveBack(_ reader: ZipReader) { lock.withLock { readers.append(reader) } }
-}
-
-/// The zip file's own digest, taken by whichever verification worker reaches it.
-private final class WholeFileDigest: @unchecked Sendable {
-    private let lock = NSLock()
-    private var digest: (sha256: String, size: Int64)?
-
-    func set(_ d: (sha256: String, size: Int64)) { lock.withLock { digest = d } }
-    var value: (sha256: String, size: Int64)? { lock.withLock { digest } }
 }

@@ -35,10 +35,10 @@ struct ArchiveCommand: AsyncParsableCommand {
         discussion: """
             The zip holds one folder ID/ that is a BagIt 1.0 bag: bagit.txt, bag-info.txt, \
             SHA-256 and SHA-512 manifests, a tag manifest, preservation-events.json, and data/ \
-            with every document, the journal and the workflow snapshot. Every document is first \
-            checked against the digest the journal recorded. The zip is written to a temporary \
-            file, fully re-read and verified, and only then renamed into place; its SHA-256 is \
-            recorded in the journal. Archiving the same case again gives the same bytes (unless \
+            with every document, the journal and the workflow snapshot. Every document is \
+            checked against the digest the journal recorded as it is packed. The zip is written \
+            to a temporary file, fsync'd, fully re-read and verified, and only then renamed into \
+            place; its SHA-256 is recorded in the journal. Archiving the same case again gives the same bytes (unless \
             encrypted).
 
             --encrypt protects every entry with AES-256; the password comes from --password-file \
