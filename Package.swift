@@ -23,6 +23,10 @@ let package = Package(
         .systemLibrary(
             name: "CLibZip", pkgConfig: "libzip",
             providers: [.apt(["libzip-dev"]), .brew(["libzip"])]),
+        // libdeflate: the archive's deflate, 2-3x zlib's speed at the same ratio (standard streams).
+        .systemLibrary(
+            name: "CLibDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
         // OpenSSL's libcrypto, which libzip already links for AES: the archive's bulk digests
         // (its SHA-512 runs on AVX2; swift-crypto's BoringSSL has no such path).
         .systemLibrary(
@@ -38,7 +42,7 @@ let package = Package(
         // libzip wrapper, BagIt-in-zip packaging, verification, encryption, retention.
         .target(
             name: "DocketArchive",
-            dependencies: ["DocketCore", "CLibZip", "CLibCrypto", "CGlibc"]),
+            dependencies: ["DocketCore", "CLibZip", "CLibCrypto", "CLibDeflate", "CGlibc"]),
         // Department step plugins: manifest, discovery, process protocol, isolation.
         .target(name: "DocketPlugins", dependencies: ["DocketCore", "CGlibc"]),
         // glibc calls Swift's Glibc module does not reach (posix_spawn's chdir action, malloc_trim).

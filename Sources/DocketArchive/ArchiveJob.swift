@@ -1,6 +1,7 @@
 import CGlibc
 import DocketCore
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -116,30 +117,26 @@ struct WriteJob: Sendable {
 
     /// Writes the zip through libzip: `bagit.txt`, the payload in name order, then the other
     /// tag files (waiting for them). Deflate is the slow part: unencrypted, it first runs on every
-    /// core into part zips whose compressed bytes libzip then copies as they are.
+    /// core (libdeflate) into part files whose streams libzip then copies as they are.
     func write(tags: TagFiles) throws {
-        var partFiles: [String] = []
-        defer { for part in partFiles { unlink(part) } }
-        var parts: [Int: (part: Int, entry: UInt64)] = [:]
-        var readers: [ZipReader] = []
+        var partPaths: [String] = []
+        defer { for part in partPaths { unlink(part) } }
+        var deflated: [Int: DeflatedItem] = [:]
+        var parts: PartFiles?
         if password == nil {
             let plan = planParts()
             if !plan.isEmpty {
-                partFiles = plan.indices.map { "\(partPrefix)\($0)-\(getpid())" }
-                try writeParts(plan, files: partFiles)
-                docket_release_free_memory()  // what the part writers held
-                for (p, group) in plan.enumerated() {
-                    readers.append(try ZipReader(path: partFiles[p], checkConsistency: false))
-                    for (entry, item) in group.enumerated() { parts[item] = (p, UInt64(entry)) }
-                }
+                partPaths = plan.indices.map { "\(partPrefix)\($0)-\(getpid())" }
+                deflated = try writeParts(plan, files: partPaths)
+                parts = try PartFiles(paths: partPaths)
             }
         }
         let writer = try ZipWriter(path: temp)
         try writer.addData(Array(BagLayout.bagitTxt.utf8), as: "\(caseID)/bagit.txt", mtime: mtime, compression: .deflate, password: password)
         for (i, p) in payload.enumerated() {
             let name = "\(caseID)/\(p.name)"
-            if let (part, entry) = parts[i] {
-                try writer.addCompressed(from: readers[part], index: entry, as: name, mtime: mtime)
+            if let item = deflated[i], let parts {
+                try writer.addDeflated(item, parts: parts, as: name, mtime: mtime)
             } else if let source = p.source {
                 try writer.addFile(source, as: name, mtime: mtime, compression: compression[i], password: password)
             } else {
@@ -169,23 +166,24 @@ struct WriteJob: Sendable {
         return groups.map { $0.sorted() }.filter { !$0.isEmpty }
     }
 
-    /// Deflates each group into its own part zip, the groups in parallel.
-    func writeParts(_ plan: [[Int]], files: [String]) throws {
+    /// Deflates each group into its own part file, the groups in parallel; returns where each
+    /// payload item's stream lies.
+    func writeParts(_ plan: [[Int]], files: [String]) throws -> [Int: DeflatedItem] {
         let failure = FirstError()
+        let results = Mutex<[Int: DeflatedItem]>([:])
         Parallel.workers(plan.count, over: Array(plan.indices)) { next in
-            while let p = next() {
+            while let p = next(), !failure.isSet {
                 do {
-                    // Deflated text is a fraction of its size: plain writes will do.
-                    let part = try ZipWriter(path: files[p], gatheredWrites: false)
-                    for (n, item) in plan[p].enumerated() {
-                        try part.addFile(payload[item].source!, as: String(n), mtime: mtime, compression: .deflate, password: nil)
-                    }
-                    try part.close()
+                    let part = try PartDeflater(path: files[p], part: p)
+                    var done: [(Int, DeflatedItem)] = []
+                    for item in plan[p] { done.append((item, try part.add(file: payload[item].source!))) }
+                    results.withLock { for (i, d) in done { $0[i] = d } }
                 } catch {
                     failure.set(error)
                 }
             }
         }
         try failure.check()
+        return results.withLock { $0 }
     }
 }

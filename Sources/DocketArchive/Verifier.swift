@@ -1,4 +1,5 @@
 import DocketCore
+import DocketYAML
 import Foundation
 import Synchronization
 
@@ -17,6 +18,9 @@ public enum Verifier {
         /// The zip file's own SHA-256 and size, when asked for.
         public var fileSHA256: String?
         public var fileSize: Int64 = 0
+        /// Bytes read out of entries (after inflating): nothing until the cheap checks pass, then
+        /// at most each entry's declared size (plus one byte for an entry that lies about it).
+        public var inflatedBytes: Int64 = 0
 
         public var summary: String {
             problems.isEmpty
@@ -40,43 +44,83 @@ public enum Verifier {
         return report
     }
 
+    /// The tag files read whole, and the most each may hold.
+    static let tagFileLimit = 16 << 20
+
     private static func check(path: String, password: String?, digestingFile: Bool, into report: inout Report) throws {
-        let zip = try ZipReader(path: path, password: password)
+        // The cheap checks first, before anything is inflated: the entry table as Docket reads
+        // it (overlaps, kinds, sizes), then names and the required tag files.
+        // Its problems are reported with the names' below (every problem at once), and stop the
+        // check before anything is inflated.
+        let directory = try ZipDirectory.read(path: path)
+        report.problems += directory.problems
+        let zip: ZipReader
+        do { zip = try ZipReader(path: path, password: password) } catch {
+            if report.problems.isEmpty { throw error }
+            return
+        }
         let entries = try zip.entries
+        guard entries.count == directory.entries.count else {
+            report.problems.append("the zip's central directory holds \(directory.entries.count) entries, but libzip reads \(entries.count)")
+            return
+        }
         guard !entries.isEmpty else {
             report.problems.append("the zip is empty")
             return
         }
-        // Where entries point: one top folder, nothing outside it. The files are kept by their
-        // place in `entries` (tens of thousands of entries: no copies of their names).
+        // Where entries point: one top folder, nothing outside it, no name twice, no name both a
+        // file and a folder. The files are kept by their place in `entries` (tens of thousands of
+        // entries: no copies of their names).
         var tops: Set<Substring> = []
         var index: [String: Int] = [:]
+        var folders: Set<Substring> = []
         index.reserveCapacity(entries.count)
         for (i, e) in entries.enumerated() {
             let parts = e.name.split(separator: "/", omittingEmptySubsequences: false)
             if e.name.hasPrefix("/") || e.name.contains("\\") || parts.contains("..") || parts.contains(".") || (parts.dropLast().contains("") ) {
-                report.problems.append("entry '\(e.name)' points outside the bag folder (absolute path, '..' or an empty part)")
-                continue
-            }
-            if e.isSymbolicLink {
-                report.problems.append("entry '\(e.name)' is a symbolic link; an archive holds only files")
+                report.problems.append("entry \(shown(e.name)) points outside the bag folder (absolute path, '..' or an empty part)")
                 continue
             }
             tops.insert(parts[0])
-            if e.isDirectory { continue }
-            if parts.count < 2 {
-                report.problems.append("entry '\(e.name)' is outside the bag folder")
+            if e.isDirectory {
+                if !folders.insert(e.name.dropLast()).inserted { report.problems.append("entry \(shown(e.name)) appears twice") }
                 continue
             }
-            if index[e.name] != nil { report.problems.append("entry '\(e.name)' appears twice") }
+            var parent = e.name[...]
+            while let slash = parent.lastIndex(of: "/") {
+                parent = parent[..<slash]
+                if !folders.insert(parent).inserted { break }
+            }
+            if parts.count < 2 {
+                report.problems.append("entry \(shown(e.name)) is outside the bag folder")
+                continue
+            }
+            if index[e.name] != nil { report.problems.append("entry \(shown(e.name)) appears twice") }
             index[e.name] = i
             if e.encrypted { report.encrypted = true }
         }
+        for name in index.keys.sorted() where folders.contains(name[...]) {
+            report.problems.append("entry \(shown(name)) is both a file and a folder: the zip holds a file of that name and entries inside a folder of it")
+        }
         guard tops.count == 1, let top = tops.first.map(String.init) else {
-            report.problems.append("the zip must hold exactly one top folder (the bag); it holds \(tops.sorted().joined(separator: ", "))")
+            report.problems.append("the zip must hold exactly one top folder (the bag); it holds \(tops.sorted().map { shown(String($0)) }.joined(separator: ", "))")
             return
         }
         report.bag = top
+        // The tag files read whole: there, and small enough to read.
+        for name in ["bagit.txt", "bag-info.txt"] where index["\(top)/\(name)"] == nil {
+            report.problems.append(name == "bagit.txt" ? "bagit.txt is missing: this is not a BagIt bag" : "bag-info.txt is missing")
+        }
+        if !BagAlgorithm.allCases.contains(where: { index["\(top)/manifest-\($0.rawValue).txt"] != nil }) {
+            report.problems.append("no payload manifest (manifest-sha256.txt or manifest-sha512.txt)")
+        }
+        let tagNames = ["bagit.txt", "bag-info.txt"] + BagAlgorithm.allCases.flatMap { ["manifest-\($0.rawValue).txt", "tagmanifest-\($0.rawValue).txt"] }
+        for name in tagNames {
+            if let i = index["\(top)/\(name)"], entries[i].size > UInt64(tagFileLimit) {
+                report.problems.append("\(name) declares \(entries[i].size) bytes: too large for a tag file (at most \(tagFileLimit >> 20) MiB)")
+            }
+        }
+        guard report.problems.isEmpty else { return }
         if report.encrypted && password == nil {
             report.problems.append("the archive is encrypted; give the password with --password-file FILE or $DOCKET_ARCHIVE_PASSWORD")
             return
@@ -89,6 +133,7 @@ public enum Verifier {
         let table = DigestTable(count: entries.count)
         let failure = FirstError()
         let whole = Mutex<(sha256: String, size: Int64)?>(nil)
+        let inflated = Atomic<Int64>(0)
         let readers = ReaderPool(zip)
         let order = (digestingFile ? [-1] : []) + index.values.sorted { entries[$0].size > entries[$1].size }
         Parallel.workers(Parallel.width, over: order) { next in
@@ -103,7 +148,8 @@ public enum Verifier {
                         continue
                     }
                     if reader == nil { reader = try readers.take() ?? ZipReader(path: path, password: password, checkConsistency: false) }
-                    try reader!.read(entries[i]) { digester.update($0) }
+                    let n = try reader!.read(entries[i]) { digester.update($0) }
+                    inflated.add(Int64(n), ordering: .relaxed)
                     table.record(i, from: digester)
                 } catch {
                     failure.set(error)
@@ -111,6 +157,7 @@ public enum Verifier {
                 }
             }
         }
+        report.inflatedBytes = inflated.load(ordering: .relaxed)
         if let (sha256, size) = whole.withLock({ $0 }) {
             report.fileSHA256 = sha256
             report.fileSize = size
@@ -118,44 +165,38 @@ public enum Verifier {
         do { try failure.check() } catch let e as ZipError { report.problems.append(e.message) }
         guard report.problems.isEmpty else { return }
 
-        func tagFile(_ name: String) -> [UInt8]? {
+        func tagFile(_ name: String) throws -> [UInt8]? {
             guard let i = index["\(top)/\(name)"] else { return nil }
-            return try? zip.data(entries[i])
+            let bytes = try zip.data(entries[i], limit: tagFileLimit)
+            report.inflatedBytes += Int64(bytes.count)
+            return bytes
         }
-        guard let bagit = tagFile("bagit.txt").map({ String(decoding: $0, as: UTF8.self) }) else {
-            report.problems.append("bagit.txt is missing: this is not a BagIt bag")
-            return
-        }
+        // Present (checked above).
+        let bagit = String(decoding: try tagFile("bagit.txt") ?? [], as: UTF8.self)
         if !bagit.contains("BagIt-Version: 1.0") || !bagit.contains("Tag-File-Character-Encoding: UTF-8") {
             report.problems.append("bagit.txt does not declare BagIt-Version: 1.0 and Tag-File-Character-Encoding: UTF-8")
         }
-        guard let info = tagFile("bag-info.txt").map({ String(decoding: $0, as: UTF8.self) }) else {
-            report.problems.append("bag-info.txt is missing")
-            return
-        }
+        let info = String(decoding: try tagFile("bag-info.txt") ?? [], as: UTF8.self)
 
         // Which files are payload (data/) and which are tag files, by their place in `entries`.
         let bag = Bag(top: top, entries: entries, index: index)
-        var manifests = 0
         for alg in BagAlgorithm.allCases {
             let name = "manifest-\(alg.rawValue).txt"
-            guard let manifest = tagFile(name) else { continue }
-            manifests += 1
+            guard let manifest = try tagFile(name) else { continue }
             let listed = check(manifest: manifest, named: name, algorithm: alg, bag: bag, table: table, into: &report)
             for i in bag.payload where !listed[i] {
-                report.problems.append("\(bag.relative(i)) is in the bag but not listed in \(name)")
+                report.problems.append("\(TerminalText.escaped(bag.relative(i))) is in the bag but not listed in \(name)")
             }
         }
-        if manifests == 0 { report.problems.append("no payload manifest (manifest-sha256.txt or manifest-sha512.txt)") }
         var listedByTagManifest = [Bool](repeating: false, count: entries.count)
         for alg in BagAlgorithm.allCases {
             let name = "tagmanifest-\(alg.rawValue).txt"
-            guard let manifest = tagFile(name) else { continue }
+            guard let manifest = try tagFile(name) else { continue }
             let listed = check(manifest: manifest, named: name, algorithm: alg, bag: bag, table: table, into: &report)
             for i in listed.indices where listed[i] { listedByTagManifest[i] = true }
         }
         for i in bag.tagFiles where !listedByTagManifest[i] && !bag.relative(i).hasPrefix("tagmanifest-") {
-            report.problems.append("\(bag.relative(i)) is in the bag but not listed in a tag manifest")
+            report.problems.append("\(TerminalText.escaped(bag.relative(i))) is in the bag but not listed in a tag manifest")
         }
 
         report.payloadFiles = bag.payload.count
@@ -206,21 +247,28 @@ public enum Verifier {
             let path = BagLayout.decodePath(String(decoding: line[space...].drop(while: { $0 == 0x20 || $0 == 0x09 }), as: UTF8.self))
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             if path.hasPrefix("/") || parts.contains("..") {
-                report.problems.append("\(named):\(i + 1): '\(path)' points outside the bag")
+                report.problems.append("\(named):\(i + 1): \(shown(path)) points outside the bag")
                 continue
             }
             guard let item = bag.find(path) else {
-                report.problems.append("\(named):\(i + 1): \(path) is listed but not in the bag")
+                report.problems.append("\(named):\(i + 1): \(TerminalText.escaped(path)) is listed but not in the bag")
+                continue
+            }
+            if listed[item] {
+                report.problems.append("\(named):\(i + 1): \(TerminalText.escaped(path)) is listed twice")
                 continue
             }
             listed[item] = true
             if table.hex(item, algorithm) != digest {
-                report.problems.append("\(named):\(i + 1): \(path) does not match its \(algorithm.rawValue.uppercased()) digest: it was changed or damaged")
+                report.problems.append("\(named):\(i + 1): \(TerminalText.escaped(path)) does not match its \(algorithm.rawValue.uppercased()) digest: it was changed or damaged")
             }
         }
         return listed
     }
 }
+
+/// A name from the zip, quoted and with its control characters escaped, for a message.
+func shown(_ name: String) -> String { "'\(TerminalText.escaped(name))'" }
 
 /// The verification's libzip handles: each worker takes one, or opens its own if none is left.
 private final class ReaderPool: @unchecked Sendable {

@@ -102,30 +102,30 @@ public final class ZipWriter {
         case .store: guard zip_set_file_compression(archive, i, ZIP_CM_STORE, 0) == 0 else { throw failure("cannot set compression of \(name)") }
         case .deflate: guard zip_set_file_compression(archive, i, ZIP_CM_DEFLATE, 6) == 0 else { throw failure("cannot set compression of \(name)") }
         }
-        guard zip_file_set_mtime(archive, i, mtime, 0) == 0 else { throw failure("cannot set the time of \(name)") }
-        // A regular file, rw-r--r--, made on Unix: the same bytes whoever archives the case.
-        guard zip_file_set_external_attributes(archive, i, 0, zip_uint8_t(ZIP_OPSYS_UNIX), zip_uint32_t(0o100644) << 16) == 0 else {
-            throw failure("cannot set the attributes of \(name)")
-        }
+        try setTimeAndAttributes(i, name: name, mtime: mtime)
         if let password {
             guard zip_file_set_encryption(archive, i, zip_uint16_t(ZIP_EM_AES_256), password) == 0 else { throw failure("cannot encrypt \(name)") }
         }
     }
 
-    /// Adds entry `index` of `part` as `name`, copying its compressed bytes as they are (no
-    /// second deflate): how archives are deflated on every core. `part` must stay open until
-    /// `close()`.
-    public func addCompressed(from part: ZipReader, index: UInt64, as name: String, mtime: time_t) throws {
-        guard let src = zip_source_zip(archive, part.handle, index, zip_flags_t(ZIP_FL_COMPRESSED), 0, -1) else {
-            throw failure("cannot copy \(name) from \(part.path)")
-        }
-        let i = zip_file_add(archive, name, src, zip_flags_t(ZIP_FL_ENC_UTF_8))
-        guard i >= 0 else {
+    /// Adds a document deflated ahead (see `PartDeflater`) as `name`: libzip copies its stream
+    /// as it is (no second deflate), with the CRC and sizes the item carries. `parts` stays
+    /// open until `close()`.
+    func addDeflated(_ item: DeflatedItem, parts: PartFiles, as name: String, mtime: time_t) throws {
+        let src = try functionSource(DeflatedSource(item, parts: parts), DeflatedSource.callback, path: parts.paths[item.part], what: "cannot add \(name)")
+        let index = zip_file_add(archive, name, src, zip_flags_t(ZIP_FL_ENC_UTF_8))
+        guard index >= 0 else {
             zip_source_free(src)
             throw failure("cannot add \(name)")
         }
-        guard zip_file_set_mtime(archive, zip_uint64_t(i), mtime, 0) == 0,
-              zip_file_set_external_attributes(archive, zip_uint64_t(i), 0, zip_uint8_t(ZIP_OPSYS_UNIX), zip_uint32_t(0o100644) << 16) == 0
+        try setTimeAndAttributes(zip_uint64_t(index), name: name, mtime: mtime)
+    }
+
+    /// A fixed time and, whoever archives the case, the same attributes: a regular file,
+    /// rw-r--r--, made on Unix.
+    private func setTimeAndAttributes(_ i: zip_uint64_t, name: String, mtime: time_t) throws {
+        guard zip_file_set_mtime(archive, i, mtime, 0) == 0,
+              zip_file_set_external_attributes(archive, i, 0, zip_uint8_t(ZIP_OPSYS_UNIX), zip_uint32_t(0o100644) << 16) == 0
         else { throw failure("cannot set the time and attributes of \(name)") }
     }
 
@@ -148,7 +148,6 @@ public struct ZipEntry: Sendable {
     public var size: UInt64
     public var compressedSize: UInt64
     public var encrypted: Bool
-    public var isSymbolicLink: Bool
     public var isDirectory: Bool
 }
 
@@ -156,7 +155,6 @@ public struct ZipEntry: Sendable {
 /// to its end makes libzip check its CRC). The handle is freed with the reader.
 public final class ZipReader {
     private let archive: OpaquePointer
-    var handle: OpaquePointer { archive }
     public let path: String
 
     /// Opens the zip at `path`. `checkConsistency` compares every local header with the central
@@ -186,43 +184,50 @@ public final class ZipReader {
                 guard zip_stat_index(archive, i, 0, &st) == 0, let name = st.name else {
                     throw ZipError(path: path, message: "entry \(i) cannot be read: \(String(cString: zip_strerror(archive)))")
                 }
-                var opsys: zip_uint8_t = 0
-                var attributes: zip_uint32_t = 0
-                zip_file_get_external_attributes(archive, i, 0, &opsys, &attributes)
-                let mode = attributes >> 16
                 let text = String(cString: name)
                 result.append(ZipEntry(
                     index: i, name: text, size: st.size, compressedSize: st.comp_size,
                     encrypted: st.encryption_method != zip_uint16_t(ZIP_EM_NONE),
-                    isSymbolicLink: opsys == zip_uint8_t(ZIP_OPSYS_UNIX) && (mode & 0o170000) == 0o120000,
                     isDirectory: text.hasSuffix("/")))
             }
             return result
         }
     }
 
-    /// Streams the entry's bytes to `body` in chunks of up to 256 KiB.
-    public func read(_ entry: ZipEntry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Streams the entry's bytes to `body` in chunks of up to 256 KiB, and returns how many
+    /// there were. Never inflates more than one byte past the size the entry declares: an entry
+    /// that inflates to more is refused there, not at its end (a lying size is a zip bomb's way).
+    @discardableResult
+    public func read(_ entry: ZipEntry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         guard let file = zip_fopen_index(archive, entry.index, 0) else {
             throw ZipError(path: path, message: "\(entry.name) cannot be opened: \(String(cString: zip_strerror(archive)))")
         }
         defer { zip_fclose(file) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer { buffer.deallocate() }
+        var total: UInt64 = 0
         while true {
-            let n = zip_fread(file, buffer.baseAddress!, zip_uint64_t(buffer.count))
+            let want = min(UInt64(buffer.count), entry.size - total + 1)
+            let n = zip_fread(file, buffer.baseAddress!, want)
             if n < 0 {
                 let error = zip_file_get_error(file)!
                 throw ZipError(path: path, message: "\(entry.name) is damaged: \(String(cString: zip_error_strerror(error)))")
             }
             if n == 0 { break }
+            total += UInt64(n)
+            if total > entry.size {
+                throw ZipError(path: path, message: "\(entry.name) inflates to more than the \(entry.size) bytes its entry declares: refused at byte \(entry.size + 1), as a zip bomb or a damaged zip")
+            }
             try body(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(n)]))
         }
+        return total
     }
 
     /// The whole entry, for small tag files.
     public func data(_ entry: ZipEntry, limit: Int = 16 << 20) throws -> [UInt8] {
-        guard entry.size <= UInt64(limit) else { throw ZipError(path: path, message: "\(entry.name) is too large to be a tag file") }
+        guard entry.size <= UInt64(limit) else {
+            throw ZipError(path: path, message: "\(entry.name) declares \(entry.size) bytes: too large for a tag file (at most \(limit >> 20) MiB)")
+        }
         var bytes: [UInt8] = []
         try read(entry) { bytes.append(contentsOf: $0) }
         return bytes

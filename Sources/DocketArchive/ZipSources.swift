@@ -23,7 +23,7 @@ func functionSource(_ object: AnyObject, _ callback: zip_source_callback, path: 
 }
 
 /// The commands a readable source answers.
-private let readableCommands = [ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE]
+let readableCommands = [ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE]
     .reduce(zip_int64_t(0)) { $0 | (zip_int64_t(1) << zip_int64_t($1.rawValue)) }
 
 /// A document, opened only when libzip writes it: a few dozen bytes an entry until then (libzip's

@@ -21,6 +21,23 @@ struct FilesStep: Step {
     }
 }
 
+/// Writes `large.txt`, `with.mib` MiB of varied text: a document too large to deflate whole.
+struct LargeTextStep: Step {
+    let name = "large-text"
+    let summary = "test: writes one large text document"
+    let withSchema = Schema([Field("mib", .int, required: true)])
+    func run(_ context: StepContext) async throws -> StepOutcome {
+        var text = ""
+        var line = 0
+        while text.utf8.count < (context.with["mib"]?.intValue ?? 0) << 20 {
+            text += "第\(line)行 council minutes \(line * 7919 % 10007)\n"
+            line += 1
+        }
+        try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent("large.txt"))
+        return .completed(outputs: [:])
+    }
+}
+
 final class ArchiveTests: XCTestCase {
     var root: URL!
     var store: CaseStore { CaseStore(root: root) }
@@ -137,16 +154,28 @@ final class ArchiveTests: XCTestCase {
     }
 
     func testParallelDeflateGivesAValidReproducibleBag() async throws {
-        // 48 compressible documents of about 100 kB: deflated on every core through part zips.
+        // 48 compressible documents of about 100 kB (libdeflate, whole) and one of 6 MiB (zlib,
+        // streamed): deflated on every core into part files, copied into the zip as they are.
         var registry = BuiltinSteps.registry()
         try registry.register(FilesStep())
+        try registry.register(LargeTextStep())
         let runner = Runner(store: store, registry: registry, user: "clerk")
         var files: [String] = []
         for i in 0..<48 {
             files.append("\"text-\(i).txt\": \"\(String(repeating: "審議資料 \(i) ", count: 6_000))\"")
         }
         let workflow = root.appendingPathComponent("big.yaml")
-        try Data("docket: 1\nname: big\nsteps:\n  - id: make\n    uses: files\n    with: {files: {\(files.joined(separator: ", "))}}\n".utf8).write(to: workflow)
+        try Data("""
+            docket: 1
+            name: big
+            steps:
+              - id: make
+                uses: files
+                with: {files: {\(files.joined(separator: ", "))}}
+              - id: large
+                uses: large-text
+                with: {mib: 6}
+            """.utf8).write(to: workflow)
         _ = try runner.open(caseID: "big", workflowPath: workflow.path, inputsFile: nil, inputPairs: [])
         _ = try await runner.run(caseID: "big")
         let first = try await archive("big")
@@ -154,8 +183,19 @@ final class ArchiveTests: XCTestCase {
         XCTAssertEqual(Verifier.verify(path: first.path.path).problems, [])
         let (valid, out) = try bagitValid(try unzip(first.path, "big"))
         XCTAssertTrue(valid, out)
+        // Other tools inflate the streams and check every CRC.
+        let (unzipStatus, unzipOut) = try run(["unzip", "-t", first.path.path])
+        XCTAssertEqual(unzipStatus, 0, unzipOut)
+        XCTAssertTrue(unzipOut.contains("No errors detected"), unzipOut)
+        let (sevenStatus, sevenOut) = try run(["7z", "t", first.path.path])
+        XCTAssertEqual(sevenStatus, 0, "7-Zip (p7zip-full, installed by scripts/install-deps) tests the archive:\n\(sevenOut)")
+        XCTAssertTrue(sevenOut.contains("Everything is Ok"), sevenOut)
+        XCTAssertTrue(sevenOut.contains("Files: \(first.payloadFiles + 6)"), "every entry tested:\n\(sevenOut)")
+        let (_, listing) = try run(["unzip", "-v", first.path.path])
+        XCTAssertTrue(listing.split(separator: "\n").contains { $0.contains("Defl:") && $0.contains("big/data/documents/large/large.txt") },
+                      "the large document is deflated:\n\(listing)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.archivesFolder.path).filter { $0 != "big.zip" }
-        XCTAssertEqual(leftovers, [], "part zips are removed")
+        XCTAssertEqual(leftovers, [], "part files are removed")
         let second = try await archive("big")
         XCTAssertEqual(first.sha256, second.sha256, "parallel deflate is reproducible")
     }

@@ -136,6 +136,39 @@ final class ArchiveCLITests: XCTestCase {
         r = try ws.cli("archive", "nope", "--root", "out")
         XCTAssertEqual(r.status, 66)
     }
+
+    func testVerifyRefusesAHostileZipWithoutWritingAnything() throws {
+        let ws = try Workspace(copyWorkflows: false)
+        // A bag whose payload holds a link marked as made on Windows NTFS (which Info-ZIP's unzip
+        // would create), with an escape sequence in its name, and a second entry overlapping it.
+        let script = #"""
+            import struct, zlib, sys
+            out = bytearray(); cd = []
+            def add(name, data, host=3, attr=0o100644 << 16, at=None):
+                n = name.encode(); crc = zlib.crc32(data)
+                off = len(out) if at is None else at
+                if at is None:
+                    out.extend(struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, 0x800, 0, 0, 0x21, crc, len(data), len(data), len(n), 0) + n + data)
+                cd.append(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, (host << 8) | 20, 20, 0x800, 0, 0, 0x21, crc,
+                                      len(data), len(data), len(n), 0, 0, 0, 0, attr, off) + n)
+                return off
+            add('bag/bagit.txt', b'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n')
+            link = add('bag/data/\x1b[2Jlink', b'/etc/passwd', host=10, attr=0o120777 << 16)
+            add('bag/data/copy', b'/etc/passwd', at=link)
+            c = b''.join(cd)
+            open(sys.argv[1], 'wb').write(bytes(out) + c + struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, len(cd), len(cd), len(c), len(out), 0))
+            """#
+        XCTAssertEqual(try ws.cli.runProgram(["python3", "-c", script, "evil.zip"]).status, 0)
+        let before = try FileManager.default.contentsOfDirectory(atPath: ws.root.path).sorted()
+        let r = try ws.cli("verify", "evil.zip")
+        XCTAssertEqual(r.status, 1, r.out + r.err)
+        XCTAssertEqual(r.out, "")
+        XCTAssertTrue(r.err.contains("evil.zip: error: entry 'bag/data/\\u{1B}[2Jlink' is a symbolic link (mode 120777, made on Windows NTFS (host 10)); an archive holds only files and folders"), r.err)
+        XCTAssertTrue(r.err.contains("and 'bag/data/copy' (from byte"), r.err)
+        XCTAssertTrue(r.err.contains("overlap: their compressed data is shared, as in a zip bomb"), r.err)
+        XCTAssertFalse(r.err.contains("\u{1B}"), "the escape code is shown, not sent to the terminal")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: ws.root.path).sorted(), before, "verify writes nothing")
+    }
 }
 
 extension CLI {

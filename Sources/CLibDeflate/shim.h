@@ -1,0 +1,4 @@
+#ifndef DOCKET_CLIBDEFLATE_SHIM_H
+#define DOCKET_CLIBDEFLATE_SHIM_H
+#include <libdeflate.h>
+#endif
