@@ -49,6 +49,7 @@ public struct Runner: Sendable {
         let lock = try store.lock(caseID)
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(caseID)
+        try store.checkSnapshot(caseID, recorded: state.workflow)
         let workflow = try workflow(of: caseID)
         let order = workflow.steps.map(\.id)
         var lines: [String] = []
@@ -216,7 +217,7 @@ public struct Runner: Sendable {
             group.addTask { await work() }
             group.addTask {
                 try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                return Task.isCancelled ? nil : .failed("it took longer than its timeout of \(Int(timeout)) s and was stopped")
+                return Task.isCancelled ? nil : .failed("'\(definition.uses)' took longer than its timeout of \(Int(timeout)) s and was stopped")
             }
             let first = await group.next()!
             group.cancelAll()

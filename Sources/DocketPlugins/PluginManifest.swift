@@ -16,6 +16,10 @@ import Foundation
 ///     outputs: [NAME, …]            # the outputs it gives, for reference checks
 ///     sample: {…}                   # a sample `with:` for `docket plugins check`
 ///     max-output: 1048576           # bytes of standard output accepted
+///     max-files: 1000               # output limits (defaults; raise up to OutputLimits.ceiling)
+///     max-bytes: 536870912
+///     max-file-size: 268435456
+///     isolation: bubblewrap         # refuse to run under anything weaker
 public struct PluginManifest: Sendable {
     public var folder: URL
     public var file: String
@@ -31,10 +35,14 @@ public struct PluginManifest: Sendable {
     public var outputs: [String]?
     public var sample: [String: Value]
     public var maxOutput: Int
+    public var limits = OutputLimits.defaults
+    /// The isolation the plugin requires, if any (`bubblewrap`: it never runs in process mode).
+    public var requires: Isolation?
 
     public static let protocolVersions = [1]
     static let keys = ["docket-plugin", "name", "description", "version", "run", "timeout", "env", "with", "waits-for",
-                       "outputs", "sample", "max-output"]
+                       "outputs", "sample", "max-output",
+                       "max-files", "max-bytes", "max-file-size", "isolation"]
 
     /// Loads and checks `folder/plugin.yaml`; throws `DiagnosticsError` with every problem's place.
     public static func load(folder: URL) throws -> PluginManifest {
@@ -67,10 +75,30 @@ public struct PluginManifest: Sendable {
         if let v = map.take("max-output"), let n = Read.int(v, "'max-output'", &d) {
             if n < 1024 || n > 64 << 20 { d.error("'max-output' must be between 1024 and 67108864 bytes", at: v.mark) } else { m.maxOutput = n }
         }
+        for (key, path, ceiling) in [("max-files", \OutputLimits.files, OutputLimits.ceiling.files),
+                                     ("max-bytes", \OutputLimits.bytes, OutputLimits.ceiling.bytes),
+                                     ("max-file-size", \OutputLimits.fileSize, OutputLimits.ceiling.fileSize)] {
+            guard let v = map.take(key), let n = Read.int(v, "'\(key)'", &d) else { continue }
+            if n < 1 || Int64(n) > ceiling { d.error("'\(key)' must be between 1 and \(ceiling)", at: v.mark) } else { m.limits[keyPath: path] = Int64(n) }
+        }
+        if let v = map.take("isolation"), let text = Read.text(v, "'isolation'", &d) {
+            if let i = Isolation(rawValue: text) { m.requires = i } else { d.error("'isolation' must be process or bubblewrap, not '\(text)'", at: v.mark) }
+        }
         map.rejectUnknown(known: keys, diagnostics: &d)
         try d.check()
         return m
     }
+}
+
+/// What a plugin may leave in its output folder. Checked with lstat, before anything is read.
+public struct OutputLimits: Sendable, Equatable {
+    public var files: Int64
+    public var bytes: Int64
+    public var fileSize: Int64
+
+    /// Enough for any council document set; a plugin.yaml raises them within `ceiling`.
+    public static let defaults = OutputLimits(files: 1000, bytes: 512 << 20, fileSize: 256 << 20)
+    public static let ceiling = OutputLimits(files: 100_000, bytes: 16 << 30, fileSize: 4 << 30)
 }
 
 /// Finds plugins in `Plugins/` and in each folder of `$DOCKET_PLUGIN_PATH`.

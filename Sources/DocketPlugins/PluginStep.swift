@@ -12,10 +12,13 @@ import Glibc
 public struct PluginStep: Step {
     public let manifest: PluginManifest
     public let isolation: Isolation
+    /// Docket's own environment, from which the variables a plugin asks for (`env:`) are taken.
+    public let environment: [String: String]
 
-    public init(manifest: PluginManifest, isolation: Isolation) {
+    public init(manifest: PluginManifest, isolation: Isolation, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.manifest = manifest
         self.isolation = isolation
+        self.environment = environment
     }
 
     public var name: String { manifest.name }
@@ -39,13 +42,41 @@ public struct PluginStep: Step {
 
     var label: String { "plugin '\(manifest.name)' (\(manifest.folder.path))" }
 
-    /// Runs the plugin once and checks everything it did.
-    public func invoke(_ context: StepContext) throws -> Invocation {
-        let request = try requestData(context)
-        let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("docket-plugin-\(manifest.name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(at: scratch) }
+    /// The one PATH a plugin's command is looked up on and that the plugin runs with.
+    public static let pluginPATH = "/usr/local/bin:/usr/bin:/bin"
 
+    /// Docket's own variables (the archive password among them) never reach a plugin, nor do
+    /// names that look like a secret unless `$DOCKET_PLUGIN_ALLOW_ENV` (names separated by ','
+    /// or ':') lets them through. A plugin asking for one in `env:` does not get it.
+    public static let secretWords = ["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH",
+                                     "PRIVATE", "COOKIE", "SESSION"]
+
+    /// The environment the plugin gets, and the variables it asked for but does not get, with why.
+    public func pluginEnvironment(scratch: String) -> (given: [String: String], withheld: [(name: String, why: String)]) {
+        var given = ["PATH": Self.pluginPATH, "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8"]
+        var withheld: [(String, String)] = []
+        let allowed = Set((environment["DOCKET_PLUGIN_ALLOW_ENV"] ?? "").split(whereSeparator: { ",: ".contains($0) }).map(String.init))
+        for name in manifest.env {
+            let upper = name.uppercased()
+            if upper.hasPrefix("DOCKET_") {
+                withheld.append((name, "one of Docket's own variables"))
+            } else if ["PATH", "HOME", "TMPDIR"].contains(name) {
+                withheld.append((name, "set by Docket for every plugin"))
+            } else if Self.secretWords.contains(where: upper.contains), !allowed.contains(name) {
+                withheld.append((name, "named like a secret; the workspace may allow it with DOCKET_PLUGIN_ALLOW_ENV=\(name)"))
+            } else if let value = environment[name] {
+                given[name] = value
+            }
+        }
+        return (given, withheld)
+    }
+
+    /// A command line ready to run, or why it cannot run.
+    enum Command: Equatable { case ready([String]), refused(String) }
+
+    /// The command line as it will run (files of the plugin made absolute, the program looked
+    /// up on the plugin PATH), or why it cannot.
+    func command() -> Command {
         var command = manifest.run
         // Arguments naming files of the plugin (scan.py) are made absolute: it runs elsewhere.
         for i in command.indices.dropFirst() where !command[i].hasPrefix("/") && !command[i].hasPrefix("-") {
@@ -53,45 +84,73 @@ public struct PluginStep: Step {
             if FileManager.default.fileExists(atPath: candidate.path) { command[i] = candidate.standardizedFileURL.path }
         }
         if command[0].contains("/") || FileManager.default.fileExists(atPath: manifest.folder.appendingPathComponent(command[0]).path) {
-            command[0] = manifest.folder.appendingPathComponent(command[0]).standardizedFileURL.path
+            command[0] = command[0].hasPrefix("/") ? command[0] : manifest.folder.appendingPathComponent(command[0]).standardizedFileURL.path
             guard FileManager.default.isExecutableFile(atPath: command[0]) else {
-                return .broken("\(label) cannot run: \(command[0]) is missing or not executable (is the plugin built? 'make build' builds the bundled ones)")
+                return .refused("\(label) cannot run: \(command[0]) is missing or not executable (is the plugin built? 'make build' builds the bundled ones)")
             }
+        } else if let found = ChildProcess.lookUp(command[0], path: Self.pluginPATH) {
+            command[0] = found
+        } else {
+            return .refused("\(label) cannot run: '\(command[0])' is not found on the plugin PATH (\(Self.pluginPATH)); install it there or ship it in the plugin's folder")
         }
-        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.path, "TMPDIR": scratch.path, "LANG": "C.UTF-8"]
-        let inherited = ProcessInfo.processInfo.environment
-        for name in manifest.env { if let v = inherited[name] { environment[name] = v } }
+        if let hidden = isolation.hides(command[0], pluginFolder: manifest.folder) {
+            return .refused("\(label) cannot run: its command \(command[0]) is hidden from it, since \(hidden); ship its dependencies inside the plugin folder (a Python virtual environment: python3 -m venv in the plugin folder)")
+        }
+        return .ready(command)
+    }
+
+    /// Runs the plugin once and checks everything it did.
+    public func invoke(_ context: StepContext) throws -> Invocation {
+        if let problem = isolation.unavailable(environment: environment) { return .broken("\(label) was not run: \(problem)") }
+        if manifest.requires == .bubblewrap, isolation != .bubblewrap {
+            return .broken("\(label) was not run: its plugin.yaml requires bubblewrap isolation, and Docket uses \(isolation.rawValue) isolation here; install 'bubblewrap' and unset DOCKET_PLUGIN_ISOLATION")
+        }
+        if let problem = InputDocuments.check(context) { return .broken("\(label) was not run: \(problem)") }
+        let request = try requestData(context)
+        let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("docket-plugin-\(manifest.name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: scratch) }
+
+        let command: [String]
+        switch self.command() {
+        case .ready(let c): command = c
+        case .refused(let message): return .broken(message)
+        }
+        let timeout = context.withTimeout ?? manifest.timeout
+        let start = Date()
         let process = ChildProcess(
-            arguments: isolation.wrap(command, pluginFolder: manifest.folder, documents: context.documentsFolder,
+            arguments: isolation.wrap(command, bwrap: Isolation.bwrapPath(environment: environment), pluginFolder: manifest.folder, documents: context.documentsFolder,
                                       output: context.outputFolder, scratch: scratch),
-            environment: environment, workingFolder: scratch, input: request,
-            timeout: context.withTimeout ?? manifest.timeout, maxOutput: manifest.maxOutput)
+            environment: pluginEnvironment(scratch: scratch.path).given, workingFolder: scratch, input: request,
+            timeout: timeout, maxOutput: manifest.maxOutput,
+            writable: isolation == .process ? [context.outputFolder.path, scratch.path, "/dev/null"] : nil,
+            dropCapabilities: isolation == .process && geteuid() == 0, noNewPrivileges: isolation == .process)
         let result: ChildProcess.Result
         do { result = try process.run() } catch { return .broken("\(label) cannot be started: \(error)") }
-        saveLog(result.log, context: context)
+        saveLog(result, context: context)
         let logTail = String(decoding: result.log.suffix(400), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let tail = logTail.isEmpty ? "" : "; its last log lines: \(logTail)"
+        let tail = logTail.isEmpty ? "" : "; its last log lines: \(TerminalText.escaped(logTail))"
 
         switch result.ending {
         case .timedOut:
-            return .broken("\(label) ran past its timeout of \(Int(context.withTimeout ?? manifest.timeout)) s and was stopped (its whole process group was killed)")
+            return .broken("\(label) ran past its timeout of \(Int(timeout)) s and was stopped (with every process it started)")
         case .outputTooLarge:
             return .broken("\(label) wrote more than \(manifest.maxOutput) bytes to standard output (the limit in plugin.yaml 'max-output'); it was stopped")
         case .signalled(let signal):
             return .broken("\(label) was killed by signal \(signal)\(tail)")
+        case .exited(let code) where isolation == .bubblewrap && code > 128 && code < 128 + 65:
+            // bwrap reports a child killed by signal N as status 128+N.
+            return .broken("\(label) was killed by signal \(code - 128)\(tail)")
         case .exited(let code) where code != 0:
             return .broken("\(label) exited with status \(code)\(tail)")
         case .exited:
             break
         }
-
-        // Nothing the plugin was given may have changed.
-        for doc in context.documents {
-            let file = context.documentsFolder.appendingPathComponent(doc.path).path
-            if (try? FileIO.digest(of: file).sha256) != doc.sha256 {
-                return .broken("\(label) changed the input document \(doc.path) (its SHA-256 no longer matches the journal); plugins may only write into their output folder")
-            }
+        if result.inputUnread > 0 {
+            return .broken("\(label) exited without reading its whole request (\(request.count - result.inputUnread) of \(request.count) bytes); a plugin must read standard input to the end")
         }
+        // Nothing the plugin was given may have changed.
+        if let problem = InputDocuments.check(context, changedBy: label) { return .broken(problem) }
 
         struct Wire: Decodable {
             var `protocol`: Int?
@@ -103,7 +162,7 @@ public struct PluginStep: Step {
         }
         let text = String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(text.utf8)), let version = wire.protocol, let status = wire.status else {
-            let shown = text.isEmpty ? "nothing" : "'\(text.prefix(200))'"
+            let shown = text.isEmpty ? "nothing" : "'\(TerminalText.escaped(text.prefix(200)))'"
             return .broken("\(label) did not answer in the Docket plugin protocol: it wrote \(shown) to standard output (expected one JSON object with 'protocol' and 'status')")
         }
         guard PluginManifest.protocolVersions.contains(version) else {
@@ -113,14 +172,18 @@ public struct PluginStep: Step {
         case "completed":
             let listed = wire.documents ?? []
             for path in listed {
+                let shown = TerminalText.escaped(path)
                 let parts = path.split(separator: "/", omittingEmptySubsequences: false)
                 if path.hasPrefix("/") || parts.contains("..") || parts.contains("") || path.isEmpty {
-                    return .broken("\(label) named the document '\(path)', which is outside its output folder")
+                    return .broken("\(label) named the document '\(shown)', which is outside its output folder")
                 }
                 var st = stat()
                 let full = context.outputFolder.appendingPathComponent(path).path
-                guard lstat(full, &st) == 0 else { return .broken("\(label) named the document '\(path)' but did not write it") }
-                if st.st_mode & S_IFMT == S_IFLNK { return .broken("\(label) wrote '\(path)' as a link; documents must be real files in the output folder") }
+                guard lstat(full, &st) == 0 else { return .broken("\(label) named the document '\(shown)' but did not write it") }
+                if st.st_mode & S_IFMT == S_IFLNK { return .broken("\(label) wrote '\(shown)' as a link; documents must be real files in the output folder") }
+            }
+            if let problem = OutputCheck.problem(in: context.outputFolder, limits: manifest.limits, deadline: start.addingTimeInterval(timeout)) {
+                return .broken("\(label) \(problem)")
             }
             let written: [String]
             do { written = try DocumentNames.collect(in: context.outputFolder) } catch { return .broken("\(label): \(error)") }
@@ -133,11 +196,11 @@ public struct PluginStep: Step {
             guard manifest.waitsFor != nil else {
                 return .broken("\(label) asked to wait, but its plugin.yaml declares no 'waits-for'")
             }
-            return .answered(.waiting(prompt: wire.prompt ?? "the plugin needs a record"))
+            return .answered(.waiting(prompt: TerminalText.escaped(wire.prompt ?? "the plugin needs a record")))
         case "failed":
-            return .answered(.failed("\(manifest.name): \(wire.message ?? "failed without a message")"))
+            return .answered(.failed("\(manifest.name): \(TerminalText.escaped(wire.message ?? "failed without a message"))"))
         default:
-            return .broken("\(label) answered status '\(status)'; the protocol has completed, waiting and failed")
+            return .broken("\(label) answered status '\(TerminalText.escaped(status))'; the protocol has completed, waiting and failed")
         }
     }
 
@@ -166,9 +229,13 @@ public struct PluginStep: Step {
         return try encoder.encode(request)
     }
 
-    /// Keeps the plugin's standard error with the case, under logs/.
-    func saveLog(_ log: Data, context: StepContext) {
-        guard !log.isEmpty else { return }
+    /// Keeps the plugin's standard error with the case, under logs/, with a marker where it was cut.
+    func saveLog(_ result: ChildProcess.Result, context: StepContext) {
+        guard !result.log.isEmpty else { return }
+        var log = result.log
+        if result.logDropped > 0 {
+            log.append(Data("\n[docket: the log was cut here at \(result.log.count) bytes; \(result.logDropped) more bytes were dropped]\n".utf8))
+        }
         let folder = context.documentsFolder.deletingLastPathComponent().appendingPathComponent("logs")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try? log.write(to: folder.appendingPathComponent("\(context.stepID)-\(context.attempt).log"))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketCore
 import DocketPlugins
+import DocketYAML
 import Foundation
 
 struct PluginsCommand: ParsableCommand {
@@ -10,7 +11,10 @@ struct PluginsCommand: ParsableCommand {
         discussion: """
             Plugins are folders with a plugin.yaml, found in Plugins/ of the current folder and in \
             each folder of $DOCKET_PLUGIN_PATH (separated by ':'). The isolation in force is \
-            shown; set $DOCKET_PLUGIN_ISOLATION to 'process' or 'bubblewrap' to choose.
+            shown; set $DOCKET_PLUGIN_ISOLATION to 'process' or 'bubblewrap' to choose. Bubblewrap \
+            asked for where it does not work stops every plugin (they never run unconfined). A \
+            plugin gets the variables its 'env:' names, except Docket's own and names that look \
+            like secrets; $DOCKET_PLUGIN_ALLOW_ENV (names separated by ',') lets the latter through.
             """,
         subcommands: [List.self, Check.self],
         defaultSubcommand: List.self)
@@ -28,7 +32,8 @@ struct PluginsCommand: ParsableCommand {
                     [$0.name, $0.version, String($0.protocolVersion), $0.folder.path, $0.description]
                 }))
             }
-            print("isolation: \(isolation.summary)")
+            print("isolation: \(isolation.summary(environment: ProcessInfo.processInfo.environment))")
+            if let problem = isolation.unavailable(environment: ProcessInfo.processInfo.environment) { printErr("docket: warning: \(problem)") }
             for problem in found.problems { printErr("docket: \(problem)") }
             if !found.problems.isEmpty { throw ExitCode(65) }
         }
@@ -48,6 +53,10 @@ struct PluginsCommand: ParsableCommand {
                 throw ExitCode(66)
             }
             let step = PluginStep(manifest: manifest, isolation: Isolation.chosen(environment: ProcessInfo.processInfo.environment))
+            print("isolation: \(step.isolation.summary(environment: step.environment))")
+            let env = step.pluginEnvironment(scratch: "SCRATCH")
+            print("environment: " + env.given.keys.sorted().map { ["PATH", "HOME", "TMPDIR", "LANG"].contains($0) ? "\($0)=\(TerminalText.escaped(env.given[$0]!))" : $0 }.joined(separator: " "))
+            for (name, why) in env.withheld { print("withheld: \(TerminalText.escaped(name)) (\(why))") }
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("docket-check-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: scratch) }
             try FileManager.default.createDirectory(at: scratch.appendingPathComponent("documents"), withIntermediateDirectories: true)
