@@ -6,6 +6,7 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchCase(String, known: [String])
     case busy(String, holder: String)
     case brokenJournal(String, line: Int, String)
+    case damaged(String, String)
     case unreadable(String, String)
     case io(String, String)
     case invalidInput(String)
@@ -14,7 +15,10 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
     case workflowChanged(String, String)
     case alreadyCompleted(String)
 
-    public var description: String {
+    /// The message, with control characters in the names and paths it echoes made visible.
+    public var description: String { TerminalText.escaped(message) }
+
+    var message: String {
         switch self {
         case .invalidCaseID(let id):
             return "'\(id)' is not a valid case id: use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters (for example 2022-c1)"
@@ -29,6 +33,8 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
             return "case '\(id)' is busy: another docket command (\(holder)) is working on it; wait for it to finish and try again"
         case .brokenJournal(let path, let line, let why):
             return "\(path):\(line): error: the journal is damaged or was altered: \(why). Nothing was changed; restore the case folder from its archive or a backup"
+        case .damaged(let id, let why):
+            return "case '\(id)' is damaged: \(why). Nothing was run or changed; restore the case folder from its archive or a backup"
         case .unreadable(let path, let why):
             return "\(path): error: \(why)"
         case .io(let path, let why):
@@ -57,7 +63,7 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The process exit code for this error.
     public var exitCode: Int32 {
         switch self {
-        case .invalidCaseID, .invalidInput, .brokenJournal, .workflowChanged: return 65  // EX_DATAERR
+        case .invalidCaseID, .invalidInput, .brokenJournal, .damaged, .workflowChanged: return 65  // EX_DATAERR
         case .noSuchCase, .unknownStep, .unreadable: return 66  // EX_NOINPUT
         case .caseExists, .notWaiting, .alreadyCompleted: return 73  // EX_CANTCREAT-ish: refused
         case .io: return 74  // EX_IOERR

@@ -40,16 +40,25 @@ public struct CaseStore: Sendable {
         }
     }
 
-    /// Ids of every case, sorted.
+    /// Ids of every case, sorted: each folder holding a journal, its anchor or a workflow
+    /// snapshot (a case whose journal was deleted is listed, so it is reported as damaged
+    /// rather than forgotten with its personal data still on disk).
     public func caseIDs() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: casesFolder.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: folder($0).appendingPathComponent("journal.jsonl").path) }.sorted()
+        let names = (try? FileIO.names(in: casesFolder)) ?? []
+        return names.filter { !$0.hasPrefix(".") && isCaseFolder($0) }.sorted()
+    }
+
+    private func isCaseFolder(_ id: String) -> Bool {
+        let fm = FileManager.default
+        return ["journal.jsonl", JournalAnchor.fileName, "workflow.yaml"].contains {
+            fm.fileExists(atPath: folder(id).appendingPathComponent($0).path)
+        }
     }
 
     /// Throws `noSuchCase` unless the case exists.
     public func requireCase(_ id: String) throws {
         guard Self.isValidCaseID(id) else { throw CaseError.invalidCaseID(id) }
-        guard FileManager.default.fileExists(atPath: folder(id).appendingPathComponent("journal.jsonl").path) else {
+        guard isCaseFolder(id) else {
             throw CaseError.noSuchCase(id, known: caseIDs())
         }
     }
@@ -62,6 +71,7 @@ public struct CaseStore: Sendable {
         guard Self.isValidCaseID(id) else { throw CaseError.invalidCaseID(id) }
         let fm = FileManager.default
         try fm.createDirectory(at: casesFolder, withIntermediateDirectories: true)
+        removeAbandonedNewFolders()
         if fm.fileExists(atPath: folder(id).path) { throw CaseError.caseExists(id) }
         let temp = casesFolder.appendingPathComponent(".new-\(id)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
@@ -109,6 +119,38 @@ public struct CaseStore: Sendable {
         }
     }
 
+    /// Hidden folders a killed command left in `cases/`: `.purging-*` (a deletion not yet
+    /// finished) and `.new-*` of a `new` no longer running. Those of a `new` that still runs,
+    /// or that may (its process id cannot be read), are not listed.
+    public func leftovers() -> [String] {
+        ((try? FileIO.names(in: casesFolder)) ?? []).filter { name in
+            if name.hasPrefix(".purging-") { return true }
+            guard name.hasPrefix(".new-") else { return false }
+            return Self.creatorGone(name)
+        }.sorted()
+    }
+
+    /// Removes the `.new-*` folders of `new` commands that died (they hold no case: the rename
+    /// that makes a case is its last step).
+    public func removeAbandonedNewFolders() {
+        for name in leftovers() where name.hasPrefix(".new-") {
+            try? FileManager.default.removeItem(at: casesFolder.appendingPathComponent(name))
+        }
+    }
+
+    /// Whether the process that made `.new-<id>-<pid>-<random>` is gone.
+    static func creatorGone(_ name: String) -> Bool {
+        let parts = name.split(separator: "-")
+        guard parts.count >= 3, let pid = pid_t(parts[parts.count - 2]), pid > 0 else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    /// Serialises `retention purge` and the finishing of interrupted purges.
+    public func lockPurges() throws -> CaseLock {
+        try FileManager.default.createDirectory(at: casesFolder, withIntermediateDirectories: true)
+        return try CaseLock(path: casesFolder.appendingPathComponent(".purge.lock").path, caseID: "retention purge")
+    }
+
     /// Takes the case's lock for the life of the returned value; refuses at once if another
     /// command holds it (the kernel releases it if that command dies).
     public func lock(_ id: String) throws -> CaseLock {
@@ -119,7 +161,14 @@ public struct CaseStore: Sendable {
     /// The verified journal and the state folded from it.
     public func load(_ id: String) throws -> (Journal.Contents, CaseState) {
         try requireCase(id)
-        let contents = try journal(id).read()
+        let journal = journal(id)
+        guard FileManager.default.fileExists(atPath: journal.url.path) else {
+            if try journal.readAnchor() != nil { _ = try journal.read() }  // names what the anchor records
+            throw CaseError.damaged(id, "its journal (journal.jsonl) is missing")
+        }
+        let contents = try journal.read()
+        // Every case starts with its `created` event: an empty journal was emptied.
+        guard !contents.events.isEmpty else { throw CaseError.damaged(id, "its journal (journal.jsonl) is empty") }
         return (contents, CaseState(caseID: id, events: contents.events))
     }
 }

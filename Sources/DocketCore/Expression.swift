@@ -18,15 +18,36 @@ public indirect enum Expression: Sendable, Hashable {
         case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     }
 
-    /// Every reference in the expression, with its offset.
+    /// Every reference in the expression, with its offset, in source order (gathered in one
+    /// pass: concatenating per node was quadratic in the number of terms).
     public var references: [(path: [String], offset: Int)] {
+        var out: [(path: [String], offset: Int)] = []
+        collectReferences(into: &out)
+        return out
+    }
+
+    private func collectReferences(into out: inout [(path: [String], offset: Int)]) {
         switch self {
-        case .literal: return []
-        case .reference(let path, let offset): return [(path, offset)]
-        case .not(let e): return e.references
-        case .binary(_, let a, let b): return a.references + b.references
+        case .literal: return
+        case .reference(let path, let offset): out.append((path, offset))
+        case .not(let e): e.collectReferences(into: &out)
+        case .binary(_, let a, let b):
+            a.collectReferences(into: &out)
+            b.collectReferences(into: &out)
         }
     }
+}
+
+/// Bounds on one expression, so that hostile text is refused with a message instead of
+/// exhausting the stack: every walk over an expression (parse, evaluate, compare, free) recurses
+/// once per level, and 16,000 nested parentheses or 87,000 `||` terms overflowed it.
+public enum ExpressionLimits {
+    /// Longest expression source, in characters (the text inside one `${{ }}` or an `if:`).
+    public static let maxLength = 4_096
+    /// Deepest nesting of parentheses and `!`.
+    public static let maxDepth = 32
+    /// Most operators (`||`, `&&`, comparisons) in one expression.
+    public static let maxOperators = 256
 }
 
 /// A problem in an expression, at a character offset within its text.
@@ -46,7 +67,11 @@ extension Expression {
     /// Parses expression source (without the `${{ }}` around it); `base` offsets reported
     /// positions so they count from the start of the enclosing text.
     public static func parse(_ source: String, base: Int = 0) throws(ExpressionError) -> Expression {
-        var parser = ExpressionParser(Array(source.unicodeScalars), base: base)
+        let scalars = Array(source.unicodeScalars)
+        guard scalars.count <= ExpressionLimits.maxLength else {
+            throw ExpressionError("the expression is \(scalars.count) characters long, more than the \(ExpressionLimits.maxLength) allowed; split the condition over several steps or inputs", at: base)
+        }
+        var parser = ExpressionParser(scalars, base: base)
         let e = try parser.parseOr()
         parser.skipSpace()
         if !parser.atEnd {
@@ -60,6 +85,9 @@ struct ExpressionParser {
     let s: [Unicode.Scalar]
     var i = 0
     let base: Int
+    /// Current nesting of parentheses and `!`, and operators read so far (see `ExpressionLimits`).
+    var depth = 0
+    var operators = 0
 
     init(_ s: [Unicode.Scalar], base: Int) {
         self.s = s
@@ -68,7 +96,11 @@ struct ExpressionParser {
 
     var atEnd: Bool { i >= s.count }
     var position: Int { base + i }
-    var rest: String { String(String.UnicodeScalarView(s[i...])) }
+    /// What is left to read, shortened for a message.
+    var rest: String {
+        let tail = s[i...]
+        return String(String.UnicodeScalarView(tail.prefix(40))) + (tail.count > 40 ? "…" : "")
+    }
 
     mutating func skipSpace() {
         while i < s.count, s[i] == " " || s[i] == "\n" || s[i] == "\t" { i += 1 }
@@ -84,21 +116,43 @@ struct ExpressionParser {
         return true
     }
 
+    mutating func countOperator() throws(ExpressionError) {
+        operators += 1
+        guard operators <= ExpressionLimits.maxOperators else {
+            throw ExpressionError("the expression has more than \(ExpressionLimits.maxOperators) operators; split the condition over several steps or inputs", at: position)
+        }
+    }
+
+    /// Called just after a `(` or `!` is read; a refusal points at it.
+    mutating func enter() throws(ExpressionError) {
+        depth += 1
+        guard depth <= ExpressionLimits.maxDepth else {
+            throw ExpressionError("parentheses and '!' are nested more than \(ExpressionLimits.maxDepth) levels deep; simplify the expression", at: position - 1)
+        }
+    }
+
     mutating func parseOr() throws(ExpressionError) -> Expression {
         var left = try parseAnd()
-        while eat("||") { left = .binary(.or, left, try parseAnd()) }
+        while eat("||") {
+            try countOperator()
+            left = .binary(.or, left, try parseAnd())
+        }
         return left
     }
 
     mutating func parseAnd() throws(ExpressionError) -> Expression {
         var left = try parseComparison()
-        while eat("&&") { left = .binary(.and, left, try parseComparison()) }
+        while eat("&&") {
+            try countOperator()
+            left = .binary(.and, left, try parseComparison())
+        }
         return left
     }
 
     mutating func parseComparison() throws(ExpressionError) -> Expression {
         let left = try parseUnary()
         for op in [Expression.BinaryOperator.equal, .notEqual, .lessOrEqual, .greaterOrEqual, .less, .greater] where eat(op.rawValue) {
+            try countOperator()
             return .binary(op, left, try parseUnary())
         }
         skipSpace()
@@ -109,7 +163,11 @@ struct ExpressionParser {
     }
 
     mutating func parseUnary() throws(ExpressionError) -> Expression {
-        if eat("!") { return .not(try parseUnary()) }
+        if eat("!") {
+            try enter()
+            defer { depth -= 1 }
+            return .not(try parseUnary())
+        }
         return try parsePrimary()
     }
 
@@ -128,6 +186,8 @@ struct ExpressionParser {
         let c = s[i]
         if c == "(" {
             i += 1
+            try enter()
+            defer { depth -= 1 }
             let e = try parseOr()
             guard eat(")") else { throw ExpressionError("missing ')' to close the '(' at offset \(base + start)", at: position) }
             return e

@@ -119,9 +119,13 @@ public struct Journal: Sendable {
         }
     }
 
-    /// Reads and verifies the whole chain; throws `CaseError.brokenJournal` naming the line.
+    /// Reads and verifies the whole chain and its anchor (`JournalAnchor`); throws
+    /// `CaseError.brokenJournal` naming the line.
     public func read() throws -> Contents {
         guard let data = FileManager.default.contents(atPath: url.path) else {
+            if let anchor = try readAnchor() {
+                throw CaseError.brokenJournal(url.path, line: 1, "the journal is missing, but its anchor (\(JournalAnchor.fileName)) records \(anchor.seq) events")
+            }
             throw CaseError.unreadable(url.path, "the journal is missing or unreadable")
         }
         let bytes = [UInt8](data)
@@ -133,7 +137,9 @@ public struct Journal: Sendable {
         while lineStart < bytes.count {
             guard let nl = bytes[lineStart...].firstIndex(of: 0x0A) else {
                 // A last line without its newline: a write that was cut off.
-                return Contents(events: events, lastHash: prev, tornTail: true, validLength: lineStart)
+                let contents = Contents(events: events, lastHash: prev, tornTail: true, validLength: lineStart)
+                try checkAnchor(contents)
+                return contents
             }
             lineNumber += 1
             let line = bytes[lineStart..<nl]
@@ -154,7 +160,9 @@ public struct Journal: Sendable {
             prev = Self.sha256Hex(line)
             lineStart = nl + 1
         }
-        return Contents(events: events, lastHash: prev, tornTail: false, validLength: bytes.count)
+        let contents = Contents(events: events, lastHash: prev, tornTail: false, validLength: bytes.count)
+        try checkAnchor(contents)
+        return contents
     }
 
     /// Appends events after the verified `contents` in one write, then fsyncs (unless `durable`
@@ -189,6 +197,7 @@ public struct Journal: Sendable {
         contents.events += written
         contents.lastHash = lastHash
         contents.validLength += buffer.count
+        if durable { try writeAnchor(contents) }
     }
 }
 

@@ -19,6 +19,14 @@ public struct Workflow: Sendable {
         return s.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
     }
 
+    /// Why `s` is not a step id, for a message: too long, or which characters are wrong.
+    public static func stepIDProblem(_ s: String) -> String {
+        if s.count > 64 {
+            return "step id '\(s.prefix(20))…' is \(s.count) characters long; a step id has at most 64 (lowercase letters, digits and '-', starting with a letter)"
+        }
+        return "step id '\(s)' must be lowercase letters, digits and '-', starting with a letter, at most 64 characters"
+    }
+
     /// Input and field names: letters, digits, '_' and '-', starting with a letter.
     public static func isIdentifier(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, ExpressionParser.isIdentStart(first), first != "_", s.count <= 64 else { return false }
@@ -136,7 +144,7 @@ public struct WorkflowLoader: Sendable {
         if let v = m.require("id", "a unique id such as 'draft' (lowercase letters, digits, '-')", diagnostics: &d),
            let id = Read.text(v, "'id'", &d) {
             if !Workflow.isStepID(id) {
-                d.error("step id '\(id)' must be lowercase letters, digits and '-', starting with a letter", at: v.mark)
+                d.error(Workflow.stepIDProblem(id), at: v.mark)
                 ok = false
             } else if let other = workflow.step(id) {
                 d.error("step id '\(id)' is already used by the step at line \(other.mark.line); ids must be unique", at: v.mark)
@@ -240,8 +248,9 @@ public struct WorkflowLoader: Sendable {
                 d.error("'if' of step '\(step.id)' must be one expression, not text around '${{ }}'", at: node.mark)
                 return nil
             }
+            let mark = Self.marker(for: node)
             for (path, offset) in expression.references {
-                checkReference(path, at: Self.mark(of: node, offset: offset), step: step, workflow: workflow, diagnostics: &d)
+                checkReference(path, at: mark(offset), step: step, workflow: workflow, diagnostics: &d)
             }
             return expression
         } catch {
@@ -254,9 +263,10 @@ public struct WorkflowLoader: Sendable {
         guard let text = node.scalarText else { return }
         do {
             let interpolation = try Interpolation(parsing: text)
+            let mark = Self.marker(for: node)
             for e in interpolation.expressions {
                 for (path, offset) in e.references {
-                    checkReference(path, at: Self.mark(of: node, offset: offset), step: step, workflow: workflow, diagnostics: &d)
+                    checkReference(path, at: mark(offset), step: step, workflow: workflow, diagnostics: &d)
                 }
             }
         } catch {
@@ -359,12 +369,20 @@ public struct WorkflowLoader: Sendable {
     /// The mark of a character offset within a scalar: exact for one-line plain or quoted
     /// scalars, the scalar's start otherwise.
     static func mark(of node: Node, offset: Int) -> Mark {
-        guard case .scalar(let text, let style) = node.content, !text.contains("\n") else { return node.mark }
+        marker(for: node)(offset)
+    }
+
+    /// `mark(of:offset:)` for many offsets in one scalar: the scalar is looked at once (per
+    /// offset, a value with thousands of `${{ }}` made validation quadratic in its length).
+    static func marker(for node: Node) -> (Int) -> Mark {
+        let start = node.mark
+        guard case .scalar(let text, let style) = node.content, !text.contains("\n") else { return { _ in start } }
         switch style {
-        case .plain: return Mark(line: node.mark.line, column: node.mark.column + offset)
+        case .plain: return { Mark(line: start.line, column: start.column + $0) }
         case .singleQuoted, .doubleQuoted:
-            return text.contains("'") || text.contains("\\") ? node.mark : Mark(line: node.mark.line, column: node.mark.column + 1 + offset)
-        default: return node.mark
+            if text.contains("'") || text.contains("\\") { return { _ in start } }
+            return { Mark(line: start.line, column: start.column + 1 + $0) }
+        default: return { _ in start }
         }
     }
 

@@ -11,7 +11,10 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// One line, whatever the file name and message hold: control characters from a key or a
+    /// value quoted in the message are shown escaped, so they cannot forge further lines.
     public var description: String {
+        let file = TerminalText.escaped(file), message = TerminalText.escaped(message)
         if let mark, mark.line > 0 {
             return "\(file):\(mark.line):\(mark.column): error: \(message)"
         }
@@ -22,10 +25,15 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
 /// Every problem found in one or more files; thrown when a file cannot be used.
 public struct DiagnosticsError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
+    /// The file could not be opened at all (exit 66, "no such file"), rather than being wrong.
+    public var fileMissing = false
 
     public init(_ diagnostics: [Diagnostic]) {
         self.diagnostics = diagnostics
     }
+
+    /// 66 when the file could not be opened, else 65 (bad input).
+    public var exitCode: Int32 { fileMissing ? 66 : 65 }
 
     public var description: String {
         diagnostics.map(\.description).joined(separator: "\n")

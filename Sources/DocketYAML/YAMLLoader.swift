@@ -1,6 +1,10 @@
 import CLibYAML
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Bounds that make hostile or broken input fail fast with a clear error instead of exhausting
 /// memory: a huge file, deep nesting, or an "alias bomb" whose aliases expand exponentially.
 public struct YAMLLimits: Sendable {
@@ -31,40 +35,62 @@ public struct YAMLLoader: Sendable {
 
     /// Every document of a YAML stream. Throws `DiagnosticsError` naming `file:line:column`.
     public func loadStream(_ bytes: [UInt8], file: String) throws -> [Node] {
-        guard bytes.count <= limits.maxBytes else {
-            throw DiagnosticsError([Diagnostic(file: file, mark: nil, message:
-                "the file is \(bytes.count) bytes, more than the \(limits.maxBytes) this tool reads; split it or remove what is not needed")])
-        }
+        try loadStream(bytes, file: file, tabsToCheck: [])
+    }
+
+    /// The refusal of a file over `maxBytes`, at its first line.
+    /// The refusal of a file over `maxBytes`, at its first line; `size` nil when it was read
+    /// only up to the limit (a device or a pipe).
+    func tooLarge(_ size: Int?, file: String) -> DiagnosticsError {
+        let what = size.map { "the file is \($0) bytes, more than the \(limits.maxBytes)" } ?? "the file holds more than the \(limits.maxBytes) bytes"
+        return DiagnosticsError([Diagnostic(file: file, mark: Mark(line: 1, column: 1), message:
+            "\(what) this tool reads; split it or remove what is not needed")])
+    }
+
+    /// `tabsToCheck`: places of tabs that looked like part of a comment; one inside a scalar
+    /// (a `#` in a quoted value is no comment) is refused as any other tab.
+    func loadStream(_ bytes: [UInt8], file: String, tabsToCheck: [Mark]) throws -> [Node] {
+        guard bytes.count <= limits.maxBytes else { throw tooLarge(bytes.count, file: file) }
         let parser = LibYAMLParser(bytes: bytes)
         var builder = TreeBuilder(file: file, limits: limits)
+        builder.tabsToCheck = tabsToCheck
         while true {
             let event = try parser.next(file: file)
             defer { event.release() }
             if try builder.consume(event) { break }
         }
+        try builder.tabDiagnostics.check()
         return builder.documents
     }
+
+    static let tabMessage = "tab character; indent and separate with spaces (write \\t inside double quotes for a tab in a value)"
 
     /// A file of exactly one document, as Docket's own files must be. Tabs are refused (they
     /// make indentation ambiguous), as is a second document. An empty file gives a null node.
     public func loadSingleDocument(_ bytes: [UInt8], file: String) throws -> Node {
+        guard bytes.count <= limits.maxBytes else { throw tooLarge(bytes.count, file: file) }
         var diags = Diagnostics(file: file)
         var line = 1, column = 1
         var inComment = false
+        var previous: Unicode.Scalar = "\n"
+        var tabsInComments: [Mark] = []
         for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
+            defer { previous = scalar }
             if scalar == "\n" {
                 line += 1; column = 1; inComment = false
                 continue
             }
-            if scalar == "#" { inComment = true }
-            if scalar == "\t" && !inComment {
-                diags.error("tab character; indent and separate with spaces (write \\t inside double quotes for a tab in a value)",
-                    at: Mark(line: line, column: column))
+            // A comment starts at a '#' after a space or at the start of a line (YAML 1.2, 6.6);
+            // whether it is inside a quoted value only the parser knows (see `tabsToCheck`).
+            if scalar == "#", previous == " " || previous == "\t" || previous == "\n" || previous == "\r" { inComment = true }
+            if scalar == "\t" {
+                if inComment { tabsInComments.append(Mark(line: line, column: column)) }
+                else { diags.error(Self.tabMessage, at: Mark(line: line, column: column)) }
             }
             column += 1
         }
         try diags.check()
-        let documents = try loadStream(bytes, file: file)
+        let documents = try loadStream(bytes, file: file, tabsToCheck: tabsInComments)
         if documents.count > 1 {
             throw DiagnosticsError([Diagnostic(file: file, mark: documents[1].mark, message:
                 "a second YAML document starts here; a Docket file holds exactly one (remove the extra '---' and what follows, or move it to its own file)")])
@@ -72,13 +98,38 @@ public struct YAMLLoader: Sendable {
         return documents.first ?? Node(.scalar("", .plain), mark: Mark(line: 1, column: 1))
     }
 
-    /// Reads and loads a one-document file from disk.
+    /// Reads and loads a one-document file from disk. Its size is checked before anything is
+    /// read, and never more than the limit is read (a file may grow, or be a device).
     public func loadFile(at path: String) throws -> Node {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DiagnosticsError([Diagnostic(file: path, mark: nil,
-                message: "cannot read the file; check the path and that it is readable")])
+        var cannotRead = DiagnosticsError([Diagnostic(file: path, mark: nil,
+            message: "cannot read the file; check the path and that it is readable")])
+        cannotRead.fileMissing = true
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw cannotRead }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw cannotRead }
+        if st.st_mode & S_IFMT == S_IFDIR {
+            throw DiagnosticsError([Diagnostic(file: path, mark: nil, message: "this is a folder; name a YAML file")])
         }
-        return try loadSingleDocument([UInt8](data), file: path)
+        if st.st_mode & S_IFMT == S_IFREG, st.st_size > off_t(limits.maxBytes) {
+            throw tooLarge(Int(st.st_size), file: path)
+        }
+        var bytes: [UInt8] = []
+        let chunk = 64 << 10
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        while bytes.count <= limits.maxBytes {
+            let want = min(chunk, limits.maxBytes + 1 - bytes.count)
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, want) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw cannotRead
+            }
+            if n == 0 { break }
+            bytes += buffer[0..<n]
+        }
+        guard bytes.count <= limits.maxBytes else { throw tooLarge(nil, file: path) }
+        return try loadSingleDocument(bytes, file: path)
     }
 }
 
@@ -151,10 +202,14 @@ struct TreeBuilder {
     private var anchors: [String: (node: Node, size: Int)] = [:]
     private var totalNodes = 0
     private var root: Node?
+    /// Tabs that looked like comment text; any found inside a scalar is refused.
+    var tabsToCheck: [Mark] = []
+    var tabDiagnostics: Diagnostics
 
     init(file: String, limits: YAMLLimits) {
         self.file = file
         self.limits = limits
+        self.tabDiagnostics = Diagnostics(file: file)
     }
 
     private func fail(_ message: String, _ mark: Mark) -> DiagnosticsError {
@@ -188,6 +243,10 @@ struct TreeBuilder {
             case YAML_LITERAL_SCALAR_STYLE: style = .literal
             case YAML_FOLDED_SCALAR_STYLE: style = .folded
             default: style = .plain
+            }
+            if !tabsToCheck.isEmpty {
+                let end = Mark(line: e.end_mark.line + 1, column: e.end_mark.column + 1)
+                for tab in tabsToCheck where mark <= tab && tab < end { tabDiagnostics.error(YAMLLoader.tabMessage, at: tab) }
             }
             let node = Node(.scalar(text, style), mark: mark, tag: Self.string(s.tag))
             try add(node, size: 1, anchor: Self.string(s.anchor), mark: mark)

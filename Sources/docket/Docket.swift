@@ -94,7 +94,7 @@ func report(_ error: Error) -> ExitCode {
     switch error {
     case let e as DiagnosticsError:
         FileHandle.standardError.write(Data((e.description + "\n").utf8))
-        return ExitCode(65)
+        return ExitCode(e.exitCode)
     case let e as CaseError:
         FileHandle.standardError.write(Data(("docket: " + e.description + "\n").utf8))
         return ExitCode(e.exitCode)

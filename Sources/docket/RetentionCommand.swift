@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketArchive
 import DocketCore
+import DocketYAML
 import Foundation
 
 struct RetentionCommand: ParsableCommand {
@@ -33,22 +34,22 @@ struct RetentionCommand: ParsableCommand {
 
         func run() throws {
             let on = try RetentionCommand.checkDate(date)
-            do {
-                let due = try Retention(runner: options.runner()).due(on: on)
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(due), as: UTF8.self))
-                } else if due.isEmpty {
-                    print("no case is due for deletion on \(on)")
-                } else {
-                    print(Table.render([["CASE", "WORKFLOW", "KEPT UNTIL", "STATE", "ARCHIVE"]] + due.map {
-                        [$0.caseID, $0.workflow, $0.until, $0.state, $0.archived ? "archived" : ($0.keepArchive ? "NOT ARCHIVED" : "not kept")]
-                    }))
-                }
-            } catch {
-                throw report(error)
+            let report = Retention(runner: options.runner()).dueReport(on: on)
+            let due = report.due
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(due), as: UTF8.self))
+            } else if due.isEmpty {
+                print(report.problems.isEmpty ? "no case is due for deletion on \(on)" : "no other case is due for deletion on \(on)")
+            } else {
+                print(Table.render([["CASE", "WORKFLOW", "KEPT UNTIL", "STATE", "ARCHIVE"]] + due.map {
+                    [$0.caseID, $0.workflow, $0.until, $0.state, $0.archived ? "archived" : ($0.keepArchive ? "NOT ARCHIVED" : "not kept")]
+                }))
             }
+            // A case that cannot be checked is named, and the others are still listed above.
+            for problem in report.problems { printErr("docket: \(TerminalText.escapedKeepingLines(problem))") }
+            if !report.problems.isEmpty { throw ExitCode(65) }
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketYAML
 import Foundation
 
 struct StatusCommand: ParsableCommand {
@@ -116,7 +117,7 @@ struct StatusCommand: ParsableCommand {
         print("updated   \(c.updated)")
         if !c.inputs.isEmpty {
             print("inputs")
-            for (k, v) in c.inputs.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
+            for (k, v) in c.inputs.sorted(by: { $0.key < $1.key }) { print("  " + TerminalText.escaped("\(k): \(v)")) }
         }
         print("steps")
         let rows = [["STEP", "USES", "STATE", "TRIES", "NOTE"]] + c.steps.map {
@@ -137,7 +138,9 @@ enum Table {
         }
     }
 
+    /// Cells hold names and values from files and plugins: their control characters are escaped.
     static func render(_ rows: [[String]], indent: String = "") -> String {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], width(cell)) } }

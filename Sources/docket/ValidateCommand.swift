@@ -30,7 +30,7 @@ struct ValidateCommand: ParsableCommand {
                 } else {
                     _ = try loader.load(path: file)
                 }
-                print("ok \(file)")
+                print("ok \(TerminalText.escaped(file))")
             } catch {
                 allValid = false
                 _ = report(error)

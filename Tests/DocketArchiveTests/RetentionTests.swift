@@ -1,4 +1,4 @@
-import DocketArchive
+@testable import DocketArchive
 import DocketCore
 import DocketSteps
 import DocketYAML
@@ -53,9 +53,9 @@ final class RetentionTests: XCTestCase {
         try await makeCase("old", until: "2023-03-31")
         try await makeCase("new", until: "2024-03-31")
         let retention = Retention(runner: runner)
-        XCTAssertEqual(try retention.due(on: "2023-04-01").map(\.caseID), ["old"])
-        XCTAssertEqual(try retention.due(on: "2023-03-31").map(\.caseID), [], "due only after the last day")
-        XCTAssertEqual(try retention.due(on: "2024-04-01").map(\.caseID), ["new", "old"])
+        XCTAssertEqual(retention.due(on: "2023-04-01").map(\.caseID), ["old"])
+        XCTAssertEqual(retention.due(on: "2023-03-31").map(\.caseID), [], "due only after the last day")
+        XCTAssertEqual(retention.due(on: "2024-04-01").map(\.caseID), ["new", "old"])
     }
 
     func testPurgeDeletesTheWorkingCopyAndCertifiesIt() async throws {
@@ -126,5 +126,87 @@ final class RetentionTests: XCTestCase {
                 "\(wf.path):5:3: error: unknown key 'keep' in 'retention'; did you mean 'keep-archive'?",
             ])
         }
+    }
+
+    // MARK: - Interrupted purges
+
+    /// What a completed purge must leave: no trace of the case's files, a certificate saying
+    /// deleted, exactly one register line, and they agree.
+    func assertCompletelyPurged(_ id: String, files: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let cases = root.appendingPathComponent("cases")
+        let left = try FileManager.default.contentsOfDirectory(atPath: cases.path).filter { !$0.hasPrefix(".purge.lock") }
+        XCTAssertEqual(left, [], "nothing of the case is left under cases/", file: file, line: line)
+        let json = root.appendingPathComponent("certificates/\(id)-deletion-certificate.json")
+        let certificate = try JSONDecoder().decode(Retention.Certificate.self, from: Data(contentsOf: json))
+        XCTAssertEqual(certificate.status, "deleted", file: file, line: line)
+        XCTAssertEqual(certificate.caseFolderAfter, "absent", file: file, line: line)
+        XCTAssertEqual(certificate.deleted.map(\.path).filter { $0.hasPrefix("cases/") }.sorted(), files, file: file, line: line)
+        let register = try String(contentsOf: root.appendingPathComponent("registers/purges.jsonl"), encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains("\"case\":\"\(id)\"") }
+        XCTAssertEqual(register.count, 1, "one register line: \(register)", file: file, line: line)
+        XCTAssertTrue(register.first?.contains("\"status\":\"deleted\"") == true, file: file, line: line)
+        XCTAssertTrue(register.first?.contains("\"deleted_at\":\"\(certificate.deletedAt)\"") == true, file: file, line: line)
+        let markdown = try String(contentsOf: root.appendingPathComponent("certificates/\(id)-消去証明書.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| 状態 (status) | deleted |"), file: file, line: line)
+    }
+
+    func testPurgeCutShortAtAnyStageIsFinishedByTheNextCommand() async throws {
+        let stages: [Retention.Stage] = [.certificateWritten, .renamed, .someFilesRemoved, .certificateFinished, .registerWritten]
+        for (n, stage) in stages.enumerated() {
+            let id = "cut\(n)"
+            try await makeCase(id, until: "2023-03-31", keepArchive: n % 2 == 0)
+            let files = try Retention(runner: runner).listing(runner.store.folder(id), prefix: "cases/\(id)").map(\.path)
+            var cut = Retention(runner: runner)
+            cut.stopAfter = stage
+            XCTAssertThrowsError(try cut.purge(id, on: "2023-04-01", password: nil, now: Date()), "\(stage)")
+            let retention = Retention(runner: runner)
+            if stage == .certificateWritten {
+                // Nothing was deleted yet: the case is still there and a re-run purges it.
+                XCTAssertEqual(runner.store.caseIDs(), [id])
+                _ = try retention.purge(id, on: "2023-04-01", password: nil, now: Date())
+            } else {
+                // Any later retention command finishes it; purge of the same case says it is done.
+                XCTAssertEqual(runner.store.caseIDs(), [])
+                if n % 2 == 0 {
+                    XCTAssertTrue(retention.dueReport(on: "2023-04-01").problems.isEmpty)
+                } else {
+                    let (certificate, _) = try retention.purge(id, on: "2023-04-01", password: nil, now: Date())
+                    XCTAssertEqual(certificate.status, "deleted")
+                }
+            }
+            try assertCompletelyPurged(id, files: files)
+            XCTAssertEqual(FileManager.default.fileExists(atPath: root.appendingPathComponent("archives/\(id).zip").path), n % 2 == 0,
+                           "the archive is kept only if the workflow keeps it (\(stage))")
+        }
+    }
+
+    func testPurgeLeftByAnOlderDocketIsFinished() async throws {
+        try await makeCase("old", until: "2023-03-31")
+        let files = try Retention(runner: runner).listing(runner.store.folder("old"), prefix: "cases/old").map(\.path)
+        XCTAssertTrue(files.contains("cases/old/documents/draft/諮問文.md"))
+        var cut = Retention(runner: runner)
+        cut.stopAfter = .renamed
+        XCTAssertThrowsError(try cut.purge("old", on: "2023-04-01", password: nil, now: Date()))
+        let cases = root.appendingPathComponent("cases")
+        try FileManager.default.moveItem(at: cases.appendingPathComponent(".purging-old"), to: cases.appendingPathComponent(".purging-old-4242"))
+        XCTAssertEqual(try Retention(runner: runner).finishInterruptedPurges().map(\.0.caseID), ["old"])
+        try assertCompletelyPurged("old", files: files)
+    }
+
+    func testDueListsTheOtherCasesAndNamesTheDamagedOne() async throws {
+        try await makeCase("a", until: "2023-03-31")
+        try await makeCase("b", until: "2023-03-31")
+        try await makeCase("c", until: "2023-03-31")
+        try Data().write(to: runner.store.journal("b").url)
+        let cases = root.appendingPathComponent("cases")
+        try FileManager.default.createDirectory(at: cases.appendingPathComponent(".purging-nobody"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: cases.appendingPathComponent(".new-x-999999999-1"), withIntermediateDirectories: true)
+        let report = Retention(runner: runner).dueReport(on: "2023-04-01")
+        XCTAssertEqual(report.due.map(\.caseID), ["a", "c"])
+        XCTAssertEqual(report.problems.count, 3, "\(report.problems)")
+        XCTAssertTrue(report.problems.contains { $0.hasPrefix("cases/.purging-nobody is left from an interrupted deletion") })
+        XCTAssertTrue(report.problems.contains { $0.hasPrefix("cases/.new-x-999999999-1 is left from an interrupted 'new'") })
+        XCTAssertTrue(report.problems.contains { $0.contains("case 'b'") && $0.contains("the end of the journal was removed") })
+        XCTAssertTrue(FileManager.default.fileExists(atPath: cases.appendingPathComponent(".purging-nobody").path), "uncertified: left alone")
     }
 }

@@ -89,7 +89,7 @@ final class WorkflowLoaderTests: XCTestCase {
             """)
         XCTAssertEqual(e, [
             "w.yaml:1:9: error: this is format version 2, but this Docket reads version 1; write 'docket: 1'",
-            "w.yaml:4:9: error: step id 'Bad_ID' must be lowercase letters, digits and '-', starting with a letter",
+            "w.yaml:4:9: error: step id 'Bad_ID' must be lowercase letters, digits and '-', starting with a letter, at most 64 characters",
             "w.yaml:5:11: error: step 'Bad_ID' uses 'ecko', which is neither a built-in step nor a plugin found; did you mean 'echo'?",
             "w.yaml:8:12: error: 'retry' of step 'ok' must be between 0 and 10, not 11",
             "w.yaml:9:14: error: 'timeout' of step 'ok' must be a duration between 1s and 24h, written like 30s, 5m or 2h (not '3 days')",
