@@ -57,11 +57,13 @@ let package = Package(
         .target(
             name: "DocketSteps",
             dependencies: ["DocketCore", .product(name: "Mustache", package: "swift-mustache")]),
+        // docket.yaml, finding the workspace, where workflows and plugins are looked up.
+        .target(name: "DocketWorkspace", dependencies: ["DocketCore", "DocketYAML"]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins",
+                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".

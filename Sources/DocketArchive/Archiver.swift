@@ -96,7 +96,8 @@ public struct Archiver: Sendable {
         while count > 0, contents.events[count - 1].type == .archived { count -= 1 }
         let events = Array(contents.events[..<count])
         let state = CaseState(caseID: caseID, events: events)
-        let complete = state.finished || byStep != nil
+        // A withdrawn case (取下げ) is closed as it stands: it archives like a completed one.
+        let complete = state.finished || state.withdrawn || byStep != nil
         if !complete, !options.partial {
             throw ArchiveError.notCompleted(caseID, step: events.last(where: { $0.step != nil })?.step)
         }
@@ -138,6 +139,7 @@ public struct Archiver: Sendable {
         if let decision = Self.lastOutput("decision", state: state, order: order) { info.append(("Docket-Decision", decision)) }
         if let number = Self.lastOutput("number_label", state: state, order: order) { info.append(("Docket-Answer-Number", number)) }
         if !complete { info.append(("Docket-Partial", "yes: archived before the case was completed")) }
+        if state.withdrawn { info.append(("Docket-Withdrawn", "yes: \(state.note ?? "")")) }
         let tags = TagFiles(
             bagInfo: info, preservation: preservationEvents(time: last?.time ?? "", files: payload.count, events: count))
 

@@ -14,6 +14,8 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownStep(caseID: String, step: String, known: [String])
     case workflowChanged(String, String)
     case alreadyCompleted(String)
+    /// The case's state does not allow the action; the text says why and what to do instead.
+    case refused(caseID: String, String)
 
     /// The message, with control characters in the names and paths it echoes made visible.
     public var description: String { TerminalText.escaped(message) }
@@ -52,6 +54,8 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): error: the case's workflow snapshot no longer loads: \(why)"
         case .alreadyCompleted(let id):
             return "case '\(id)' is already completed; nothing to run"
+        case .refused(let id, let why):
+            return "case '\(id)': refused: \(why). Nothing was changed"
         }
     }
 
@@ -65,7 +69,7 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .invalidCaseID, .invalidInput, .brokenJournal, .damaged, .workflowChanged: return 65  // EX_DATAERR
         case .noSuchCase, .unknownStep, .unreadable: return 66  // EX_NOINPUT
-        case .caseExists, .notWaiting, .alreadyCompleted: return 73  // EX_CANTCREAT-ish: refused
+        case .caseExists, .notWaiting, .alreadyCompleted, .refused: return 73  // EX_CANTCREAT-ish: refused
         case .io: return 74  // EX_IOERR
         case .busy: return 75  // EX_TEMPFAIL
         }

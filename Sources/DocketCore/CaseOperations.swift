@@ -26,9 +26,14 @@ extension Runner {
     public static func inputs(for workflow: Workflow, file: String?, pairs: [String]) throws -> [String: Value] {
         var values: [String: Value] = [:]
         var problems: [Diagnostic] = []
+        // Inputs given, even if badly: those are reported as wrong, never also as missing.
+        var given = Set(pairs.compactMap { pair in pair.firstIndex(of: "=").map { String(pair[..<$0]) } })
         let optional = Schema(workflow.inputs.fields.map { var f = $0; f.required = false; f.defaultValue = nil; return f })
+        var fileNode: Node?
         if let file {
             let node = try YAMLLoader().loadFile(at: file)
+            fileNode = node
+            for pair in node.pairs ?? [] { if let key = pair.key.scalarText { given.insert(key) } }
             var d = Diagnostics(file: file)
             values = SchemaCheck.decode(node, against: optional, what: "the inputs file", diagnostics: &d)
             problems += d.sorted
@@ -40,6 +45,36 @@ extension Runner {
                 }
             }
         }
+        do {
+            for (k, v) in try inputPairs(for: workflow, pairs: pairs, checkingFolders: false) { values[k] = v }
+        } catch let e as DiagnosticsError {
+            problems += e.diagnostics
+        }
+        problems += folderProblems(in: &values, workflow: workflow, file: file)
+        // Blank text in a required input is as good as missing (an answer to 「 様」).
+        for field in workflow.inputs.fields where field.required {
+            guard case .string = field.type, case .string(let text)? = values[field.name], text.trimmingWhitespace.isEmpty else { continue }
+            let fromPair = pairs.contains { $0.hasPrefix(field.name + "=") }
+            problems.append(Diagnostic(file: fromPair ? "--input \(field.name)=" : file ?? "inputs",
+                                       mark: fromPair ? nil : fileNode?.value(forKey: field.name)?.mark,
+                                       message: "'\(field.name)' is blank; it is required\(field.description.isEmpty ? "" : " (\(field.description))"): write it in"))
+        }
+        for field in workflow.inputs.fields where values[field.name] == nil && !given.contains(field.name) {
+            if let def = field.defaultValue { values[field.name] = def }
+            else if field.required {
+                problems.append(Diagnostic(file: file ?? "inputs", mark: nil,
+                    message: "the required input '\(field.name)' (\(field.type)) is missing\(field.description.isEmpty ? "" : ": \(field.description)"); give it with --input \(field.name)=VALUE or in --inputs FILE"))
+            }
+        }
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        return values
+    }
+
+    /// Decodes `--input KEY=VALUE` pairs against the workflow's inputs (only those given);
+    /// folder inputs must name existing folders (made absolute) unless `checkingFolders` is false.
+    public static func inputPairs(for workflow: Workflow, pairs: [String], checkingFolders: Bool = true) throws -> [String: Value] {
+        var values: [String: Value] = [:]
+        var problems: [Diagnostic] = []
         for pair in pairs {
             let label = "--input \(pair)"
             guard let eq = pair.firstIndex(of: "=") else {
@@ -68,6 +103,17 @@ extension Runner {
             if let v = SchemaCheck.decode(node, as: field.type, what: "input '\(key)'", diagnostics: &d) { values[key] = v }
             problems += d.items.map { Diagnostic(file: $0.file, mark: nil, message: $0.message) }
         }
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        if checkingFolders {
+            let folderIssues = folderProblems(in: &values, workflow: workflow, file: nil)
+            if !folderIssues.isEmpty { throw DiagnosticsError(folderIssues) }
+        }
+        return values
+    }
+
+    /// Checks that folder inputs name existing folders, making them absolute.
+    static func folderProblems(in values: inout [String: Value], workflow: Workflow, file: String?) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
         for field in workflow.inputs.fields {
             guard case .folder = field.type, let path = values[field.name]?.stringValue else { continue }
             let url = URL(fileURLWithPath: path).standardizedFileURL
@@ -79,51 +125,13 @@ extension Runner {
                     message: "input '\(field.name)' names the folder '\(path)', which does not exist (looked for \(url.path))"))
             }
         }
-        for field in workflow.inputs.fields where values[field.name] == nil {
-            if let def = field.defaultValue { values[field.name] = def }
-            else if field.required {
-                problems.append(Diagnostic(file: file ?? "inputs", mark: nil,
-                    message: "the required input '\(field.name)' (\(field.type)) is missing\(field.description.isEmpty ? "" : ": \(field.description)"); give it with --input \(field.name)=VALUE or in --inputs FILE"))
-            }
-        }
-        if !problems.isEmpty { throw DiagnosticsError(problems) }
-        return values
+        return problems
     }
 
     /// Records what a person supplied for a waiting step, after checking it against the step's
     /// record schema (errors name `file:line:column`). Nothing is written if anything is wrong.
     public func record(caseID: String, stepID: String, file: String) throws {
-        let lock = try store.lock(caseID)
-        defer { withExtendedLifetime(lock) {} }
-        var (journal, state) = try store.load(caseID)
-        let workflow = try workflow(of: caseID)
-        guard let definition = workflow.step(stepID) else {
-            throw CaseError.unknownStep(caseID: caseID, step: stepID, known: workflow.steps.map(\.id))
-        }
-        let stepState = state.step(stepID)
-        guard stepState.status == .waiting else {
-            throw CaseError.notWaiting(caseID: caseID, step: stepID, state: stepState.status.rawValue)
-        }
-        guard let type = registry[definition.uses] else {
-            throw CaseError.workflowChanged(store.workflowFile(caseID).path, "step type '\(definition.uses)' is not available")
-        }
-        let scope = ExpressionScope(caseID: caseID, inputs: state.inputs, outputs: state.outputs)
-        let with = try resolveWith(definition, type: type, scope: scope, file: workflow.file).get()
-        guard let schema = type.recordSchema(with: with) else {
-            throw CaseError.notWaiting(caseID: caseID, step: stepID, state: "a step that takes no records")
-        }
         let node = try YAMLLoader().loadFile(at: file)
-        var d = Diagnostics(file: file)
-        let values = SchemaCheck.decode(node, against: schema, what: "the record for step '\(stepID)'", diagnostics: &d)
-        try d.check()
-        for (field, message) in type.checkRecord(values, with: with, snapshotFolder: store.workflowFiles(caseID)) {
-            let mark = field.flatMap { node.value(forKey: $0)?.mark } ?? node.mark
-            d.error(message, at: mark)
-        }
-        try d.check()
-        var event = JournalEvent(type: .recorded, step: stepID)
-        event.record = .map(values)
-        event.by = user
-        try store.journal(caseID).append([event], to: &journal, now: clock())
+        try CaseActions(runner: self).record(caseID, step: stepID, values: node, source: file, by: user)
     }
 }

@@ -24,6 +24,14 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case finished
         /// The case was packaged as an archive (its SHA-256 in `outputs`).
         case archived
+        /// Case inputs were corrected (`inputs` holds the changed ones; `message` why).
+        case amended
+        /// A step and every step after it were opened again as a new round (`reopened`; `message` why).
+        case rerun
+        /// The case was withdrawn (取下げ); `message` says why. Terminal until reopened.
+        case withdrawn
+        /// A withdrawn or failed case was opened again; `message` says why.
+        case reopened
     }
 
     public var seq: Int
@@ -43,9 +51,11 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var reopened: [String]?
     /// Who ran the command (the login name), for the record.
     public var by: String?
+    /// On a `recorded` event: it replaces the record before it, not yet used by a run.
+    public var replaces: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case seq, time, type, prev, step, attempt, caseID = "case", workflow, inputs, outputs, documents, message, record, reopened, by
+        case seq, time, type, prev, step, attempt, caseID = "case", workflow, inputs, outputs, documents, message, record, reopened, by, replaces
     }
 
     public init(type: Kind, step: String? = nil) {

@@ -9,6 +9,8 @@ public struct Runner: Sendable {
     public var clock: @Sendable () -> Date
     /// Who is running the command, for the journal.
     public var user: String
+    /// Options the front end adds to the "Record it with" hint so that it runs as given (`--root DIR`).
+    public var recordHint = ""
 
     public init(store: CaseStore, registry: StepRegistry, user: String,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -36,7 +38,10 @@ public struct Runner: Sendable {
 
     /// Loads the case's own snapshot of its workflow.
     public func workflow(of caseID: String) throws -> Workflow {
-        let loader = WorkflowLoader(registry: registry, checksFiles: false)
+        // Step types not installed here (a department's plugin) do not stop the case from being
+        // read: only running such a step needs it.
+        var loader = WorkflowLoader(registry: registry, checksFiles: false)
+        loader.acceptsUnknownSteps = true
         do {
             return try loader.load(path: store.workflowFile(caseID).path, baseFolder: store.workflowFiles(caseID))
         } catch let error as DiagnosticsError {
@@ -66,12 +71,15 @@ public struct Runner: Sendable {
             lines.append("case \(caseID) is already completed; nothing to run")
             return report()
         }
+        if state.withdrawn {
+            throw CaseError.refused(caseID: caseID, "it was withdrawn (\(state.note ?? "no reason given")); reopen it first to run it")
+        }
         var triesLeft: [String: Int] = [:]
         while let id = state.currentStep(order: order) {
             let definition = workflow.step(id)!
             let current = state.step(id)
             if current.status == .waiting {
-                lines.append("step '\(id)' is waiting: \(current.message ?? "it needs a record"). Record it with: docket record \(caseID) \(id) --file FILE")
+                lines.append("step '\(id)' is waiting: \(current.message ?? "it needs a record"). Record it with: docket record \(caseID) \(id) --file FILE\(recordHint)")
                 return report()
             }
             guard let type = registry[definition.uses] else {
@@ -102,7 +110,7 @@ public struct Runner: Sendable {
                 return report()
             }
             var started = JournalEvent(type: .started, step: id)
-            started.attempt = current.attempts + 1
+            started.attempt = current.status == .recorded ? max(1, current.attempts) : current.attempts + 1
             try append(started)
             let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state, order: order)
             switch outcome {
@@ -138,7 +146,7 @@ public struct Runner: Sendable {
                 var e = JournalEvent(type: .waiting, step: id)
                 e.message = prompt
                 try append(e)
-                lines.append("step '\(id)' is waiting: \(prompt). Record it with: docket record \(caseID) \(id) --file FILE")
+                lines.append("step '\(id)' is waiting: \(prompt). Record it with: docket record \(caseID) \(id) --file FILE\(recordHint)")
                 return report()
             case .failed(let message):
                 let left = triesLeft[id] ?? definition.retry
@@ -320,7 +328,7 @@ extension Runner {
     /// person to fix the cause), not waiting for a record that has not come.
     public func canMoveOn(caseID: String) throws -> Bool {
         let (contents, state) = try store.load(caseID)
-        if state.finished { return false }
+        if state.finished || state.withdrawn { return false }
         switch contents.events.last?.type {
         case .failed, .waiting: return false
         default: return true

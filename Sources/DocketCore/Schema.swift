@@ -136,6 +136,10 @@ public enum SchemaCheck {
         for field in schema.fields {
             if let valueNode = mapping.take(field.name) {
                 if let v = decode(valueNode, as: field.type, what: "'\(field.name)'", diagnostics: &d, dynamic: dynamic) {
+                    // Blank text in a required field is as good as missing (an answer to 「 様」).
+                    if field.required, case .string = field.type, case .string(let text) = v, text.trimmingWhitespace.isEmpty {
+                        d.error("'\(field.name)' is blank; it is required\(field.description.isEmpty ? "" : " (\(field.description))"): write it in", at: valueNode.mark)
+                    }
                     result[field.name] = v
                 }
             } else if field.required {
@@ -200,11 +204,16 @@ public enum SchemaCheck {
             }
             return .bool(b)
         case .date:
-            guard let text = node.scalarText, isDate(text) else {
-                d.error("\(what) must be a date written YYYY-MM-DD (for example 2022-06-27), not '\(node.scalarText ?? node.kindName)'", at: node.mark)
+            guard let text = node.scalarText else {
+                d.error("\(what) must be a date written \(CalendarDate.shapes), not \(node.kindName)", at: node.mark)
                 return nil
             }
-            return .string(text)
+            switch CalendarDate.parse(text) {
+            case .success(let iso): return .string(iso)
+            case .failure(let problem):
+                d.error("\(what): \(problem)", at: node.mark)
+                return nil
+            }
         case .oneOf(let words):
             guard let text = node.scalarText, words.contains(text) else {
                 var message = "\(what) must be one of: \(words.joined(separator: ", "))"
@@ -269,7 +278,9 @@ public enum SchemaCheck {
         case (.string, .string), (.file, .string), (.folder, .string): return nil
         case (.string, .int), (.string, .double), (.string, .bool): return nil
         case (.int, .int), (.number, .int), (.number, .double), (.bool, .bool): return nil
-        case (.date, .string(let s)): return isDate(s) ? nil : "'\(s)' is not a date written YYYY-MM-DD"
+        case (.date, .string(let s)):
+            if case .failure(let p) = CalendarDate.parse(s) { return p.description }
+            return nil
         case (.oneOf(let words), .string(let s)): return words.contains(s) ? nil : "'\(s)' is not one of: \(words.joined(separator: ", "))"
         case (.list(let element), .list(let items)):
             guard let element else { return nil }

@@ -29,6 +29,10 @@ public protocol Step: Sendable {
     /// is recorded. Returns problems, each naming the record field it concerns (or nil).
     func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)]
 
+    /// Whether this record, once used, sends the case back (so the limit on rounds can be
+    /// checked when it is recorded, not after).
+    func sendsBack(_ record: [String: Value], with: [String: Value]) -> Bool
+
     /// Runs the step once. Throwing is the same as returning `.failed` with the error's text.
     func run(_ context: StepContext) async throws -> StepOutcome
 }
@@ -38,6 +42,7 @@ extension Step {
     public func outputNames(with: [String: Value]) -> [String]? { nil }
     public func recordSchema(with: [String: Value]) -> Schema? { nil }
     public func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)] { [] }
+    public func sendsBack(_ record: [String: Value], with: [String: Value]) -> Bool { false }
 }
 
 /// What a step sees when it runs. Documents it produces go into `outputFolder` (an empty staging

@@ -33,6 +33,10 @@ public struct CommitteeReviewStep: Step {
 
     public func outputNames(with: [String: Value]) -> [String]? { ["conditions", "corrections", "questions", "sent_back", "round", "document"] }
 
+    public func sendsBack(_ record: [String: Value], with: [String: Value]) -> Bool {
+        record["send_back"]?.boolValue == true
+    }
+
     public func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)] {
         var problems: [(String?, String)] = []
         let corrections = list(record["corrections"])

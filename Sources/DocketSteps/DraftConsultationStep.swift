@@ -9,10 +9,11 @@ import Mustache
 /// retention end is given where personal data is handed over. A failed check stops the case
 /// with a message naming the material or field.
 ///
-/// Run again after the review sent the case back, it takes the materials afresh from the same
-/// folder (the department corrects them there) into a new round's folder (`draft@2/` …), so
-/// earlier versions stay in the case untouched. The template sees `round` and the review's
-/// `corrections`.
+/// Run again after the review sent the case back, it waits until the department's corrected
+/// materials are recorded (a folder: `docket record ID draft --materials FOLDER`) and takes them
+/// from there into a new round's folder (`draft@2/` …), so earlier versions stay in the case
+/// untouched. Materials byte-identical to the previous round's are refused unless the record
+/// says why no change was needed. The template sees `round` and the review's `corrections`.
 public struct DraftConsultationStep: Step {
     public init() {}
 
@@ -42,6 +43,56 @@ public struct DraftConsultationStep: Step {
     ])
 
     public func outputNames(with: [String: Value]) -> [String]? { ["document", "materials", "round", "kind_label"] }
+
+    static let recordFields = Schema([
+        Field("materials", .folder, required: true, description: "the folder holding the corrected materials"),
+        Field("reason", .string, description: "why no change was needed, if the materials are the same as the previous round's"),
+    ])
+
+    public func recordSchema(with: [String: Value]) -> Schema? { Self.recordFields }
+
+    /// Refuses a folder that is missing, lacks a listed material, or holds the previous round's
+    /// materials unchanged (unless a reason is given).
+    public func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)] {
+        guard let path = record["materials"]?.stringValue else { return [] }
+        let folder = URL(fileURLWithPath: path)
+        guard let names = try? FileIO.names(in: folder) else {
+            return [("materials", "the folder '\(path)' cannot be read; give the folder holding the corrected materials")]
+        }
+        let files = names.filter { !$0.hasPrefix(".") }
+        let missing = Self.materialIDs(with).filter { Self.matchingFile($0.id, in: files) == nil }
+        if !missing.isEmpty {
+            return [("materials", "the folder '\(path)' has no file for \(missing.map { "\($0.id) (\($0.title))" }.joined(separator: ", "))")]
+        }
+        let reason = record["reason"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard reason.isEmpty, let previous = Self.previousMaterials(documents: snapshotFolder.deletingLastPathComponent().appendingPathComponent("documents")) else { return [] }
+        let now = Set(Self.materialIDs(with).compactMap { m in Self.matchingFile(m.id, in: files).flatMap { name in
+            (try? FileIO.digest(of: folder.appendingPathComponent(name).path)).map { "\(name)\u{0}\($0.sha256)" } } })
+        let before = Set(((try? FileIO.names(in: previous.url)) ?? []).compactMap { name in
+            (try? FileIO.digest(of: previous.url.appendingPathComponent(name).path)).map { "\(name)\u{0}\($0.sha256)" } })
+        if !now.isEmpty, now.isSubset(of: before) {
+            return [("materials", "the materials in '\(path)' are byte-identical to the previous round's (\(previous.label)): no correction was made. Supply the corrected files, or give a reason why no change was needed")]
+        }
+        return []
+    }
+
+    /// The latest round's copied materials (`STEP@N/資料`) under the case's documents folder.
+    static func previousMaterials(documents: URL) -> (url: URL, label: String)? {
+        let rounds = ((try? FileIO.names(in: documents)) ?? []).compactMap { name -> (Int, String)? in
+            guard FileManager.default.fileExists(atPath: documents.appendingPathComponent(name).appendingPathComponent("資料").path) else { return nil }
+            let parts = name.split(separator: "@")
+            return (parts.count == 2 ? Int(parts[1]) ?? 1 : 1, name)
+        }
+        guard let latest = rounds.max(by: { $0.0 < $1.0 }) else { return nil }
+        return (documents.appendingPathComponent(latest.1).appendingPathComponent("資料"), "\(latest.1)/資料")
+    }
+
+    /// Whether this run follows a send-back, so corrected materials must be supplied first.
+    static func awaitsCorrections(_ context: StepContext) -> Bool {
+        guard context.round > 1, context.with["materials_folder"] != nil else { return false }
+        if let review = context.with["corrections_from"]?.stringValue { return context.outputs[review]?["sent_back"]?.boolValue == true }
+        return context.outputs.values.contains { $0["sent_back"]?.boolValue == true }
+    }
 
     /// Problems the council would raise, each naming what to fix; empty when the draft can go out.
     public static func check(_ with: [String: Value], materialFiles: [String]) -> [String] {
@@ -81,7 +132,14 @@ public struct DraftConsultationStep: Step {
         let with = context.with
         var files: [String] = []
         var folder: URL?
-        if let path = with["materials_folder"]?.stringValue {
+        var materialsPath = with["materials_folder"]?.stringValue
+        if Self.awaitsCorrections(context) {
+            guard case .map(let record)? = context.records.last, let corrected = record["materials"]?.stringValue else {
+                return .waiting(prompt: "the case was sent back for corrections; supply the department's corrected materials (the folder holding them)")
+            }
+            materialsPath = corrected
+        }
+        if let path = materialsPath {
             folder = URL(fileURLWithPath: path)
             guard let names = try? FileIO.names(in: folder!) else {
                 return .failed("the materials folder '\(path)' cannot be read; check 'materials_folder'")
@@ -122,10 +180,10 @@ public struct DraftConsultationStep: Step {
         }
         view["draft"] = draft
         let template: MustacheTemplate
-        do { template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + String(decoding: data, as: UTF8.self)) } catch {
-            return .failed("the template '\(templatePath)' does not parse: \(error)")
+        do { template = try TemplateSupport.parse(String(decoding: data, as: UTF8.self), name: templatePath, html: false) } catch {
+            return .failed(error.description)
         }
-        try Data(template.render(view).utf8).write(to: context.outputFolder.appendingPathComponent(output))
+        try Data(TemplateSupport.render(template, view).utf8).write(to: context.outputFolder.appendingPathComponent(output))
         return .completed(outputs: [
             "document": .string("\(context.documentFolder)/\(output)"), "materials": .list(copied),
             "round": .int(context.round), "kind_label": .string(Self.kindLabels[kind] ?? kind),

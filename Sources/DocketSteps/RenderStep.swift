@@ -7,7 +7,8 @@ import Mustache
 /// writes the result as one document.
 ///
 /// The template sees `case.id`, `inputs.NAME`, `steps.ID.outputs.NAME` and `with.data.NAME`
-/// (extra values from `with: data:`). Output to a `.html`/`.htm` file is HTML-escaped; any other
+/// (extra values from `with: data:`), and the helper `{{#wareki}}…{{/wareki}}` (a date in the
+/// Japanese era). Output to a `.html`/`.htm` file is HTML-escaped; any other
 /// output is written as plain text.
 public struct RenderStep: Step {
     public init() {}
@@ -32,7 +33,7 @@ public struct RenderStep: Step {
             d.error("'output' \(problem)", at: mark ?? node?.mark)
         }
         if let text = with["text"]?.stringValue {
-            do { _ = try MustacheTemplate(string: text) } catch {
+            do { _ = try TemplateSupport.parse(text, name: "text", html: true) } catch {
                 let mark = node?.value(forKey: "text")?.mark
                 d.error("the inline template does not parse: \(error)", at: mark ?? node?.mark)
             }
@@ -67,11 +68,11 @@ public struct RenderStep: Step {
         let isHTML = output.hasSuffix(".html") || output.hasSuffix(".htm")
         let template: MustacheTemplate
         do {
-            template = try MustacheTemplate(string: (isHTML ? "" : "{{% CONTENT_TYPE: TEXT}}") + source)
+            template = try TemplateSupport.parse(source, name: context.with["template"]?.stringValue ?? "text", html: isHTML)
         } catch {
-            return .failed("the template does not parse: \(error)")
+            return .failed(error.description)
         }
-        let rendered = template.render(Self.templateContext(context))
+        let rendered = TemplateSupport.render(template, Self.templateContext(context))
         let url = context.outputFolder.appendingPathComponent(output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(rendered.utf8).write(to: url)

@@ -67,6 +67,17 @@ public struct Diagnostics: Sendable {
         for d in other { error(d.message, at: d.mark) }
     }
 
+    /// Adds problems found in another file (a template the workflow uses), keeping their file.
+    public mutating func append(fromOtherFile other: [Diagnostic]) {
+        for d in other {
+            guard items.count < cap else {
+                truncated = true
+                return
+            }
+            items.append(d)
+        }
+    }
+
     /// The problems in file order (those without a place keep their order, first).
     public var sorted: [Diagnostic] {
         items.enumerated().sorted {

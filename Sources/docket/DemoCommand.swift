@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketCore
 import DocketSteps
+import DocketWorkspace
 import DocketYAML
 import Foundation
 
@@ -78,6 +79,12 @@ struct DemoCommand: AsyncParsableCommand {
         let script = try MeetingScript.load(path: meeting)
         let base = URL(fileURLWithPath: meeting).deletingLastPathComponent()
         let workflows = base.deletingLastPathComponent().deletingLastPathComponent()
+        // The demo folder is a workspace of its own, using the plugins and workflows found here.
+        let here = try? Workspace.locate(rootOption: nil, environment: RootOptions.environment, currentFolder: RootOptions.currentFolder)
+        let plugins = here?.pluginFolders(environment: [:]).map(\.path) ?? [RootOptions.currentFolder.appendingPathComponent("Plugins").path]
+        try Workspace.create(at: root.hasPrefix("/") ? URL(fileURLWithPath: root) : RootOptions.currentFolder.appendingPathComponent(root),
+                             config: WorkspaceConfig(council: "情報公開・個人情報保護審査会（デモ）", organization: "Docket demo",
+                                                     pluginFolders: plugins, workflowFolders: [workflows.standardizedFileURL.path]))
         let runner = Runner(store: CaseStore(root: URL(fileURLWithPath: root)), registry: RootOptions.registry, user: RootOptions.user)
         print("\(script.title) (\(JapaneseDate.era(script.date) ?? script.date))\n")
         for item in script.items {

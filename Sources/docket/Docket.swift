@@ -3,6 +3,7 @@ import DocketArchive
 import DocketCore
 import DocketPlugins
 import DocketSteps
+import DocketWorkspace
 import DocketYAML
 import Foundation
 
@@ -17,37 +18,127 @@ struct Docket: AsyncParsableCommand {
             tally), supply it with 'docket record' and run again. 'docket status' shows where \
             every case stands.
 
-            Cases live in the root folder: --root DIR, else $DOCKET_ROOT, else the current folder \
-            (cases/ and archives/ inside it).
+            Cases live in a workspace: a folder holding docket.yaml (made by 'docket init DIR'), \
+            with cases/ and archives/ beside it. Every command uses --root DIR if given (before \
+            or after the command), else $DOCKET_ROOT, else the nearest folder holding docket.yaml \
+            from the current folder upwards. Plugins and workflows are looked up in the folders \
+            docket.yaml names.
 
-            Exit codes: 0 done; 1 a step failed (or an archive did not verify); 65 bad input (each problem is printed as \
-            FILE:LINE:COLUMN: error: MESSAGE); 66 no such case or file; 73 refused (case exists, \
-            step not waiting); 74 file system error; 75 the case is busy.
+            Exit codes: 0 done; 1 a step failed (or an archive did not verify); 64 usage (an \
+            unknown command or option); 65 bad input (each problem is printed as \
+            FILE:LINE:COLUMN: error: MESSAGE); 66 no such case or file, or no workspace found \
+            (the folders searched are listed); 73 refused (case exists, step not waiting, the \
+            case's state does not allow it); 74 file system error; 75 the case is busy.
             """,
-        subcommands: [ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
+        version: DocketVersion.string,
+        subcommands: [InitCommand.self, ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
+                      RerunCommand.self, AmendCommand.self, WithdrawCommand.self, ReopenCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
                       DemoCommand.self, StepsCommand.self, PluginsCommand.self])
+
+    /// Moves global options written before the command to its end (so `docket --root DIR status`
+    /// works) and answers a mistyped command with a suggestion, then runs the command.
+    static func main() async {
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        switch GlobalArguments.arrange(Array(CommandLine.arguments.dropFirst()), commands: names) {
+        case .arranged(let args):
+            await Self.main(args)
+        case .unknownCommand(let word):
+            var text = "docket: error: there is no command '\(TerminalText.escaped(word))'"
+            if let near = Suggest.nearest(to: word, among: names) { text += "; did you mean '\(near)'?" }
+            else { text += "; the commands are: \(names.dropLast().joined(separator: ", "))" }
+            printErr(text + " ('docket --help' describes them)")
+            Foundation.exit(64)
+        }
+    }
 }
 
-/// Options every command that touches cases takes.
+/// Global options (`--root DIR`) may come before or after the command.
+enum GlobalArguments {
+    enum Outcome: Equatable {
+        case arranged([String])
+        case unknownCommand(String)
+    }
+
+    static func arrange(_ args: [String], commands: [String]) -> Outcome {
+        var moved: [String] = [], rest: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--root", i + 1 < args.count {
+                moved += [a, args[i + 1]]
+                i += 2
+                continue
+            }
+            if a.hasPrefix("--root=") {
+                moved.append(a)
+                i += 1
+                continue
+            }
+            if a.hasPrefix("-") {
+                rest.append(a)
+                i += 1
+                continue
+            }
+            // The first word is the command.
+            guard commands.contains(a) else { return .unknownCommand(a) }
+            rest += args[i...]
+            break
+        }
+        if let dashes = rest.firstIndex(of: "--") { rest.insert(contentsOf: moved, at: dashes) } else { rest += moved }
+        return .arranged(rest)
+    }
+}
+
+/// `--root`, for commands that work on cases: the workspace must be found (see `Workspace`).
 struct RootOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Folder holding cases/ and archives/ (default: $DOCKET_ROOT, else the current folder).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The workspace folder, holding docket.yaml, cases/ and archives/ (default: $DOCKET_ROOT, else the nearest folder with docket.yaml from here upwards).", valueName: "DIR"))
     var root: String?
 
+    /// Stops the command before it starts when there is no workspace.
+    func validate() throws {
+        do { _ = try workspace() } catch { throw report(error) }
+    }
+
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    static var currentFolder: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath) }
+
+    func workspace() throws -> Workspace {
+        try Workspace.locate(rootOption: root, environment: Self.environment, currentFolder: Self.currentFolder)
+    }
+
+    /// The workspace's cases (found in `validate()`, so always there when a command runs).
     var store: CaseStore {
-        let path = root ?? ProcessInfo.processInfo.environment["DOCKET_ROOT"] ?? FileManager.default.currentDirectoryPath
-        return CaseStore(root: URL(fileURLWithPath: path))
+        (try? workspace())?.store ?? CaseStore(root: Self.currentFolder)
     }
 
     func runner() -> Runner {
-        Runner(store: store, registry: Self.registry, user: Self.user)
+        var runner = Runner(store: store, registry: Self.registry(in: try? workspace()), user: Self.user)
+        runner.recordHint = hint
+        return runner
     }
 
-    /// Every step type this tool offers: the built-ins, the archive step, and the plugins found
-    /// in Plugins/ and $DOCKET_PLUGIN_PATH. A plugin that cannot be loaded is reported on
-    /// standard error and left out.
+    /// What a "next:" hint repeats so that it runs as given: `--root DIR` when that was given.
+    var hint: String {
+        guard let root else { return "" }
+        return " --root " + Self.shellWord(root)
+    }
+
+    static func shellWord(_ s: String) -> String {
+        let plain = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:@+".unicodeScalars.contains($0) }
+        return plain && !s.isEmpty ? TerminalText.escaped(s) : "'" + TerminalText.escaped(s).replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Every step type this tool offers, with the plugins of the workspace found from the
+    /// current folder (or, outside any workspace, of ./Plugins and $DOCKET_PLUGIN_PATH).
     static var registry: StepRegistry {
-        let found = discoverPlugins()
+        registry(in: try? Workspace.locate(rootOption: nil, environment: environment, currentFolder: currentFolder))
+    }
+
+    /// The built-ins, the archive step, and the plugins of `workspace`. A plugin that cannot be
+    /// loaded is reported on standard error and left out.
+    static func registry(in workspace: Workspace?) -> StepRegistry {
+        let found = discoverPlugins(in: workspace)
         for problem in found.problems { printErr("docket: warning: a plugin was not loaded: \(problem)") }
         return found.registry
     }
@@ -59,8 +150,13 @@ struct RootOptions: ParsableArguments {
     }
 
     static func discoverPlugins() -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
-        let env = ProcessInfo.processInfo.environment
-        let folders = PluginDiscovery.searchPath(projectFolder: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), environment: env)
+        discoverPlugins(in: try? Workspace.locate(rootOption: nil, environment: environment, currentFolder: currentFolder))
+    }
+
+    static func discoverPlugins(in workspace: Workspace?) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
+        let env = environment
+        let folders = workspace?.pluginFolders(environment: env)
+            ?? PluginDiscovery.searchPath(projectFolder: currentFolder, environment: env)
         return PluginDiscovery.discover(in: folders, builtins: builtins(), isolation: Isolation.chosen(environment: env))
     }
 
@@ -71,22 +167,31 @@ struct RootOptions: ParsableArguments {
         return "uid \(getuid())"
     }
 
-    /// Finds a workflow given as a path, or as a name under workflows/ (of the current folder,
-    /// then of the root folder).
+    /// Finds a workflow given as a path, or as a name in the workspace's workflow folders.
     func workflowPath(_ given: String) throws -> String {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: given) { return given }
-        let name = given.hasSuffix(".yaml") ? given : given + ".yaml"
-        let candidates = [URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("workflows/\(name)"),
-                          store.root.appendingPathComponent("workflows/\(name)")]
-        if let found = candidates.first(where: { fm.fileExists(atPath: $0.path) }) { return found.path }
-        let known = ((try? fm.contentsOfDirectory(atPath: candidates[0].deletingLastPathComponent().path)) ?? [])
-            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
-        var message = "no workflow '\(given)': it is neither a file nor a name under workflows/"
-        if let near = Suggest.nearest(to: given, among: known) { message += "; did you mean '\(near)'?" }
-        else if !known.isEmpty { message += "; available: \(known.sorted().joined(separator: ", "))" }
-        throw CaseError.unreadable(given, message)
+        try workspace().workflowPath(given, currentFolder: Self.currentFolder)
     }
+}
+
+/// `--root` for commands that also work outside a workspace (validate, steps, plugins): the
+/// workspace, when one is found, says where plugins are.
+struct LookupOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The workspace folder whose plugins to use (default: $DOCKET_ROOT, else the nearest folder with docket.yaml from here upwards).", valueName: "DIR"))
+    var root: String?
+
+    func validate() throws {
+        if root != nil { do { _ = try workspace() } catch { throw report(error) } }
+    }
+
+    func workspace() throws -> Workspace? {
+        do {
+            return try Workspace.locate(rootOption: root, environment: RootOptions.environment, currentFolder: RootOptions.currentFolder)
+        } catch WorkspaceError.notFound {
+            return nil
+        }
+    }
+
+    var registry: StepRegistry { RootOptions.registry(in: (try? workspace()) ?? nil) }
 }
 
 /// Prints an error the way a clerk can act on it and exits with its code.
@@ -97,6 +202,9 @@ func report(_ error: Error) -> ExitCode {
         return ExitCode(e.exitCode)
     case let e as CaseError:
         FileHandle.standardError.write(Data(("docket: " + e.description + "\n").utf8))
+        return ExitCode(e.exitCode)
+    case let e as WorkspaceError:
+        FileHandle.standardError.write(Data(("docket: error: " + e.description + "\n").utf8))
         return ExitCode(e.exitCode)
     case let e as ExitCode:
         return e

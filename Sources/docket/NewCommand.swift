@@ -20,7 +20,10 @@ struct NewCommand: ParsableCommand {
     var workflow: String
 
     @Option(name: .customLong("case"), help: ArgumentHelp("The new case's id (letters, digits, '-', '_', '.').", valueName: "ID"))
-    var caseID: String
+    var caseID: String?
+
+    @Flag(name: .long, help: "Print a commented YAML skeleton of the workflow's inputs (for --inputs FILE) instead of opening a case.")
+    var template = false
 
     @Option(name: .customLong("input"), help: ArgumentHelp("An input value; repeat for several.", valueName: "KEY=VALUE"))
     var inputs: [String] = []
@@ -28,11 +31,22 @@ struct NewCommand: ParsableCommand {
     @Option(name: .customLong("inputs"), help: ArgumentHelp("A YAML or JSON file of input values.", valueName: "FILE"))
     var inputsFile: String?
 
+    func validate() throws {
+        if !template && caseID == nil { throw ValidationError("give the new case's id with --case ID") }
+    }
+
     func run() throws {
         do {
             let path = try options.workflowPath(workflow)
+            if template {
+                let wf = try WorkflowLoader(registry: options.runner().registry).load(path: path)
+                print("# The inputs of workflow '\(wf.name)': fill in, then\n# docket new \(wf.name) --case ID --inputs FILE")
+                print(SchemaSkeleton.yaml(wf.inputs), terminator: "")
+                return
+            }
+            let caseID = caseID!
             let wf = try options.runner().open(caseID: caseID, workflowPath: path, inputsFile: inputsFile, inputPairs: inputs)
-            print("opened case \(caseID) under workflow '\(wf.name)' (\(wf.steps.count) steps); next: docket run \(caseID)")
+            print("opened case \(caseID) under workflow '\(wf.name)' (\(wf.steps.count) steps); next: docket run \(caseID)\(options.hint)")
         } catch {
             throw report(error)
         }

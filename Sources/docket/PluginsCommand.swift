@@ -9,8 +9,8 @@ struct PluginsCommand: ParsableCommand {
         commandName: "plugins",
         abstract: "Lists the department plugins found, or checks that one speaks the protocol.",
         discussion: """
-            Plugins are folders with a plugin.yaml, found in Plugins/ of the current folder and in \
-            each folder of $DOCKET_PLUGIN_PATH (separated by ':'). The isolation in force is \
+            Plugins are folders with a plugin.yaml, found in the plugin folders docket.yaml names \
+            (outside a workspace: Plugins/ of the current folder) and in each folder of $DOCKET_PLUGIN_PATH (separated by ':'). The isolation in force is \
             shown; set $DOCKET_PLUGIN_ISOLATION to 'process' or 'bubblewrap' to choose. Bubblewrap \
             asked for where it does not work stops every plugin (they never run unconfined). A \
             plugin gets the variables its 'env:' names, except Docket's own and names that look \
@@ -22,8 +22,10 @@ struct PluginsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists the plugins (name, version, folder, protocol).")
 
+        @OptionGroup var options: LookupOptions
+
         func run() throws {
-            let found = RootOptions.discoverPlugins()
+            let found = RootOptions.discoverPlugins(in: (try? options.workspace()) ?? nil)
             let isolation = Isolation.chosen(environment: ProcessInfo.processInfo.environment)
             if found.plugins.isEmpty {
                 print("no plugins found (searched Plugins/ and $DOCKET_PLUGIN_PATH)")
@@ -44,10 +46,12 @@ struct PluginsCommand: ParsableCommand {
             abstract: "Runs a plugin on a sample request and reports whether it speaks the protocol.",
             discussion: "The sample 'with:' comes from 'sample:' in plugin.yaml, else from the declared defaults.")
 
+        @OptionGroup var options: LookupOptions
+
         @Argument(help: ArgumentHelp("The plugin's name.", valueName: "NAME")) var name: String
 
         func run() throws {
-            let found = RootOptions.discoverPlugins()
+            let found = RootOptions.discoverPlugins(in: (try? options.workspace()) ?? nil)
             guard let manifest = found.plugins.first(where: { $0.name == name }) else {
                 printErr("docket: no plugin '\(name)'; 'docket plugins' lists them")
                 throw ExitCode(66)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketYAML
 import Foundation
 
 struct RunCommand: AsyncParsableCommand {
@@ -36,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
                 let report = try await runner.run(caseID: caseID)
                 for line in report.lines { print(line) }
                 if report.status == .failed {
-                    print("fix the cause, then run 'docket run \(caseID)' again")
+                    print("fix the cause, then run 'docket run \(caseID)\(options.hint)' again (or 'docket rerun \(caseID) STEP --reason TEXT\(options.hint)' if the cause was in an earlier step's document)")
                     throw ExitCode(1)
                 }
             } catch {
@@ -45,21 +46,37 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let results = await Self.runAll(runner)
-        var failed = false, ran = 0
+        var ran = 0
+        var failedCases: [String] = [], waiting: [String] = [], busy: [String] = [], broken = false
         for (id, result) in results {
             switch result {
             case .success(let report):
                 if report.lines.isEmpty { continue }
                 ran += 1
                 for line in report.lines { print("\(id): \(line)") }
-                if report.status == .failed { failed = true }
+            case .failure(let error as CaseError):
+                if case .busy = error { busy.append(id) } else { broken = true }
+                _ = DocketCLI.report(error)
             case .failure(let error):
-                failed = true
+                broken = true
                 _ = DocketCLI.report(error)
             }
         }
         print("ran \(ran) of \(results.count) cases")
-        if failed { throw ExitCode(1) }
+        // Where every case now stands, whether it ran or not.
+        for id in runner.store.caseIDs() {
+            guard let state = try? runner.store.load(id).1, let order = try? runner.workflow(of: id).steps.map(\.id) else { continue }
+            let step = state.currentStep(order: order) ?? ""
+            switch state.status(order: order) {
+            case .waiting: waiting.append("\(id) (a record for step '\(step)')")
+            case .failed: failedCases.append("\(id) (step '\(step)': \(TerminalText.escaped(state.step(step).message ?? "failed"))")
+            default: break
+            }
+        }
+        if !waiting.isEmpty { print("waiting: \(waiting.joined(separator: "; "))") }
+        if !failedCases.isEmpty { print("failed: \(failedCases.joined(separator: "; "))") }
+        if !busy.isEmpty { print("skipped, busy with another command: \(busy.joined(separator: ", ")); run again later") }
+        if !failedCases.isEmpty || broken { throw ExitCode(1) }
     }
 
     /// Runs the cases that can move on, one per core at a time, reporting in case order.

@@ -15,11 +15,13 @@ struct ValidateCommand: ParsableCommand {
             FILE:LINE:COLUMN: error: MESSAGE. Exits 0 when all are valid, 65 otherwise.
             """)
 
+    @OptionGroup var options: LookupOptions
+
     @Argument(help: ArgumentHelp("Workflow files to check.", valueName: "FILE"))
     var files: [String]
 
     func run() throws {
-        let loader = WorkflowLoader(registry: RootOptions.registry)
+        let loader = WorkflowLoader(registry: options.registry)
         var allValid = true
         for file in files {
             do {
@@ -43,16 +45,53 @@ struct ValidateCommand: ParsableCommand {
 struct StepsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steps",
-        abstract: "Lists the step types a workflow can use, with their 'with:' fields.")
+        abstract: "Lists the step types a workflow can use, with their 'with:' fields; or one in detail.",
+        discussion: """
+            With NAME: its 'with:' fields, what it waits for (every field a record may hold, \
+            nested shapes such as questions: [{question, answer?, by?}], defaults; '?' marks an \
+            optional field) and its outputs. 'docket record ID STEP --template' prints a record \
+            skeleton to fill in.
+            """)
 
-    func run() {
-        let registry = RootOptions.registry
-        for name in registry.names {
-            let step = registry[name]!
-            print("\(name) — \(step.summary) [\(registry.origins[name] ?? "")]")
-            for f in step.withSchema.fields {
-                print("    \(f.name): \(f.type)\(f.required ? ", required" : "")\(f.description.isEmpty ? "" : " — \(f.description)")")
+    @OptionGroup var options: LookupOptions
+
+    @Argument(help: ArgumentHelp("A step type to show in detail.", valueName: "NAME"))
+    var name: String?
+
+    func run() throws {
+        let registry = options.registry
+        guard let name else {
+            for name in registry.names {
+                let step = registry[name]!
+                print("\(name) — \(step.summary) [\(registry.origins[name] ?? "")]")
+                for line in SchemaSkeleton.lines(step.withSchema) { print(line) }
             }
+            return
+        }
+        guard let step = registry[name] else {
+            var text = "docket: error: there is no step type '\(TerminalText.escaped(name))'"
+            if let near = Suggest.nearest(to: name, among: registry.names) { text += "; did you mean '\(near)'?" }
+            else { text += "; known: \(registry.names.joined(separator: ", "))" }
+            printErr(text)
+            throw ExitCode(66)
+        }
+        print("\(name) — \(step.summary) [\(registry.origins[name] ?? "")]")
+        print("with:")
+        let with = step.withSchema.fields.isEmpty ? ["    (nothing)"] : SchemaSkeleton.lines(step.withSchema)
+        for line in with { print(line) }
+        // The record schema may depend on 'with:'; the defaults give the usual one.
+        var defaults: [String: Value] = [:]
+        for f in step.withSchema.fields { if let d = f.defaultValue { defaults[f.name] = d } }
+        if let record = step.recordSchema(with: defaults) {
+            print("waits for a record:")
+            for line in SchemaSkeleton.lines(record) { print(line) }
+        } else {
+            print("waits for: nothing (it never waits for a person)")
+        }
+        if let outputs = step.outputNames(with: defaults) {
+            print("outputs: \(outputs.joined(separator: ", "))")
+        } else {
+            print("outputs: depend on the run")
         }
     }
 }

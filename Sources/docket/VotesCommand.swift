@@ -10,7 +10,8 @@ struct VotesCommand: ParsableCommand {
         discussion: """
             One row per tally: case, item, step, tally number, date, present, for, against, \
             abstain, recused, casting vote, whether a recount was called, the rule applied and \
-            the decision. Report items have no vote and do not appear. --csv prints RFC 4180 CSV.
+            the decision. Report items have no vote and do not appear. --csv prints RFC 4180 CSV; \
+            add --excel for a byte-order mark (Excel on Japanese Windows otherwise reads UTF-8 as Shift_JIS).
             """)
 
     @OptionGroup var options: RootOptions
@@ -18,12 +19,20 @@ struct VotesCommand: ParsableCommand {
     @Flag(name: .long, help: "Print CSV.")
     var csv = false
 
+    @Flag(name: .long, help: "With --csv: begin with a byte-order mark, so Excel on Japanese Windows reads the file as UTF-8.")
+    var excel = false
+
+    func validate() throws {
+        if excel && !csv { throw ValidationError("--excel shapes CSV output; give it with --csv") }
+    }
+
     func run() throws {
         do {
             let rows = try collect()
             let header = ["case", "item", "step", "tally", "date", "present", "for", "against", "abstain", "recused",
                           "casting_vote", "recount_called", "rule", "decision"]
             if csv {
+                if excel { print("\u{FEFF}", terminator: "") }
                 print(([header] + rows).map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n"), terminator: "\r\n")
             } else if rows.isEmpty {
                 print("no tallies recorded yet")

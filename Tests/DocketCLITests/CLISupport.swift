@@ -66,13 +66,15 @@ struct CLI {
     }
 }
 
-/// A fresh working folder with the project's workflows/ copied in.
+/// A fresh workspace (a folder with docket.yaml, as `docket init` writes it) with the project's
+/// workflows/ and Plugins/ copied in.
 final class Workspace {
     let root: URL
 
     init(copyWorkflows: Bool = true) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("docket-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try Data(Self.minimalConfig.utf8).write(to: root.appendingPathComponent("docket.yaml"))
         if copyWorkflows {
             let fm = FileManager.default
             try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
@@ -88,6 +90,9 @@ final class Workspace {
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// What a workspace needs at least; the rest of docket.yaml has defaults.
+    static let minimalConfig = "docket-workspace: 1\ncouncil: テスト審査会\norganization: テスト市\n"
 
     var cli: CLI { CLI(root: root) }
 

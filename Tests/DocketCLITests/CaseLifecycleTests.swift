@@ -82,10 +82,11 @@ final class CaseLifecycleTests: XCTestCase {
         let ws = try Workspace()
         var cli = ws.cli
         let elsewhere = ws.root.appendingPathComponent("elsewhere").path
-        XCTAssertEqual(try cli("new", "simple-consultation", "--case", "a", "--inputs", "workflows/examples/simple/inputs.yaml", "--root", elsewhere).status, 0)
+        XCTAssertEqual(try cli("init", elsewhere).status, 0)
+        XCTAssertEqual(try cli("new", "workflows/simple-consultation.yaml", "--case", "a", "--inputs", "workflows/examples/simple/inputs.yaml", "--root", elsewhere).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere + "/cases/a/journal.jsonl"))
         cli.env["DOCKET_ROOT"] = elsewhere
-        XCTAssertTrue(try cli("status").out.contains("a     simple-consultation  running"))
+        XCTAssertTrue(try cli("status").out.contains("a     simple-consultation  ready"))
         cli.env = [:]
         XCTAssertTrue(try cli("status").out.contains("no cases yet"))
     }
@@ -99,11 +100,11 @@ final class CaseLifecycleTests: XCTestCase {
         var r = try cli("run", "--all")
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.out.components(separatedBy: "is waiting").count - 1, 3, r.out)
-        XCTAssertTrue(r.out.hasSuffix("ran 3 of 3 cases\n"), r.out)
+        XCTAssertTrue(r.out.hasSuffix("ran 3 of 3 cases\nwaiting: a (a record for step 'review'); b (a record for step 'review'); c (a record for step 'review')\n"), r.out)
         try cli("record", "b", "review", "--file", "workflows/examples/simple/review.yaml")
         r = try cli("run", "--all")
         XCTAssertTrue(r.out.contains("b: case b completed"), r.out)
-        XCTAssertTrue(r.out.hasSuffix("ran 1 of 3 cases\n"), "waiting cases without a record are left alone: \(r.out)")
+        XCTAssertTrue(r.out.contains("ran 1 of 3 cases\nwaiting: a (a record for step 'review'); c"), "waiting cases without a record are left alone: \(r.out)")
         XCTAssertEqual(try cli("run", "b", "--all").status, 64, "a case id and --all together are refused")
     }
 

@@ -43,9 +43,8 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(r.status, 65)
         XCTAssertEqual(r.err, """
             \(inputs):2:1: error: unknown key 'subjct' in the inputs file; did you mean 'subject'?
-            \(inputs):3:7: error: 'date' must be a date written YYYY-MM-DD (for example 2022-06-27), not '2022-02-30'
+            \(inputs):3:7: error: 'date': '2022-02-30' is not a real date: February 2022 has no 30th (it has 28 days)
             \(inputs): error: the required input 'subject' (text) is missing: 件名 (the subject of the consultation); give it with --input subject=VALUE or in --inputs FILE
-            \(inputs): error: the required input 'date' (a date (YYYY-MM-DD)) is missing: 諮問日 (the date of the consultation); give it with --input date=VALUE or in --inputs FILE
 
             """)
         XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("cases/c").path))

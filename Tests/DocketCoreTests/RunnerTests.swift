@@ -174,11 +174,10 @@ final class RunnerTests: XCTestCase {
         let problems = diagnostics { _ = try open(sandbox, wf, inputs: ["n=three", "d=2022-13-01", "x=1", "novalue"]) }
         XCTAssertEqual(problems, [
             "--input n=three: error: input 'n' must be a whole number, not a string",
-            "--input d=2022-13-01: error: input 'd' must be a date written YYYY-MM-DD (for example 2022-06-27), not '2022-13-01'",
+            "--input d=2022-13-01: error: input 'd': '2022-13-01' is not a real date: there is no month 13",
             "--input x=1: error: the workflow 't' has no input 'x'; its inputs: n, d",
             "--input novalue: error: write KEY=VALUE, for example --input department=人事課",
-            "inputs: error: the required input 'n' (a whole number) is missing; give it with --input n=VALUE or in --inputs FILE",
-        ])
+        ], "'n' was given, badly: it is not also reported as missing")
         XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.store.folder("c1").path), "nothing is created")
         _ = try open(sandbox, wf, inputs: ["n=3"])
         XCTAssertThrowsError(try open(sandbox, wf, inputs: ["n=4"])) { e in

@@ -31,7 +31,7 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(d.items.map(\.description), [
             "r.yaml:1:10: error: 'present' must be a whole number, not a string",
             "r.yaml:2:11: error: 'decision' must be one of: 承認, 不承認; did you mean '承認'?",
-            "r.yaml:3:7: error: 'date' must be a date written YYYY-MM-DD (for example 2022-06-27), not '2022-02-30'",
+            "r.yaml:3:7: error: 'date': '2022-02-30' is not a real date: February 2022 has no 30th (it has 28 days)",
             "r.yaml:4:11: error: item 1 of 'members' must be text, not a list",
             "r.yaml:5:1: error: unknown key 'extra' in the record; expected one of: present, decision, date, members, note",
         ])

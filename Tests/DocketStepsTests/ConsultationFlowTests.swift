@@ -77,9 +77,14 @@ final class ConsultationFlowTests: XCTestCase {
             send_back: true
             """)
         try runner.record(caseID: "loop", stepID: "review", file: review)
-        try Data("# 資料2-3 安全管理措置（修正版）\n".utf8).write(to: example.appendingPathComponent("c2/materials/資料2-3_安全管理措置.md"))
-        let report = try await runner.run(caseID: "loop")
+        var report = try await runner.run(caseID: "loop")
         XCTAssertTrue(report.lines.contains { $0.contains("sent the case back to 'draft'") }, "\(report.lines)")
+        XCTAssertEqual(report.step, "draft", "the draft waits for the corrected materials")
+        XCTAssertEqual(report.status, .waiting)
+        try Data("# 資料2-3 安全管理措置（修正版）\n".utf8).write(to: example.appendingPathComponent("c2/materials/資料2-3_安全管理措置.md"))
+        let corrected = try write("corrected.yaml", "materials: \(example.appendingPathComponent("c2/materials").path)\n")
+        try runner.record(caseID: "loop", stepID: "draft", file: corrected)
+        report = try await runner.run(caseID: "loop")
         XCTAssertEqual(report.status, .waiting)
         XCTAssertEqual(report.step, "review", "the review waits again for the corrected draft")
 

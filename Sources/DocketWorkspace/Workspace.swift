@@ -1,0 +1,173 @@
+import DocketCore
+import DocketYAML
+import Foundation
+
+/// A folder holding `docket.yaml`, `cases/` and `archives/`: where every command's cases are.
+///
+/// Found like git finds a repository, so a command run from any folder below it works on the
+/// same cases: `--root DIR` if given (an explicit choice wins), else `$DOCKET_ROOT`, else the
+/// nearest folder holding `docket.yaml` from the current folder upwards. A command that finds
+/// none stops and names the folders it searched: it never opens a second set of cases by accident.
+public struct Workspace: Sendable {
+    public let root: URL
+    public let config: WorkspaceConfig
+
+    public init(root: URL, config: WorkspaceConfig) {
+        self.root = root.standardizedFileURL
+        self.config = config
+    }
+
+    public var store: CaseStore { CaseStore(root: root) }
+    public var configFile: URL { root.appendingPathComponent(WorkspaceConfig.fileName) }
+
+    /// Where the lookup started and what it found, for messages.
+    public enum Source: Sendable, Equatable {
+        case option, environment, search
+    }
+
+    /// Finds the workspace: `rootOption`, else `$DOCKET_ROOT` in `environment`, else the
+    /// nearest folder with `docket.yaml` at or above `currentFolder`.
+    public static func locate(rootOption: String?, environment: [String: String], currentFolder: URL) throws -> Workspace {
+        if let given = rootOption {
+            return try open(given, how: "--root", relativeTo: currentFolder)
+        }
+        if let env = environment["DOCKET_ROOT"], !env.isEmpty {
+            return try open(env, how: "$DOCKET_ROOT", relativeTo: currentFolder)
+        }
+        var searched: [String] = []
+        var folder = currentFolder.standardizedFileURL
+        while true {
+            searched.append(folder.path)
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(WorkspaceConfig.fileName).path) {
+                return Workspace(root: folder, config: try WorkspaceConfig.load(path: folder.appendingPathComponent(WorkspaceConfig.fileName).path))
+            }
+            let parent = folder.deletingLastPathComponent().standardizedFileURL
+            if parent.path == folder.path { break }
+            folder = parent
+        }
+        throw WorkspaceError.notFound(searched: searched)
+    }
+
+    /// Opens the workspace at a folder named explicitly (by `--root` or `$DOCKET_ROOT`).
+    static func open(_ given: String, how: String, relativeTo base: URL) throws -> Workspace {
+        let url = given.hasPrefix("/") ? URL(fileURLWithPath: given) : base.appendingPathComponent(given)
+        let root = url.standardizedFileURL
+        if let problem = folderProblem(root) { throw WorkspaceError.badFolder(given, how: how, problem) }
+        let file = root.appendingPathComponent(WorkspaceConfig.fileName)
+        guard FileManager.default.fileExists(atPath: file.path) else { throw WorkspaceError.notAWorkspace(given, how: how) }
+        return Workspace(root: root, config: try WorkspaceConfig.load(path: file.path))
+    }
+
+    /// Why `folder` cannot be a workspace folder (it, or a folder above it, is a file or missing).
+    static func folderProblem(_ folder: URL) -> String? {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir) {
+            return isDir.boolValue ? nil : "it is a file, not a folder"
+        }
+        var above = folder.deletingLastPathComponent()
+        while above.path != "/" && !FileManager.default.fileExists(atPath: above.path, isDirectory: &isDir) {
+            above = above.deletingLastPathComponent()
+        }
+        if FileManager.default.fileExists(atPath: above.path, isDirectory: &isDir), !isDir.boolValue {
+            return "'\(above.path)' above it is a file, not a folder"
+        }
+        return "the folder does not exist"
+    }
+
+    /// Makes `folder` a workspace: writes `docket.yaml` (refusing if one is there) and creates
+    /// `cases/`. The folder is created if missing.
+    @discardableResult
+    public static func create(at folder: URL, config: WorkspaceConfig) throws -> Workspace {
+        let root = folder.standardizedFileURL
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), !isDir.boolValue {
+            throw WorkspaceError.badFolder(folder.path, how: "init", "it is a file, not a folder")
+        }
+        let file = root.appendingPathComponent(WorkspaceConfig.fileName)
+        if FileManager.default.fileExists(atPath: file.path) { throw WorkspaceError.exists(file.path) }
+        do {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("cases"), withIntermediateDirectories: true)
+        } catch {
+            throw WorkspaceError.badFolder(folder.path, how: "init", folderProblem(root) ?? "it cannot be created: \(error.localizedDescription)")
+        }
+        try FileIO.writeAtomically(Array(config.yaml.utf8), to: file, mode: 0o644)
+        return Workspace(root: root, config: config)
+    }
+
+    func resolve(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
+    }
+
+    /// The workspace's plugin folders, then those of `$DOCKET_PLUGIN_PATH` (':'-separated).
+    public func pluginFolders(environment: [String: String]) -> [URL] {
+        var folders = config.pluginFolders.map(resolve)
+        for part in (environment["DOCKET_PLUGIN_PATH"] ?? "").split(separator: ":") where !part.isEmpty {
+            folders.append(URL(fileURLWithPath: String(part)))
+        }
+        return folders
+    }
+
+    public var workflowFolders: [URL] { config.workflowFolders.map(resolve) }
+
+    /// The workflow `given` names: a path to a file (relative to `currentFolder`), or a name
+    /// (with or without `.yaml`) under one of the workspace's workflow folders.
+    public func workflowPath(_ given: String, currentFolder: URL) throws -> String {
+        let fm = FileManager.default
+        let direct = given.hasPrefix("/") ? URL(fileURLWithPath: given) : currentFolder.appendingPathComponent(given)
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: direct.path, isDirectory: &isDir), !isDir.boolValue { return given.hasPrefix("/") ? given : direct.path }
+        let name = given.hasSuffix(".yaml") ? given : given + ".yaml"
+        for folder in workflowFolders {
+            let candidate = folder.appendingPathComponent(name)
+            if fm.fileExists(atPath: candidate.path) { return candidate.path }
+        }
+        throw WorkspaceError.noWorkflow(given, known: workflowNames(), searched: workflowFolders.map(\.path))
+    }
+
+    /// The names of the workflows in the workflow folders.
+    public func workflowNames() -> [String] {
+        workflowFolders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+        }.sorted()
+    }
+}
+
+/// Problems finding or making a workspace, in words a clerk can act on.
+public enum WorkspaceError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No `docket.yaml` in the current folder or any folder above it, and no `--root` or `$DOCKET_ROOT`.
+    case notFound(searched: [String])
+    /// `--root` or `$DOCKET_ROOT` names a folder without `docket.yaml`.
+    case notAWorkspace(String, how: String)
+    /// `--root` or `$DOCKET_ROOT` names something that is not a usable folder.
+    case badFolder(String, how: String, String)
+    case exists(String)
+    case noWorkflow(String, known: [String], searched: [String])
+
+    public var description: String {
+        switch self {
+        case .notFound(let searched):
+            let shown = searched.count > 6 ? searched.prefix(5) + ["…", searched.last!] : searched[...]
+            return "no Docket workspace here: no docket.yaml in \(shown.map { TerminalText.escaped($0) }.joined(separator: ", ")). Run the command inside a workspace, name one with --root DIR or $DOCKET_ROOT, or create one with 'docket init DIR'"
+        case .notAWorkspace(let path, let how):
+            return "\(TerminalText.escaped(path)) (from \(how)) is not a Docket workspace: it has no docket.yaml. Check the path, or make it one with 'docket init \(TerminalText.escaped(path))'"
+        case .badFolder(let path, let how, let why):
+            return "\(TerminalText.escaped(path)) (from \(how)) cannot be a workspace folder: \(why). Check the path"
+        case .exists(let path):
+            return "\(TerminalText.escaped(path)) already exists: this folder is a workspace already; nothing was changed"
+        case .noWorkflow(let given, let known, let searched):
+            var text = "no workflow '\(TerminalText.escaped(given))': it is neither a file nor a name in the workspace's workflow folders (\(searched.joined(separator: ", ")))"
+            if let near = Suggest.nearest(to: given, among: known) { text += "; did you mean '\(near)'?" }
+            else if !known.isEmpty { text += "; available: \(known.joined(separator: ", "))" }
+            return text
+        }
+    }
+
+    /// 66 (no such file or folder) for a workspace that is not there; 73 for one that is there already.
+    public var exitCode: Int32 {
+        switch self {
+        case .exists: return 73
+        default: return 66
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import DocketYAML
+import Foundation
+
+/// A workspace's `docket.yaml`: who the council is, which time zone its dates are in, and where
+/// its plugins and workflows are. Read strictly: an unknown key, a wrong type or a time zone
+/// this machine does not know is an error at `file:line:column`, all of them at once.
+///
+///     docket-workspace: 1
+///     council: 情報公開・個人情報保護審査会
+///     organization: 〇〇市
+///     time-zone: Asia/Tokyo
+///     plugins: [Plugins]         # folders, relative to the workspace
+///     workflows: [workflows]
+public struct WorkspaceConfig: Sendable, Equatable {
+    public static let fileName = "docket.yaml"
+    public static let keys = ["docket-workspace", "council", "organization", "time-zone", "plugins", "workflows"]
+
+    public var council: String
+    public var organization: String
+    /// An IANA time zone name.
+    public var timeZone: String
+    /// Plugin folders, relative to the workspace folder (or absolute).
+    public var pluginFolders: [String]
+    /// Workflow folders, relative to the workspace folder (or absolute).
+    public var workflowFolders: [String]
+
+    public init(council: String = "", organization: String = "", timeZone: String = "Asia/Tokyo",
+                pluginFolders: [String] = ["Plugins"], workflowFolders: [String] = ["workflows"]) {
+        self.council = council
+        self.organization = organization
+        self.timeZone = timeZone
+        self.pluginFolders = pluginFolders
+        self.workflowFolders = workflowFolders
+    }
+
+    /// The zone, known to be valid once loaded.
+    public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Asia/Tokyo")! }
+
+    /// Reads and checks `path`; throws `DiagnosticsError` listing every problem.
+    public static func load(path: String) throws -> WorkspaceConfig {
+        let node = try YAMLLoader().loadFile(at: path)
+        var d = Diagnostics(file: path)
+        var config = WorkspaceConfig()
+        guard var m = StrictMapping(node, what: "the workspace file", diagnostics: &d) else {
+            try d.check()
+            return config
+        }
+        if let v = m.require("docket-workspace", "write 'docket-workspace: 1' as the first line", diagnostics: &d),
+           let n = Read.int(v, "'docket-workspace' (the format version)", &d), n != 1 {
+            d.error("this is workspace format \(n), but this Docket reads format 1; write 'docket-workspace: 1'", at: v.mark)
+        }
+        if let v = m.take("council") { config.council = Read.string(v, "'council'", &d) ?? "" }
+        if let v = m.take("organization") { config.organization = Read.string(v, "'organization'", &d) ?? "" }
+        if let v = m.take("time-zone"), let zone = Read.string(v, "'time-zone'", &d) {
+            if TimeZone(identifier: zone) == nil {
+                var message = "'time-zone' is '\(zone)', which is not a time zone name this machine knows; write one such as Asia/Tokyo"
+                if let near = Suggest.nearest(to: zone, among: TimeZone.knownTimeZoneIdentifiers) { message += " (did you mean '\(near)'?)" }
+                d.error(message, at: v.mark)
+            } else {
+                config.timeZone = zone
+            }
+        }
+        func folders(_ key: String) -> [String]? {
+            guard let v = m.take(key) else { return nil }
+            guard let items = Read.list(v, "'\(key)' (a list of folders)", &d) else { return nil }
+            return items.compactMap { item in
+                guard let text = Read.string(item, "a folder in '\(key)'", &d) else { return nil }
+                if text.trimmingCharacters(in: .whitespaces).isEmpty {
+                    d.error("a folder in '\(key)' is blank; write a path relative to the workspace", at: item.mark)
+                    return nil
+                }
+                return text
+            }
+        }
+        if let f = folders("plugins") { config.pluginFolders = f }
+        if let f = folders("workflows") { config.workflowFolders = f }
+        m.rejectUnknown(known: keys, diagnostics: &d)
+        try d.check()
+        return config
+    }
+
+    /// The file `docket init` writes.
+    public var yaml: String {
+        func quoted(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        func list(_ items: [String]) -> String { "[" + items.map(quoted).joined(separator: ", ") + "]" }
+        return """
+            # Docket workspace: cases/ and archives/ live beside this file. Commands run anywhere
+            # below this folder find it (or give --root DIR, or set $DOCKET_ROOT).
+            docket-workspace: 1
+            # The council and the organization, as archives and documents name them.
+            council: \(quoted(council))
+            organization: \(quoted(organization))
+            # Dates and times are shown in this zone.
+            time-zone: \(quoted(timeZone))
+            # Folders of department plugins and of workflow definitions, relative to this file.
+            plugins: \(list(pluginFolders))
+            workflows: \(list(workflowFolders))
+
+            """
+    }
+}

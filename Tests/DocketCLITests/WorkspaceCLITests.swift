@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+
+/// The workspace: `docket init`, docket.yaml read strictly, found from any folder below it.
+final class WorkspaceCLITests: XCTestCase {
+    let inputs = "workflows/examples/simple/inputs.yaml"
+
+    func testInitWritesAWorkspaceThatCommandsFindFromBelow() throws {
+        let ws = try Workspace()
+        var r = try ws.cli("init", "office", "--council", "審査会", "--organization", "目黒区")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("next: docket new WORKFLOW --case ID --root office"), r.out)
+        let text = try ws.read("office/docket.yaml")
+        XCTAssertTrue(text.contains("council: \"審査会\"") && text.contains("time-zone: \"Asia/Tokyo\""), text)
+        // A second init refuses and changes nothing.
+        r = try ws.cli("init", "office")
+        XCTAssertEqual(r.status, 73, r.err)
+        XCTAssertTrue(r.err.contains("already exists"), r.err)
+        XCTAssertEqual(try ws.read("office/docket.yaml"), text)
+
+        // From a folder deep below the workspace, a workflow name and the plugins are found.
+        try FileManager.default.createDirectory(at: ws.root.appendingPathComponent("deep/er"), withIntermediateDirectories: true)
+        let deep = CLI(root: ws.root.appendingPathComponent("deep/er"))
+        r = try deep("new", "simple-consultation", "--case", "a", "--inputs", ws.root.appendingPathComponent(inputs).path)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("cases/a/journal.jsonl").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("deep/er/cases").path), "no second set of cases")
+        r = try deep("run", "a")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.err, "", "no plugin warnings from a sub-folder")
+    }
+
+    func testNoWorkspaceIsAnErrorNamingTheFoldersSearched() throws {
+        let ws = try Workspace()
+        try FileManager.default.removeItem(at: ws.root.appendingPathComponent("docket.yaml"))
+        let r = try ws.cli("new", "simple-consultation", "--case", "a", "--inputs", inputs)
+        XCTAssertEqual(r.status, 66, r.err)
+        XCTAssertTrue(r.err.contains("no Docket workspace here: no docket.yaml in \(ws.root.standardizedFileURL.path)"), r.err)
+        XCTAssertTrue(r.err.contains("docket init DIR"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("cases").path), "no case was created")
+        XCTAssertEqual(try ws.cli("status").status, 66)
+    }
+
+    func testRootPointingAtAFileOrNowhereSaysSo() throws {
+        let ws = try Workspace()
+        try ws.write("plain.txt", "x")
+        var r = try ws.cli("status", "--root", "plain.txt/sub")
+        XCTAssertEqual(r.status, 66, r.err)
+        XCTAssertTrue(r.err.contains("plain.txt/sub (from --root) cannot be a workspace folder:") && r.err.contains("plain.txt' above it is a file, not a folder"), r.err)
+        r = try ws.cli("status", "--root", "missing")
+        XCTAssertEqual(r.status, 66, r.err)
+        XCTAssertTrue(r.err.contains("missing (from --root) cannot be a workspace folder: the folder does not exist"), r.err)
+        try FileManager.default.createDirectory(at: ws.root.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        var cli = ws.cli
+        cli.env["DOCKET_ROOT"] = ws.root.appendingPathComponent("empty").path
+        r = try cli("status")
+        XCTAssertEqual(r.status, 66, r.err)
+        XCTAssertTrue(r.err.contains("(from $DOCKET_ROOT) is not a Docket workspace: it has no docket.yaml"), r.err)
+        XCTAssertFalse(r.out.contains("no cases yet"), r.out)
+    }
+
+    func testWorkspaceFileIsReadStrictly() throws {
+        let ws = try Workspace()
+        try ws.write("docket.yaml", "docket-workspace: 1\ncouncel: x\ntime-zone: Asia/Tokio\nplugins: Plugins\n")
+        let r = try ws.cli("status")
+        XCTAssertEqual(r.status, 65, r.err)
+        let file = ws.root.appendingPathComponent("docket.yaml").path
+        XCTAssertTrue(r.err.contains("\(file):2:1: error: unknown key 'councel' in the workspace file; did you mean 'council'?"), r.err)
+        XCTAssertTrue(r.err.contains("\(file):3:12: error: 'time-zone' is 'Asia/Tokio', which is not a time zone name"), r.err)
+        XCTAssertTrue(r.err.contains("\(file):4:10: error:"), r.err)
+    }
+
+    func testGlobalOptionsBeforeTheCommandAndHintsRepeatThem() throws {
+        let ws = try Workspace()
+        XCTAssertEqual(try ws.cli("init", "other").status, 0)
+        var r = try ws.cli("--root", "other", "new", "workflows/simple-consultation.yaml", "--case", "x", "--inputs", inputs)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("next: docket run x --root other"), r.out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("other/cases/x").path))
+        r = try ws.cli("--root=other", "run", "x")
+        XCTAssertTrue(r.out.contains("Record it with: docket record x review --file FILE --root other"), r.out)
+        r = try ws.cli("record", "x", "review", "--root", "other", "--file", "workflows/examples/simple/review.yaml")
+        XCTAssertTrue(r.out.contains("next: docket run x --root other"), r.out)
+    }
+
+    func testVersionStdinAndMistypedCommand() throws {
+        let ws = try Workspace()
+        var r = try ws.cli("--version")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.out.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, r.out)
+        r = try ws.cli("stauts")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("there is no command 'stauts'; did you mean 'status'?"), r.err)
+
+        XCTAssertEqual(try ws.cli("new", "simple-consultation", "--case", "a", "--inputs", inputs).status, 0)
+        XCTAssertEqual(try ws.cli("run", "a").status, 0)
+        r = try ws.cli.runProgram(["bash", "-c", "printf 'approved: true\\nfor: 9\\nagainst: 1\\n' | \"$0\" record a review --file -", CLI.binary.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try ws.cli.runProgram(["bash", "-c", "printf 'approved: maybe\\n' | \"$0\" record a review --file - --replace --reason typo", CLI.binary.path])
+        XCTAssertEqual(r.status, 65, r.err)
+        XCTAssertTrue(r.err.contains("<stdin>:1:11: error: 'approved' must be true or false"), r.err)
+    }
+
+    func testStatusAndVotesNeedNoPluginInstalled() throws {
+        let ws = try Workspace()
+        XCTAssertEqual(try ws.cli("demo", "--root", "out").status, 0)
+        // Elsewhere, with no plugins at all: the cases still read.
+        try FileManager.default.removeItem(at: ws.root.appendingPathComponent("Plugins"))
+        try ws.write("out/docket.yaml", "docket-workspace: 1\nplugins: [nowhere]\n")
+        let r = try ws.cli("status", "--root", "out")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.err, "", "no warning per case")
+        let v = try ws.cli("votes", "--root", "out", "--csv", "--excel")
+        XCTAssertEqual(v.status, 0, v.err)
+        XCTAssertTrue(v.out.hasPrefix("\u{FEFF}case,item,step"), String(v.out.prefix(40)))
+        XCTAssertEqual(try ws.cli("votes", "--root", "out", "--excel").status, 64, "--excel needs --csv")
+    }
+}
