@@ -53,11 +53,16 @@ let package = Package(
         .target(
             name: "DocketSteps",
             dependencies: ["DocketCore", .product(name: "Mustache", package: "swift-mustache")]),
+        // Meetings: agenda, attendance, quorum per item, votes dated by the meeting, minutes (会議録).
+        .target(
+            name: "DocketMeetings",
+            dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
             dependencies: [
                 "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins",
+                "DocketMeetings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
@@ -75,5 +80,6 @@ let package = Package(
         .testTarget(name: "DocketArchiveTests", dependencies: ["DocketArchive", "DocketSteps"]),
         .testTarget(name: "DocketPluginsTests", dependencies: ["DocketPlugins", "DocketPluginKit"]),
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
+        .testTarget(name: "DocketMeetingsTests", dependencies: ["DocketMeetings", "DocketSteps", "DocketArchive", "DocketPlugins"]),
     ]
 )

@@ -93,6 +93,12 @@ extension Runner {
     /// Records what a person supplied for a waiting step, after checking it against the step's
     /// record schema (errors name `file:line:column`). Nothing is written if anything is wrong.
     public func record(caseID: String, stepID: String, file: String) throws {
+        try store.requireCase(caseID)
+        try record(caseID: caseID, stepID: stepID, node: try YAMLLoader().loadFile(at: file), source: file)
+    }
+
+    /// Records a parsed record; `source` names it in errors (a file, or the command that built it).
+    public func record(caseID: String, stepID: String, node: Node, source: String) throws {
         let lock = try store.lock(caseID)
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(caseID)
@@ -112,8 +118,7 @@ extension Runner {
         guard let schema = type.recordSchema(with: with) else {
             throw CaseError.notWaiting(caseID: caseID, step: stepID, state: "a step that takes no records")
         }
-        let node = try YAMLLoader().loadFile(at: file)
-        var d = Diagnostics(file: file)
+        var d = Diagnostics(file: source)
         let values = SchemaCheck.decode(node, against: schema, what: "the record for step '\(stepID)'", diagnostics: &d)
         try d.check()
         for (field, message) in type.checkRecord(values, with: with, snapshotFolder: store.workflowFiles(caseID)) {

@@ -26,7 +26,8 @@ struct Docket: AsyncParsableCommand {
             """,
         subcommands: [ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
-                      DemoCommand.self, StepsCommand.self, PluginsCommand.self])
+                      DemoCommand.self, StepsCommand.self, PluginsCommand.self,
+                      MeetingCommand.self, MeetingsCommand.self, MinutesCommand.self, AnswersCommand.self])
 }
 
 /// Options every command that touches cases takes.
