@@ -59,11 +59,16 @@ let package = Package(
             dependencies: ["DocketCore", .product(name: "Mustache", package: "swift-mustache")]),
         // docket.yaml, finding the workspace, where workflows and plugins are looked up.
         .target(name: "DocketWorkspace", dependencies: ["DocketCore", "DocketYAML"]),
+        // Meetings: agenda, attendance, quorum per item, votes dated by the meeting, minutes (会議録).
+        .target(
+            name: "DocketMeetings",
+            dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
             dependencies: [
                 "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
+                "DocketMeetings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
@@ -81,5 +86,6 @@ let package = Package(
         .testTarget(name: "DocketArchiveTests", dependencies: ["DocketArchive", "DocketSteps"]),
         .testTarget(name: "DocketPluginsTests", dependencies: ["DocketPlugins", "DocketPluginKit"]),
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
+        .testTarget(name: "DocketMeetingsTests", dependencies: ["DocketMeetings", "DocketSteps", "DocketArchive", "DocketPlugins"]),
     ]
 )

@@ -134,4 +134,9 @@ extension Runner {
         let node = try YAMLLoader().loadFile(at: file)
         try CaseActions(runner: self).record(caseID, step: stepID, values: node, source: file, by: user)
     }
+
+    /// Records a parsed record; `source` names it in errors (a file, or the command that built it).
+    public func record(caseID: String, stepID: String, node: Node, source: String) throws {
+        try CaseActions(runner: self).record(caseID, step: stepID, values: node, source: source, by: user)
+    }
 }

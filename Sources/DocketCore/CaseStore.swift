@@ -15,13 +15,20 @@ import Glibc
 ///     cases/<id>/.lock                 held (flock) while a command works on the case
 public struct CaseStore: Sendable {
     public let root: URL
+    /// The folder under `root` holding the records: `cases`, or `meetings` for DocketMeetings,
+    /// which keeps each meeting the way a case is kept (snapshot, journal, documents, lock).
+    public let folderName: String
 
-    public init(root: URL) {
+    public init(root: URL, folderName: String = "cases") {
         self.root = root
+        self.folderName = folderName
     }
 
-    public var casesFolder: URL { root.appendingPathComponent("cases") }
-    public var archivesFolder: URL { root.appendingPathComponent("archives") }
+    public var casesFolder: URL { root.appendingPathComponent(folderName) }
+    /// `archives/`, or `archives/<folderName>/` for records other than cases.
+    public var archivesFolder: URL {
+        folderName == "cases" ? root.appendingPathComponent("archives") : root.appendingPathComponent("archives/\(folderName)")
+    }
 
     public func folder(_ id: String) -> URL { casesFolder.appendingPathComponent(id) }
     public func journal(_ id: String) -> Journal { Journal(url: folder(id).appendingPathComponent("journal.jsonl")) }

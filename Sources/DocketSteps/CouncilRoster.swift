@@ -12,6 +12,9 @@ import Foundation
 ///     quorum: more-than-half        # or two-thirds, or {at-least: N}
 ///     decision: majority-of-votes-cast   # or majority-of-present, two-thirds-of-votes-cast
 ///     chair-votes: tie-only         # or always, never
+///     present-base: excluding-non-voting-chair   # or all-present (majority-of-present only)
+///     conditions-on-rejection: omit # or opinion: printed as 審議会の意見 in a rejection
+///     fiscal-year-era: of-the-date  # or of-april: FY2019 answers after 2019-05-01 read 令和元年度
 public struct CouncilRoster: Sendable, Equatable {
     public enum Quorum: Sendable, Equatable {
         case moreThanHalf, twoThirds, atLeast(Int)
@@ -27,6 +30,23 @@ public struct CouncilRoster: Sendable, Equatable {
         case tieOnly = "tie-only", always, never
     }
 
+    /// Whom "majority of present" counts: by default the members present less a chair who
+    /// does not vote (9 of 18 with the chair in the chair fails; 9 of 17 voters passes).
+    public enum PresentBase: String, Sendable, CaseIterable {
+        case excludingNonVotingChair = "excluding-non-voting-chair", allPresent = "all-present"
+    }
+
+    /// What a rejection's answer does with the review's conditions (付帯意見 attach to an approval).
+    public enum ConditionsOnRejection: String, Sendable, CaseIterable {
+        case omit, opinion
+    }
+
+    /// Which era names a fiscal year that began in one era and is dated in the next: the era of
+    /// the answer's date (2019-05-01 to 2020-03-31 → 令和元年度), or the era of its 1 April (平成31年度).
+    public enum FiscalYearEra: String, Sendable, CaseIterable {
+        case ofTheDate = "of-the-date", ofApril = "of-april"
+    }
+
     public var name: String
     public var seats: Int
     public var chair: String
@@ -34,8 +54,12 @@ public struct CouncilRoster: Sendable, Equatable {
     public var quorum: Quorum
     public var decision: Decision
     public var chairVotes: ChairVotes
+    public var presentBase: PresentBase = .excludingNonVotingChair
+    public var conditionsOnRejection: ConditionsOnRejection = .omit
+    public var fiscalYearEra: FiscalYearEra = .ofTheDate
 
-    static let keys = ["docket-council", "name", "seats", "chair", "members", "quorum", "decision", "chair-votes"]
+    static let keys = ["docket-council", "name", "seats", "chair", "members", "quorum", "decision", "chair-votes",
+                       "present-base", "conditions-on-rejection", "fiscal-year-era"]
 
     /// Loads and checks a roster file; throws `DiagnosticsError` with every problem's place.
     public static func load(path: String) throws -> CouncilRoster {
@@ -94,6 +118,15 @@ public struct CouncilRoster: Sendable, Equatable {
                 d.error("'chair-votes' must be one of: \(ChairVotes.allCases.map(\.rawValue).joined(separator: ", "))", at: v.mark)
             }
         }
+        func word<E: RawRepresentable & CaseIterable>(_ key: String, _ set: (E) -> Void) where E.RawValue == String {
+            guard let v = m.take(key), let w = Read.string(v, "'\(key)'", &d) else { return }
+            if let e = E(rawValue: w) { set(e) } else {
+                d.error("'\(key)' must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", ")), not '\(w)'", at: v.mark)
+            }
+        }
+        word("present-base") { (e: PresentBase) in roster.presentBase = e }
+        word("conditions-on-rejection") { (e: ConditionsOnRejection) in roster.conditionsOnRejection = e }
+        word("fiscal-year-era") { (e: FiscalYearEra) in roster.fiscalYearEra = e }
         m.rejectUnknown(known: keys, diagnostics: &d)
         try d.check()
         return roster
@@ -108,6 +141,11 @@ public struct CouncilRoster: Sendable, Equatable {
         }
     }
 
+    /// The fiscal year as a document dated `iso` names it, under the roster's era rule.
+    public func fiscalYearLabel(_ year: Int, on iso: String?) -> String {
+        fiscalYearEra == .ofTheDate ? JapaneseDate.fiscalYearLabel(year, on: iso) : JapaneseDate.fiscalYearLabel(year)
+    }
+
     /// The rule in the words an answer or the minutes use.
     public var ruleDescription: String {
         let q: String
@@ -119,7 +157,8 @@ public struct CouncilRoster: Sendable, Equatable {
         let d: String
         switch decision {
         case .majorityOfVotesCast: d = "投票の過半数"
-        case .majorityOfPresent: d = "出席委員の過半数"
+        case .majorityOfPresent:
+            d = presentBase == .allPresent || chairVotes == .always ? "出席委員（会長を含む）の過半数" : "出席委員（表決に加わらない会長を除く）の過半数"
         case .twoThirdsOfVotesCast: d = "投票の3分の2以上"
         }
         let c: String
@@ -143,6 +182,24 @@ public struct Tally: Sendable, Equatable {
     public var castingVote: Bool?
     public var rollCall: [String: [String]]?
     public var recountCalled: Bool
+    /// The meeting that took the vote, filled in by the meeting's record (never typed by hand).
+    public var meeting: MeetingFacts?
+
+    /// What the meeting's record adds to a tally: the meeting, its date, the agenda position and
+    /// the members present at that item (the chair included).
+    public struct MeetingFacts: Sendable, Equatable {
+        public var id: String
+        public var date: String
+        public var item: Int
+        public var members: [String]
+
+        public init(id: String, date: String, item: Int, members: [String]) {
+            self.id = id
+            self.date = date
+            self.item = item
+            self.members = members
+        }
+    }
 
     /// The record fields, as the `vote` step declares them.
     public static let schema = Schema([
@@ -155,6 +212,9 @@ public struct Tally: Sendable, Equatable {
         Field("roll_call", .object(Schema([Field("for", .list(of: .string)), Field("against", .list(of: .string)),
                                            Field("abstain", .list(of: .string))])), description: "who voted how"),
         Field("recount_called", .bool, default: .bool(false), description: "true if the chair called a recount of this show of hands"),
+        Field("meeting", .object(Schema([Field("id", .string, required: true), Field("date", .date, required: true),
+                                         Field("item", .int), Field("members", .list(of: .string))])),
+              description: "filled in by the meeting's record of the vote (its date dates the answer); not typed by hand"),
     ])
 
     public init(present: Int, votesFor: Int, against: Int, abstain: Int = 0, recused: Int = 0, castingVote: Bool? = nil,
@@ -175,6 +235,11 @@ public struct Tally: Sendable, Equatable {
                   recused: record["recused"]?.intValue ?? 0,
                   castingVote: record["casting_vote"]?.stringValue.map { $0 == "for" },
                   recountCalled: record["recount_called"]?.boolValue ?? false)
+        if case .map(let m)? = record["meeting"], let id = m["id"]?.stringValue, let date = m["date"]?.stringValue {
+            var names: [String] = []
+            if case .list(let l)? = m["members"] { names = l.compactMap(\.stringValue) }
+            meeting = MeetingFacts(id: id, date: date, item: m["item"]?.intValue ?? 0, members: names)
+        }
         if case .map(let roll)? = record["roll_call"] {
             rollCall = roll.compactMapValues { v in
                 if case .list(let names) = v { return names.compactMap(\.stringValue) }
@@ -207,6 +272,9 @@ extension CouncilRoster {
         guard t.present <= seats else {
             throw TallyProblem(field: "present", message: "\(t.present) present, but the council has only \(seats) seats")
         }
+        if let m = t.meeting, !m.members.isEmpty, m.members.count != t.present {
+            throw TallyProblem(field: "present", message: "the tally says \(t.present) present, but the attendance of meeting '\(m.id)' has \(m.members.count) members present at item \(m.item)")
+        }
         guard t.present >= quorumCount else {
             throw TallyProblem(field: "present", message: "no quorum: \(t.present) present, but \(quorumCount) must attend (\(ruleDescription)); the item cannot be voted on")
         }
@@ -229,10 +297,16 @@ extension CouncilRoster {
                     seen[name] = how
                 }
             }
+            // A roll call names every counted vote: a list left out counts as naming nobody.
             for (how, count) in [("for", t.votesFor), ("against", t.against), ("abstain", t.abstain)] {
                 let listed = roll[how]?.count ?? 0
-                if roll[how] != nil || listed != 0, listed != count {
-                    throw TallyProblem(field: "roll_call", message: "the roll call lists \(listed) '\(how)' but the tally says \(count)")
+                if listed != count {
+                    throw TallyProblem(field: "roll_call", message: "the roll call names \(listed) '\(how)' but the tally counts \(count); a roll call must name every counted vote")
+                }
+            }
+            if let here = t.meeting?.members {
+                for name in roll.values.joined() where !here.contains(name) {
+                    throw TallyProblem(field: "roll_call", message: "'\(name)' is in the roll call but was not present at this item of meeting '\(t.meeting?.id ?? "")'")
                 }
             }
         }
@@ -253,7 +327,8 @@ extension CouncilRoster {
             }
             return VoteResult(approved: t.votesFor > t.against, voters: voters, castingVoteUsed: false)
         case .majorityOfPresent:
-            return VoteResult(approved: t.votesFor * 2 > t.present - t.recused, voters: voters, castingVoteUsed: false)
+            let base = presentBase == .allPresent ? t.present - t.recused : voters
+            return VoteResult(approved: t.votesFor * 2 > base, voters: voters, castingVoteUsed: false)
         case .twoThirdsOfVotesCast:
             let castFor = t.votesFor + t.against
             return VoteResult(approved: castFor > 0 && t.votesFor * 3 >= castFor * 2, voters: voters, castingVoteUsed: false)

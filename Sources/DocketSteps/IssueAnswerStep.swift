@@ -4,9 +4,15 @@ import Foundation
 import Mustache
 
 /// `issue-answer`: issues the council's answer (答申) with a number unique and gap-free per
-/// fiscal year, dated in the Japanese era, stating the conclusion (結論), the conditions (付帯意見)
-/// and the background and reasons, as Markdown and as print-ready HTML. A retroactive approval
-/// (事後承認) states the approval date and the date it takes effect from.
+/// fiscal year, dated in the Japanese era by the meeting that decided it (the vote's meeting,
+/// else `meeting_date`), with the usual opening, 記, the conclusion (結論), the conditions
+/// (付帯意見, which attach to an approval only) and the background and reasons, signed by the
+/// chair, as Markdown and as print-ready HTML. A retroactive approval (事後承認) states the
+/// approval date and the date it takes effect from, both on or before the decision.
+///
+/// With `draft: true` it writes the same documents without a number and takes none, so the
+/// personal-data check runs on the draft before a number is taken: a number is taken only by
+/// an answer that is issued.
 public struct IssueAnswerStep: Step {
     public init() {}
 
@@ -24,7 +30,10 @@ public struct IssueAnswerStep: Step {
         Field("department", .string, description: "所管課"),
         Field("vote", .map(of: nil), required: true, description: "the vote step's outputs: ${{ steps.vote.outputs }}"),
         Field("conditions", .list(of: .string), description: "付帯意見, from the review"),
-        Field("meeting_date", .date, required: true, description: "the date of the council's decision"),
+        Field("meeting_date", .date, description: "the date of the council's decision when the vote was not taken at a recorded meeting"),
+        Field("consulted_on", .date, description: "諮問日, for the opening (…付けで諮問のあった…)"),
+        Field("consultation_number", .string, description: "the consultation's document number, e.g. 目情マ第123号"),
+        Field("draft", .bool, default: .bool(false), description: "true: the unnumbered draft for the checks before issue"),
         Field("retroactive", .bool, default: .bool(false), description: "事後承認: work began before consultation"),
         Field("began_on", .date, description: "when the work began (retroactive only)"),
         Field("effective_from", .date, description: "the date the approval takes effect from (retroactive only)"),
@@ -56,27 +65,49 @@ public struct IssueAnswerStep: Step {
             let missing = ["began_on", "effective_from", "reason"].filter { w[$0] == nil || w[$0] == .null }
             if !missing.isEmpty { return .failed("a retroactive answer needs \(missing.map { "'\($0)'" }.joined(separator: ", "))") }
         }
-        guard let meeting = w["meeting_date"]?.stringValue, let fiscalYear = JapaneseDate.fiscalYear(meeting),
-              let dateLabel = JapaneseDate.era(meeting) else { return .failed("'meeting_date' is not a date") }
+        // The decision is dated by the meeting that took the vote, whatever the case was opened with.
+        guard let meeting = vote["meeting_date"]?.stringValue ?? w["meeting_date"]?.stringValue else {
+            return .failed("the decision has no date: the vote was not taken at a recorded meeting and 'meeting_date' is not given")
+        }
+        guard let fiscalYear = JapaneseDate.fiscalYear(meeting), let dateLabel = JapaneseDate.era(meeting) else {
+            return .failed("the decision date '\(meeting)' is not a date")
+        }
+        for (field, what) in [("began_on", "the work began"), ("effective_from", "the approval takes effect"), ("consulted_on", "the consultation (諮問日)")] {
+            guard retroactive || field == "consulted_on", let day = w[field]?.stringValue, day > meeting else { continue }
+            return .failed("'\(field)' is \(JapaneseDate.era(day) ?? day), after the decision of \(dateLabel): the date \(what) must be on or before the meeting that decided it; correct the case's \(field)")
+        }
         let council = try CouncilRoster.load(path: context.snapshotFile(w["council"]?.stringValue ?? "").path)
-        let number = try AnswerRegister(root: context.rootFolder)
-            .number(fiscalYear: fiscalYear, caseID: context.caseID, step: context.stepID, issued: meeting)
-        let numberLabel = "\(JapaneseDate.fiscalYearLabel(fiscalYear))第\(number)号"
-        let conditions = w["conditions"].flatMap { v -> [String]? in
+        let draft = w["draft"]?.boolValue == true
+        var conditions = w["conditions"].flatMap { v -> [String]? in
             if case .list(let l) = v { return l.compactMap(\.stringValue) }
             return nil
         } ?? []
+        // 付帯意見 attach to an approval; a rejection leaves them out or states them as opinion.
+        if !approved, council.conditionsOnRejection == .omit { conditions = [] }
+        let subject = w["subject"]?.stringValue ?? ""
+        let yearLabel = council.fiscalYearLabel(fiscalYear, on: meeting)
+        let number: Int? = draft ? nil : try AnswerRegister(root: context.rootFolder).number(
+            fiscalYear: fiscalYear, caseID: context.caseID, step: context.stepID, issued: meeting,
+            subject: subject, department: w["department"]?.stringValue, decision: approved ? "承認" : "不承認")
+        let numberLabel = number.map { "\(yearLabel)第\($0)号" } ?? "\(yearLabel)第　号（案）"
         let decision = approved ? "承認" : "不承認"
         let abstain = vote["abstain"]?.intValue ?? 0
         var tally = "賛成\(votesFor)名、反対\(against)名"
         if abstain > 0 { tally += "、棄権\(abstain)名" }
         if let casting = vote["casting_vote"]?.stringValue { tally += "（可否同数のため会長が\(casting == "for" ? "可" : "否")と裁決）" }
+        var consultedBy = ""
+        if let on = w["consulted_on"]?.stringValue, let era = JapaneseDate.era(on) {
+            consultedBy = "\(era)付け" + (w["consultation_number"]?.stringValue.map { "\($0)で" } ?? "で")
+        }
+        let opening = "\(consultedBy)諮問のあった\(subject.hasSuffix("について") ? subject : subject + "について")、次のとおり答申する。"
         var view: [String: Any] = [
-            "number": number, "number_label": numberLabel, "date": dateLabel,
-            "fiscal_year": JapaneseDate.fiscalYearLabel(fiscalYear), "council": council.name,
+            "number": number ?? 0, "number_label": numberLabel, "date": dateLabel,
+            "fiscal_year": yearLabel, "council": council.name, "chair": council.chair, "opening": opening,
             "approved": approved, "decision": decision, "tally": tally,
             "unanimous": vote["unanimous"]?.boolValue ?? false,
-            "conditions": conditions, "has_conditions": !conditions.isEmpty, "retroactive": retroactive,
+            "conditions": conditions, "listed": !conditions.isEmpty,
+            "has_conditions": approved && !conditions.isEmpty, "has_opinions": !approved && !conditions.isEmpty,
+            "retroactive": retroactive, "draft": draft,
             "case": ["id": context.caseID],
         ]
         // Absent values stay absent, so that {{#x}} sections and {{^x}} defaults work.
@@ -89,7 +120,7 @@ public struct IssueAnswerStep: Step {
         let output = w["output"]?.stringValue ?? "答申.md"
         try render(w["template"], view, html: false, to: output, context)
         var outputs: [String: Value] = [
-            "number": .int(number), "number_label": .string(numberLabel), "fiscal_year": .int(fiscalYear),
+            "number": number.map { .int($0) } ?? .null, "number_label": draft ? .null : .string(numberLabel), "fiscal_year": .int(fiscalYear),
             "date": .string(dateLabel), "decision": .string(decision), "approved": .bool(approved),
             "document": .string("\(context.documentFolder)/\(output)"), "html": .null,
         ]

@@ -23,7 +23,7 @@ public struct VoteStep: Step {
 
     public func outputNames(with: [String: Value]) -> [String]? {
         ["approved", "decision", "present", "voters", "for", "against", "abstain", "recused", "casting_vote",
-         "rule", "quorum", "tallies", "unanimous", "document"]
+         "rule", "quorum", "tallies", "unanimous", "document", "meeting", "meeting_date", "roll_call"]
     }
 
     public func validate(with: [String: Value], node: Node?, diagnostics d: inout Diagnostics) {
@@ -78,6 +78,17 @@ public struct VoteStep: Step {
             text += "| \(i + 1) | \(t.present) | \(voters) | \(t.votesFor) | \(t.against) | \(t.abstain) | \(t.recused) | \(casting) | \(t.recountCalled ? "会長が再度の採決を求めた" : "") |\n"
         }
         text += "\n結果: \(decision)（賛成\(last.votesFor)、反対\(last.against)\(last.abstain > 0 ? "、棄権\(last.abstain)" : "")）\n"
+        if let m = last.meeting {
+            text += "\n会議: \(m.id)（\(JapaneseDate.era(m.date) ?? m.date)）、議題\(m.item)、出席委員\(m.members.count)名\n"
+        }
+        for (i, t) in tallies.enumerated() {
+            guard let roll = t.rollCall else { continue }
+            text += "\n## 記名による表決（\(i + 1)回目）\n\n"
+            for (how, label) in [("for", "賛成"), ("against", "反対"), ("abstain", "棄権")] {
+                let names = roll[how] ?? []
+                text += "- \(label)（\(names.count)名）: \(names.isEmpty ? "なし" : names.joined(separator: "、"))\n"
+            }
+        }
         let output = context.with["output"]?.stringValue ?? "採決記録.md"
         try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent(output))
         return .completed(outputs: [
@@ -88,6 +99,9 @@ public struct VoteStep: Step {
             "rule": .string(council.ruleDescription), "quorum": .int(council.quorumCount), "tallies": .int(tallies.count),
             "unanimous": .bool(last.against == 0 && last.abstain == 0 && last.votesFor == result.voters),
             "document": .string("\(context.documentFolder)/\(output)"),
+            "meeting": last.meeting.map { .string($0.id) } ?? .null,
+            "meeting_date": last.meeting.map { .string($0.date) } ?? .null,
+            "roll_call": last.rollCall.map { roll in .map(roll.mapValues { .list($0.map(Value.string)) }) } ?? .null,
         ])
     }
 }

@@ -34,7 +34,8 @@ struct Docket: AsyncParsableCommand {
         subcommands: [InitCommand.self, ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
                       RerunCommand.self, AmendCommand.self, WithdrawCommand.self, ReopenCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
-                      DemoCommand.self, StepsCommand.self, PluginsCommand.self])
+                      DemoCommand.self, StepsCommand.self, PluginsCommand.self,
+                      MeetingCommand.self, MeetingsCommand.self, MinutesCommand.self, AnswersCommand.self])
 
     /// Moves global options written before the command to its end (so `docket --root DIR status`
     /// works) and answers a mistyped command with a suggestion, then runs the command.

@@ -58,9 +58,67 @@ final class MeetingDemoTests: XCTestCase {
         XCTAssertTrue(rows[2].hasSuffix(",承認"))
         XCTAssertTrue(rows[3].contains(",18,17,0,0,0,,false,"), rows[3])
 
+        // The meeting itself, through the meeting commands.
+        let show = try ws.cli("meeting", "show", "2022-1", "--json", "--root", "out")
+        XCTAssertEqual(show.status, 0, show.err)
+        let meeting = try ws.json(show.out)
+        XCTAssertEqual(meeting["present_at_opening"] as? Int, 18)
+        XCTAssertEqual(meeting["quorum"] as? Int, 11)
+        XCTAssertEqual(meeting["closed"] as? Bool, true)
+        let items = try XCTUnwrap(meeting["items"] as? [[String: Any]])
+        XCTAssertEqual(items.compactMap { $0["case"] as? String }, ["r4-1-c1", "r4-1-c2", "r4-1-c3", "r4-1-c4", "r4-1-r1", "r4-1-r2"])
+        XCTAssertEqual(items.compactMap { $0["outcome"] as? String }.prefix(4), ["承認 令和4年度第1号", "承認 令和4年度第2号", "承認 令和4年度第3号", "承認 令和4年度第4号"])
+        XCTAssertTrue(r.out.contains("archive: out/archives/meetings/2022-1.zip"), r.out)
+        XCTAssertEqual(try ws.cli("verify", "out/archives/meetings/2022-1.zip").status, 0, "the meeting's archive verifies as a case's does")
+
         let again = try ws.cli("demo", "--root", "out")
         XCTAssertEqual(again.status, 65, "the demo never overwrites cases")
         XCTAssertTrue(again.err.contains("is not empty"), again.err)
+    }
+
+    /// The demo's minutes against the seed (the meeting's real 会議録): the header, the
+    /// attendance figures and every item's result, in the seed's full-width style.
+    func testTheDemosMinutesMatchTheSeed() throws {
+        let ws = try Workspace()
+        XCTAssertEqual(try ws.cli("demo", "--root", "out").status, 0)
+        let minutes = try ws.read("out/meetings/2022-1/documents/minutes/会議録.md")
+        let seed = try String(contentsOf: CLI.packageRoot.appendingPathComponent("Tests/Fixtures/minutes-2022-1.txt"), encoding: .utf8)
+        let seedLines = seed.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let ours = minutes.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        func seedField(_ label: String) -> String { seedLines[seedLines.firstIndex(of: label)! + 1] }
+        func ourField(_ label: String) -> String { ours[ours.firstIndex(of: "## \(label)")! + 1] }
+        for label in ["名称", "日時", "会場", "傍聴者"] {
+            XCTAssertEqual(ourField(label), seedField(label), label)
+        }
+        // 委員 by name: as many as the seed names; 区側 by title: the seed's list.
+        let seedMembers = seedLines[seedLines.firstIndex(of: "出席者")! + 1] + seedLines[seedLines.firstIndex(of: "出席者")! + 2]
+        let ourMembers = ourField("出席者")
+        XCTAssertEqual(ourMembers.split(separator: "、").count, seedMembers.split(separator: "、").filter { !$0.isEmpty }.count, "18 members")
+        let seedStaff = seedLines[seedLines.firstIndex(where: { $0.hasPrefix("（区側）") })!] + seedLines[seedLines.firstIndex(where: { $0.hasPrefix("（区側）") })! + 1]
+        XCTAssertEqual(ours.first { $0.hasPrefix("（区側）") }, seedStaff)
+        XCTAssertTrue(minutes.contains("委員２１名中１８名出席（定足数１１名）"), minutes)
+        // 会議次第: the seed's sections in its order.
+        for heading in ["１ 区からの委嘱及び事務局職員等の紹介", "２ 会長あいさつ", "３ 諮問事項", "４ 報告事項", "５ その他"] {
+            XCTAssertTrue(ours.contains(heading), heading)
+        }
+        // Each consultation's result as the secretariat announced it (区側 賛成N名、反対M名).
+        let announced = seedLines.filter { $0.hasPrefix("区側") }.compactMap { line -> String? in
+            guard let r = line.range(of: #"賛成[０-９]+名、反対[０-９]+名"#, options: .regularExpression) else { return nil }
+            return String(line[r])
+        }
+        XCTAssertEqual(announced, ["賛成１５名、反対２名", "賛成１７名、反対０名", "賛成１６名、反対１名", "賛成１６名、反対１名"])
+        let decided = ours.enumerated().filter { $0.element.hasPrefix("結果: 承認") }.map { ours[$0.offset - 1] }
+        XCTAssertEqual(decided.map { $0.replacingOccurrences(of: #"^- (２回目: )?"#, with: "", options: .regularExpression) }, announced)
+        XCTAssertTrue(minutes.contains("- １回目: 賛成１５名、反対２名（会長が再度の採決を求めた）\n- ２回目: 賛成１５名、反対２名"), "the recount")
+        XCTAssertEqual(ours.filter { $0.hasPrefix("結果: 承認") }.count, 4)
+        XCTAssertEqual(ours.filter { $0 == "結果: 報告を受けた（了承）。採決は行わない。" }.count, 2)
+        XCTAssertTrue(minutes.contains("結果: 承認　答申番号 令和４年度第１号"))
+        // The transcript merged under its item.
+        let c1 = try XCTUnwrap(minutes.range(of: "### （１）内定者管理ツール"))
+        let c2 = try XCTUnwrap(minutes.range(of: "### （２）"))
+        XCTAssertTrue(minutes[c1.upperBound..<c2.lowerBound].contains("区から説明をお願いいたします。"))
+        let html = try ws.read("out/meetings/2022-1/documents/minutes/会議録.html")
+        XCTAssertTrue(html.contains("<tr><th>名称</th><td>令和４年度第１回 情報公開・個人情報保護審議会</td></tr>") && html.contains("@page { size: A4;"), "print-ready HTML")
     }
 
     func testEveryBundledWorkflowValidates() throws {
