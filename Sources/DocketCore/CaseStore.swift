@@ -15,16 +15,19 @@ import Glibc
 ///     cases/<id>/.lock                 held (flock) while a command works on the case
 public struct CaseStore: Sendable {
     public let root: URL
+    /// Told of every journal append (the case index), if any.
+    public var observer: (any JournalObserver)?
 
-    public init(root: URL) {
+    public init(root: URL, observer: (any JournalObserver)? = nil) {
         self.root = root
+        self.observer = observer
     }
 
     public var casesFolder: URL { root.appendingPathComponent("cases") }
     public var archivesFolder: URL { root.appendingPathComponent("archives") }
 
     public func folder(_ id: String) -> URL { casesFolder.appendingPathComponent(id) }
-    public func journal(_ id: String) -> Journal { Journal(url: folder(id).appendingPathComponent("journal.jsonl")) }
+    public func journal(_ id: String) -> Journal { Journal(url: folder(id).appendingPathComponent("journal.jsonl"), observer: observer) }
     public func workflowFile(_ id: String) -> URL { folder(id).appendingPathComponent("workflow.yaml") }
     public func workflowFiles(_ id: String) -> URL { folder(id).appendingPathComponent("workflow-files") }
     public func documents(_ id: String) -> URL { folder(id).appendingPathComponent("documents") }
@@ -93,6 +96,7 @@ public struct CaseStore: Sendable {
                 throw errno == EEXIST || errno == ENOTEMPTY ? CaseError.caseExists(id) : CaseError.posix(folder(id).path)
             }
             try FileIO.syncFolder(casesFolder)
+            observer?.journal(self.journal(id), appended: contents.events, now: contents)
         } catch {
             try? fm.removeItem(at: temp)
             throw error

@@ -26,7 +26,8 @@ struct Docket: AsyncParsableCommand {
             """,
         subcommands: [ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
-                      DemoCommand.self, StepsCommand.self, PluginsCommand.self])
+                      DemoCommand.self, StepsCommand.self, PluginsCommand.self,
+                      SearchCommand.self, IndexCommand.self])
 }
 
 /// Options every command that touches cases takes.
@@ -36,7 +37,7 @@ struct RootOptions: ParsableArguments {
 
     var store: CaseStore {
         let path = root ?? ProcessInfo.processInfo.environment["DOCKET_ROOT"] ?? FileManager.default.currentDirectoryPath
-        return CaseStore(root: URL(fileURLWithPath: path))
+        return CaseStore(root: URL(fileURLWithPath: path)).indexed()
     }
 
     func runner() -> Runner {
