@@ -33,6 +33,11 @@ let package = Package(
             name: "CLibCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
+        // The system's SQLite (FTS5 with the trigram tokenizer), for the case index.
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+
         // libyaml events -> node tree with source marks -> strict decoding.
         .target(name: "DocketYAML", dependencies: ["CLibYAML"]),
         // Workflow model, expressions, journal, case store, Step protocol, registry, runner.
@@ -63,19 +68,21 @@ let package = Package(
         .target(
             name: "DocketMeetings",
             dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
+        // The case index (SQLite): status and search read it; fed from the journal's commit path.
+        .target(name: "DocketIndex", dependencies: ["DocketCore", "CSQLite"]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
             dependencies: [
                 "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
-                "DocketMeetings",
+                "DocketMeetings", "DocketIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
         .executableTarget(
             name: "docket-bench",
             dependencies: [
-                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "CLibCrypto",
+                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "CLibCrypto", "DocketIndex",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/DocketBench"),
@@ -87,5 +94,6 @@ let package = Package(
         .testTarget(name: "DocketPluginsTests", dependencies: ["DocketPlugins", "DocketPluginKit"]),
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
         .testTarget(name: "DocketMeetingsTests", dependencies: ["DocketMeetings", "DocketSteps", "DocketArchive", "DocketPlugins"]),
+        .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex"]),
     ]
 )

@@ -18,10 +18,13 @@ public struct CaseStore: Sendable {
     /// The folder under `root` holding the records: `cases`, or `meetings` for DocketMeetings,
     /// which keeps each meeting the way a case is kept (snapshot, journal, documents, lock).
     public let folderName: String
+    /// Told of every journal append (the case index), if any.
+    public var observer: (any JournalObserver)?
 
-    public init(root: URL, folderName: String = "cases") {
+    public init(root: URL, folderName: String = "cases", observer: (any JournalObserver)? = nil) {
         self.root = root
         self.folderName = folderName
+        self.observer = observer
     }
 
     public var casesFolder: URL { root.appendingPathComponent(folderName) }
@@ -31,7 +34,7 @@ public struct CaseStore: Sendable {
     }
 
     public func folder(_ id: String) -> URL { casesFolder.appendingPathComponent(id) }
-    public func journal(_ id: String) -> Journal { Journal(url: folder(id).appendingPathComponent("journal.jsonl")) }
+    public func journal(_ id: String) -> Journal { Journal(url: folder(id).appendingPathComponent("journal.jsonl"), observer: observer) }
     public func workflowFile(_ id: String) -> URL { folder(id).appendingPathComponent("workflow.yaml") }
     public func workflowFiles(_ id: String) -> URL { folder(id).appendingPathComponent("workflow-files") }
     public func documents(_ id: String) -> URL { folder(id).appendingPathComponent("documents") }
@@ -110,6 +113,7 @@ public struct CaseStore: Sendable {
                 throw errno == EEXIST || errno == ENOTEMPTY ? CaseError.caseExists(id) : CaseError.posix(folder(id).path)
             }
             try FileIO.syncFolder(casesFolder)
+            observer?.journal(self.journal(id), appended: contents.events, now: contents)
         } catch {
             try? fm.removeItem(at: temp)
             throw error

@@ -90,9 +90,12 @@ public struct Journal: Sendable {
     public static let genesis = String(repeating: "0", count: 64)
 
     public let url: URL
+    /// Told of every append once it is durable (the case index); nil for a journal being built.
+    public var observer: (any JournalObserver)?
 
-    public init(url: URL) {
+    public init(url: URL, observer: (any JournalObserver)? = nil) {
         self.url = url
+        self.observer = observer
     }
 
     /// The verified events, the hash of the last line, and whether an interrupted write left a
@@ -208,7 +211,16 @@ public struct Journal: Sendable {
         contents.lastHash = lastHash
         contents.validLength += buffer.count
         if durable { try writeAnchor(contents) }
+        observer?.journal(self, appended: written, now: contents)
     }
+}
+
+/// Something kept in step with the journals (the case index). Called on the commit path after
+/// the events are written (and fsync'd when durable), so the journal stays the source of truth:
+/// an observer never fails a commit; one that misses an event catches up from the journal.
+public protocol JournalObserver: Sendable {
+    /// `journal` gained `events`; `contents` is the whole journal now.
+    func journal(_ journal: Journal, appended events: [JournalEvent], now contents: Journal.Contents)
 }
 
 /// Timestamps as the journal writes them: UTC, ISO 8601, milliseconds

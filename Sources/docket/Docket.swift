@@ -35,7 +35,8 @@ struct Docket: AsyncParsableCommand {
                       RerunCommand.self, AmendCommand.self, WithdrawCommand.self, ReopenCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
                       DemoCommand.self, StepsCommand.self, PluginsCommand.self,
-                      MeetingCommand.self, MeetingsCommand.self, MinutesCommand.self, AnswersCommand.self])
+                      MeetingCommand.self, MeetingsCommand.self, MinutesCommand.self, AnswersCommand.self,
+                      SearchCommand.self, IndexCommand.self])
 
     /// Moves global options written before the command to its end (so `docket --root DIR status`
     /// works) and answers a mistyped command with a suggestion, then runs the command.
@@ -110,7 +111,7 @@ struct RootOptions: ParsableArguments {
 
     /// The workspace's cases (found in `validate()`, so always there when a command runs).
     var store: CaseStore {
-        (try? workspace())?.store ?? CaseStore(root: Self.currentFolder)
+        ((try? workspace())?.store ?? CaseStore(root: Self.currentFolder)).indexed()
     }
 
     func runner() -> Runner {

@@ -53,7 +53,9 @@ final class CaseLifecycleTests: XCTestCase {
 
         r = try cli("status")
         XCTAssertEqual(r.status, 0)
-        XCTAssertTrue(r.out.hasPrefix("CASE     WORKFLOW             STATE      STEP  UPDATED\n2022-c1  simple-consultation  completed  -"), r.out)
+        XCTAssertTrue(r.out.hasPrefix("CASE     WORKFLOW             STATE      STEP  SUBJECT                        WAITING SINCE  UPDATED (Asia/Tokyo)\n"
+                                      + "2022-c1  simple-consultation  completed  -     内定者管理ツールの利用に伴う…  -              20"), r.out)
+        XCTAssertTrue(r.out.hasSuffix("\n1 case: 1 completed\n"), r.out)
 
         // The journal records who did what, and every event chains to the one before.
         let journal = try sandboxJournal(ws, "2022-c1")

@@ -1,0 +1,58 @@
+import DocketCore
+import Foundation
+
+/// What the front ends ask of the case index, whatever holds it. The index is a cache of the
+/// journals: every method may be answered again from them, and `rebuild` does exactly that.
+public protocol CaseIndex: Sendable {
+    /// Brings the index in step with the journals: a case whose journal changed since its row
+    /// was written is folded again, a case that no longer exists is dropped (one `stat` per case
+    /// when nothing changed).
+    @discardableResult func catchUp() throws -> IndexReport
+    /// The cases that pass `filter`, by id.
+    func cases(_ filter: CaseFilter) throws -> [CaseRow]
+    /// The status JSON of the cases that pass `filter`, by id (see `CaseSummary.json`).
+    func summaries(_ filter: CaseFilter) throws -> [String]
+    /// The best matches of `query` (all its terms in one text of one case), best first.
+    func search(_ query: SearchQuery) throws -> [SearchHit]
+    /// Verifies the index itself and its agreement with every journal, repairing what lags.
+    func check() throws -> IndexReport
+    /// Empties the index and fills it again from the journals.
+    func rebuild() throws -> IndexReport
+}
+
+/// One line of the status table.
+public struct CaseRow: Sendable, Equatable {
+    public var id, workflow, state: String
+    public var step, subject, waitingSince: String?
+    public var updated: String
+
+    /// The row of a summary (for reading the journals without the index).
+    public init(_ s: CaseSummary) {
+        self.init(id: s.case, workflow: s.workflow, state: s.state, step: s.step, subject: s.subject,
+                  waitingSince: s.waitingSince, updated: s.updated)
+    }
+
+    init(id: String, workflow: String, state: String, step: String?, subject: String?, waitingSince: String?, updated: String) {
+        self.id = id
+        self.workflow = workflow
+        self.state = state
+        self.step = step
+        self.subject = subject
+        self.waitingSince = waitingSince
+        self.updated = updated
+    }
+}
+
+/// What a catch-up, check or rebuild did.
+public struct IndexReport: Sendable {
+    /// Cases in the index afterwards.
+    public var cases = 0
+    /// Cases folded again from their journals.
+    public var refreshed: [String] = []
+    /// Cases dropped from the index (their folder is gone).
+    public var removed: [String] = []
+    /// Cases whose journal could not be read (damaged), with the reason; left out.
+    public var problems: [(id: String, error: Error)] = []
+    /// Why the index was made anew, if it was (missing, older version, damaged…).
+    public var rebuiltBecause: String?
+}

@@ -1,0 +1,135 @@
+import DocketCore
+import DocketYAML
+import Foundation
+
+/// Where a case stands, as `docket status --json` prints it (the README's stable fields:
+/// case, workflow, state, step, created, updated, inputs, steps), plus what the index filters
+/// and searches on. Made from the journal alone and the workflow snapshot's step list, so it
+/// never needs the case's plugins installed.
+public struct CaseSummary: Codable, Sendable, Equatable {
+    public struct StepSummary: Codable, Sendable, Equatable {
+        public var id, uses, name, state: String
+        public var outputs: [String: Value]
+        public var documents: [DocumentRecord]
+        public var attempts: Int
+        public var message: String?
+    }
+
+    public var `case`: String
+    public var workflow: String
+    /// A `CaseState` status word (kept as text: new states need no change here).
+    public var state: String
+    public var step: String?
+    public var created, updated: String
+    public var inputs: [String: Value]
+    public var steps: [StepSummary]
+    /// 件名 (the `subject` input), if the case has one.
+    public var subject: String?
+    /// When the waiting step began to wait, for a waiting case.
+    public var waitingSince: String?
+
+    enum CodingKeys: String, CodingKey {
+        case `case`, workflow, state, step, created, updated, inputs, steps, subject
+        case waitingSince = "waiting_since"
+    }
+
+    /// 所管課 (the `department` input).
+    public var department: String? { inputs["department"]?.stringValue }
+
+    /// 承認 or 不承認, from the latest step that decided (a vote or an answer's `decision`, or a
+    /// recorded review's `approved`).
+    public var decision: String? {
+        var found: String?
+        for s in steps where s.state == "completed" {
+            if let d = s.outputs["decision"]?.stringValue { found = d }
+            else if let a = s.outputs["approved"]?.boolValue { found = a ? "承認" : "不承認" }
+        }
+        return found
+    }
+
+    /// The fiscal year (April to March) the case belongs to: the answer's `fiscal_year`, else
+    /// that of its `date` input, else that of the day it was opened (in Japan).
+    public var fiscalYear: Int? {
+        for s in steps { if let y = s.outputs["fiscal_year"]?.intValue { return y } }
+        if let date = inputs["date"]?.stringValue, let y = Self.fiscalYear(ofDay: date) { return y }
+        return Self.fiscalYear(ofDay: created)
+    }
+
+    /// `YYYY-MM-DD…` → its fiscal year (a year starts on 1 April).
+    static func fiscalYear(ofDay text: String) -> Int? {
+        let parts = text.prefix(10).split(separator: "-")
+        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        return m >= 4 ? y : y - 1
+    }
+
+    /// The summary of case `id` from its verified journal events and its steps in workflow
+    /// order (`nil`: the snapshot does not load; the steps the journal names, in run order).
+    public init(id: String, events: [JournalEvent], steps definitions: [WorkflowSteps.Step]?) {
+        let state = CaseState(caseID: id, events: events)
+        var defs = definitions ?? []
+        if definitions == nil {
+            var seen = Set<String>()
+            for e in events { if let s = e.step, seen.insert(s).inserted { defs.append(.init(id: s, uses: "?", name: "")) } }
+        }
+        let order = defs.map(\.id)
+        self.case = id
+        workflow = state.workflow?.name ?? ""
+        self.state = state.status(order: order).rawValue
+        step = state.currentStep(order: order)
+        created = state.created
+        updated = state.updated
+        inputs = state.inputs
+        steps = defs.map { def in
+            let s = state.step(def.id)
+            return StepSummary(id: def.id, uses: def.uses, name: def.name, state: s.status.rawValue, outputs: s.outputs,
+                               documents: s.documents, attempts: s.attempts, message: s.message)
+        }
+        subject = state.inputs["subject"]?.stringValue
+        if let step, state.step(step).status == .waiting { waitingSince = state.step(step).updated }
+    }
+
+    /// Pretty, sorted JSON, as `docket status --json` prints one case.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// The step list of a workflow snapshot (id, uses, name), read from its YAML without loading
+/// the steps themselves, and remembered by the snapshot's SHA-256 (cases share workflows).
+public final class WorkflowSteps: @unchecked Sendable {
+    public struct Step: Sendable, Equatable {
+        public var id, uses, name: String
+    }
+
+    private var cache: [String: [Step]] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    /// The steps of case `id`'s snapshot, or nil if it cannot be read.
+    public func steps(of store: CaseStore, case id: String, sha256: String?) -> [Step]? {
+        if let sha256 {
+            lock.lock()
+            let hit = cache[sha256]
+            lock.unlock()
+            if let hit { return hit }
+        }
+        guard let data = FileManager.default.contents(atPath: store.workflowFile(id).path),
+              let root = try? YAMLLoader().loadStream([UInt8](data), file: store.workflowFile(id).path).first,
+              let items = root.value(forKey: "steps")?.items
+        else { return nil }
+        var steps: [Step] = []
+        for item in items {
+            guard let sid = item.value(forKey: "id")?.scalarText else { return nil }
+            steps.append(Step(id: sid, uses: item.value(forKey: "uses")?.scalarText ?? "?", name: item.value(forKey: "name")?.scalarText ?? ""))
+        }
+        if let sha256 {
+            lock.lock()
+            cache[sha256] = steps
+            lock.unlock()
+        }
+        return steps
+    }
+}

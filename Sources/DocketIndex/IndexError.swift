@@ -1,0 +1,48 @@
+import CSQLite
+
+/// Problems with the case index, in words a clerk can act on. The index is a cache of the
+/// journals, so the way out is always the same: rebuild it from them (nothing is lost).
+public enum IndexError: Error, Sendable, CustomStringConvertible {
+    /// SQLite refused; the code says whether the file is damaged, busy or unwritable.
+    case sqlite(path: String, code: Int32, message: String)
+    /// Written by a newer Docket: migrations this one does not know.
+    case fromFuture(path: String, unknown: [String])
+    /// Written by something that is not a Docket index.
+    case foreign(path: String)
+    /// Another process held the index longer than the wait allows.
+    case locked(path: String)
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path, let code, let message):
+            switch code & 0xFF {
+            case SQLITE_CORRUPT, SQLITE_NOTADB:
+                return "\(path): error: the case index is damaged (\(message)); the journals are intact: rebuild the index from them"
+            case SQLITE_BUSY, SQLITE_LOCKED:
+                return IndexError.locked(path: path).description
+            default:
+                return "\(path): error: the case index cannot be used (\(message)); check the folder's permissions and free space, then rebuild the index"
+            }
+        case .fromFuture(let path, let unknown):
+            return "\(path): error: the case index was written by a newer Docket (it has \(unknown.joined(separator: ", ")), which this one does not know); use that Docket, or rebuild the index from the journals with this one"
+        case .foreign(let path):
+            return "\(path): error: this file is not a Docket case index; move it away or rebuild the index"
+        case .locked(let path):
+            return "\(path): error: the case index is locked by another process that has not let go; wait for it to finish and try again"
+        }
+    }
+
+    /// sysexits-style exit code: 75 busy, 65 bad data, 74 file system.
+    public var exitCode: Int32 {
+        switch self {
+        case .locked: return 75
+        case .fromFuture, .foreign: return 65
+        case .sqlite(_, let code, _):
+            switch code & 0xFF {
+            case SQLITE_BUSY, SQLITE_LOCKED: return 75
+            case SQLITE_CORRUPT, SQLITE_NOTADB: return 65
+            default: return 74
+            }
+        }
+    }
+}

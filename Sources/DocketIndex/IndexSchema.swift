@@ -1,0 +1,57 @@
+/// The index's tables, as an ordered list of named migrations. Each runs once, in its own
+/// transaction, and its name is recorded in `docket_migrations`. A shipped migration is never
+/// edited (a change is a new one at the end), and SQL names tables and columns as text.
+///
+/// The index is a cache of the journals, so versions are handled by rebuilding, never by
+/// guessing: an index whose recorded migrations are an older prefix of this list is rebuilt
+/// from the journals; one that records a migration not in this list (a newer Docket) is
+/// refused with a message, never read.
+///
+///     cases      one row per case: its status summary (JSON, what `status --json` prints), the
+///                columns status and search filter on, and `seq`/`journal_bytes`/`journal_mtime`: the
+///                last journal event it reflects and the journal's size and modification time
+///                then (catch-up is "journal not as recorded → fold it again", so an edited
+///                journal is verified again, never shown from the cache; a row never goes back
+///                in seq)
+///     documents  one row per searchable text of a case: a document (its path under
+///                documents/), the case's inputs (`inputs`), or a record (`records/STEP/SEQ`)
+///     document_text  FTS5, trigram tokenizer, rowid = documents.id: the text itself
+///     docket_index   key/value: `complete` is 1 once a fill from the journals has finished
+enum IndexSchema {
+    static let migrations: [(name: String, sql: String)] = [
+        ("1-cases", """
+            CREATE TABLE cases (
+                id TEXT PRIMARY KEY NOT NULL,
+                seq INTEGER NOT NULL,
+                journal_bytes INTEGER NOT NULL,
+                journal_mtime INTEGER NOT NULL,
+                workflow TEXT NOT NULL,
+                state TEXT NOT NULL,
+                step TEXT,
+                subject TEXT,
+                department TEXT,
+                fiscal_year INTEGER,
+                decision TEXT,
+                created TEXT NOT NULL,
+                updated TEXT NOT NULL,
+                waiting_since TEXT,
+                summary TEXT NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX cases_state ON cases(state);
+            CREATE INDEX cases_workflow ON cases(workflow);
+            CREATE TABLE docket_index (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+            """),
+        ("2-documents", """
+            CREATE TABLE documents (
+                id INTEGER PRIMARY KEY,
+                case_id TEXT NOT NULL,
+                path TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                UNIQUE (case_id, path)
+            );
+            CREATE VIRTUAL TABLE document_text USING fts5(body, tokenize = 'trigram');
+            """),
+    ]
+
+    static let migrationsTable = "CREATE TABLE IF NOT EXISTS docket_migrations (name TEXT PRIMARY KEY NOT NULL)"
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// Which cases a listing or a search is about; nil fields do not filter.
+public struct CaseFilter: Sendable, Equatable {
+    public var state: String?
+    public var workflow: String?
+    public var department: String?
+    public var fiscalYear: Int?
+    public var decision: String?
+
+    public init(state: String? = nil, workflow: String? = nil, department: String? = nil,
+                fiscalYear: Int? = nil, decision: String? = nil) {
+        self.state = state
+        self.workflow = workflow
+        self.department = department
+        self.fiscalYear = fiscalYear
+        self.decision = decision
+    }
+}
+
+/// A full-text query. The text is only ever words to find: it is split on spaces and control
+/// characters (a NUL included) into terms that must all occur; quotes, `%`, `_`, `*`, `:`,
+/// `AND`/`OR`/`NEAR` and SQL are matched literally.
+///
+/// The trigram tokenizer indexes every run of three characters, so a term of three or more
+/// characters is looked up in the full-text index (any substring, Japanese included); a term of
+/// one or two characters (「課」, 「個人」) has no trigram and is matched by a `LIKE` scan instead:
+/// correct, but it reads every document, so it is slower on a large index.
+public struct SearchQuery: Sendable, Equatable {
+    public var terms: [String]
+    public var filter: CaseFilter
+    public var limit: Int
+
+    public init(_ text: String, filter: CaseFilter = CaseFilter(), limit: Int = 20) {
+        var terms: [String] = []
+        var current = String.UnicodeScalarView()
+        for u in text.unicodeScalars {
+            if u.properties.isWhitespace || u.value < 0x20 || (0x7F..<0xA0).contains(u.value) {
+                if !current.isEmpty { terms.append(String(current)); current = String.UnicodeScalarView() }
+            } else {
+                current.append(u)
+            }
+        }
+        if !current.isEmpty { terms.append(String(current)) }
+        var seen = Set<String>()
+        self.terms = terms.filter { seen.insert($0.lowercased()).inserted }
+        self.filter = filter
+        self.limit = max(1, limit)
+    }
+
+    /// Terms the trigram index can find (three characters or more).
+    var indexedTerms: [String] { terms.filter { $0.unicodeScalars.count >= 3 } }
+    /// Terms too short for a trigram, matched with `LIKE`.
+    var scannedTerms: [String] { terms.filter { $0.unicodeScalars.count < 3 } }
+
+    /// The FTS5 query for the indexed terms: each one a quoted phrase (a `"` doubled), so no
+    /// character of the user's text is read as FTS5 syntax. Bound as a parameter, never spliced.
+    var matchExpression: String? {
+        let phrases = indexedTerms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        return phrases.isEmpty ? nil : phrases.joined(separator: " ")
+    }
+
+    /// A `LIKE` pattern finding `term` anywhere, with `%`, `_` and the escape `\` taken literally.
+    static func likePattern(_ term: String) -> String {
+        var out = "%"
+        for c in term {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out + "%"
+    }
+}
+
+/// One place a query was found.
+public struct SearchHit: Codable, Sendable, Equatable {
+    public var `case`: String
+    /// The document's path under the case's `documents/`, or `inputs`, or `records/STEP#N`.
+    public var document: String
+    /// 1-based line of the first match.
+    public var line: Int
+    /// That line (cut around the match when long) with every term marked `»…«`.
+    public var excerpt: String
+    public var workflow: String
+    public var state: String
+    public var subject: String?
+    public var department: String?
+    public var decision: String?
+    public var year: Int?
+    /// Higher is a better match (bm25, negated); equal for `LIKE`-only queries.
+    public var score: Double
+}
+
+/// Finding the line and the excerpt of a hit in a document's text.
+enum Excerpt {
+    static let open = "»", close = "«"
+
+    /// The first line holding the first term (case-insensitively), its number, and the
+    /// excerpt with every term marked; at most about `width` characters around the match.
+    static func find(_ terms: [String], in text: String, width: Int = 100) -> (line: Int, excerpt: String)? {
+        let lowered = terms.map { $0.lowercased() }
+        var number = 0
+        var best: (Int, Substring)?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let l = line.lowercased()
+            if lowered.allSatisfy({ l.contains($0) }) { best = (number, line); break }
+            if best == nil, let first = lowered.first, l.contains(first) { best = (number, line) }
+        }
+        guard let (lineNumber, line) = best else { return nil }
+        return (lineNumber, mark(terms, in: String(line), width: width))
+    }
+
+    /// `line` cut to about `width` characters around the first term, terms marked.
+    static func mark(_ terms: [String], in line: String, width: Int) -> String {
+        let chars = Array(line.trimmingCharacters(in: .whitespaces))
+        let lowered = chars.map { String($0).lowercased() }
+        var marks = [Bool](repeating: false, count: chars.count)
+        var firstHit: Int?
+        for term in terms {
+            let t = term.map { String($0).lowercased() }
+            guard !t.isEmpty, t.count <= lowered.count else { continue }
+            var i = 0
+            while i + t.count <= lowered.count {
+                if Array(lowered[i..<i + t.count]) == t {
+                    for k in i..<i + t.count { marks[k] = true }
+                    firstHit = min(firstHit ?? i, i)
+                    i += t.count
+                } else { i += 1 }
+            }
+        }
+        var start = 0, end = chars.count
+        if chars.count > width {
+            start = max(0, (firstHit ?? 0) - width / 3)
+            end = min(chars.count, start + width)
+        }
+        var out = start > 0 ? "…" : ""
+        var inside = false
+        for i in start..<end {
+            if marks[i] != inside { out += marks[i] ? open : close; inside = marks[i] }
+            out.append(chars[i])
+        }
+        if inside { out += close }
+        if end < chars.count { out += "…" }
+        return out
+    }
+}
+
+extension CaseFilter {
+    /// Whether `summary` passes (for reading the journals without the index).
+    public func matches(_ summary: CaseSummary) -> Bool {
+        (state == nil || state == summary.state) && (workflow == nil || workflow == summary.workflow)
+            && (department == nil || department == summary.department) && (fiscalYear == nil || fiscalYear == summary.fiscalYear)
+            && (decision == nil || decision == summary.decision)
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import DocketCore
+import DocketIndex
+import DocketYAML
+import Foundation
+
+extension CaseStore {
+    /// This store with the case index fed from its journals' commit path.
+    func indexed() -> CaseStore {
+        var store = self
+        store.observer = IndexFeed(store: self)
+        return store
+    }
+}
+
+extension RootOptions {
+    /// ` --root DIR` when the command was given one, for hints that repeat it.
+    var rootHint: String {
+        root.map { " --root " + TerminalText.escaped($0) } ?? ""
+    }
+
+    /// Prints an index error with the command that rebuilds it and returns its exit code.
+    func reportIndex(_ error: Error) -> ExitCode {
+        if let e = error as? IndexError {
+            printErr("docket: \(e.description)\nto rebuild it: docket index rebuild\(rootHint)")
+            return ExitCode(e.exitCode)
+        }
+        return report(error)
+    }
+}
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Checks or rebuilds the case index (index.sqlite), a cache of the journals.",
+        discussion: """
+            The index answers 'docket status' and 'docket search' quickly. Every journal append \
+            updates it; the journals stay the record, so the index can always be made again from \
+            them: nothing is lost by rebuilding it.
+            """,
+        subcommands: [Check.self, Rebuild.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verifies the index and brings it in step with every journal (repairs what lags).")
+
+        @OptionGroup var options: RootOptions
+
+        func run() throws {
+            let store = options.store
+            do {
+                let index = try SQLiteIndex(store: store)
+                var report = try index.check()
+                if let made = index.openReport {
+                    report.problems = made.problems + report.problems
+                    print("the index was made from the journals (\(index.rebuiltBecause ?? "")): \(made.cases) case\(made.cases == 1 ? "" : "s")")
+                }
+                for p in report.problems { _ = DocketCLI.report(p.error) }
+                if report.refreshed.isEmpty && report.removed.isEmpty {
+                    print("the index agrees with the journals of \(report.cases) case\(report.cases == 1 ? "" : "s")")
+                } else {
+                    if !report.refreshed.isEmpty {
+                        print("repaired: \(report.refreshed.count) case\(report.refreshed.count == 1 ? "" : "s") read again from the journal (\(Self.list(report.refreshed)))")
+                    }
+                    if !report.removed.isEmpty {
+                        print("repaired: \(report.removed.count) case\(report.removed.count == 1 ? "" : "s") no longer in cases/ taken out (\(Self.list(report.removed)))")
+                    }
+                }
+                if !report.problems.isEmpty { throw ExitCode(65) }
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                throw options.reportIndex(error)
+            }
+        }
+
+        static func list(_ ids: [String]) -> String {
+            ids.count <= 5 ? ids.joined(separator: ", ") : ids.prefix(5).joined(separator: ", ") + " and \(ids.count - 5) more"
+        }
+    }
+
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Makes the index anew from the journals (whatever state the old one is in).")
+
+        @OptionGroup var options: RootOptions
+
+        func run() throws {
+            do {
+                let report = try SQLiteIndex.rebuildFromNothing(store: options.store)
+                for p in report.problems { _ = DocketCLI.report(p.error) }
+                print("the index was made anew from the journals: \(report.cases) case\(report.cases == 1 ? "" : "s")")
+                if !report.problems.isEmpty { throw ExitCode(65) }
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                throw options.reportIndex(error)
+            }
+        }
+    }
+}

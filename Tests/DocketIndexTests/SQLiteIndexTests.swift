@@ -1,0 +1,233 @@
+import DocketCore
+@testable import DocketIndex
+import Foundation
+import XCTest
+
+/// A workspace folder with cases written through the real journal, the index beside them.
+final class IndexFixture {
+    let root: URL
+    let plain: CaseStore
+    var now = Date(timeIntervalSince1970: 1_656_306_000)  // 2022-06-27T05:00:00Z
+
+    static let workflow = """
+        docket: 1
+        name: simple-consultation
+        steps:
+          - id: draft
+            name: 諮問文の作成
+            uses: render
+          - id: review
+            name: 審議
+            uses: input
+          - id: answer
+            uses: render
+        """
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("docket-index-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        plain = CaseStore(root: root)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    var fed: CaseStore { CaseStore(root: root, observer: IndexFeed(store: plain)) }
+
+    func open() throws -> SQLiteIndex { try SQLiteIndex(store: plain) }
+
+    /// Opens case `id` and drafts its consultation (a document with `body`), so it waits for review.
+    func draftedCase(_ id: String, subject: String, department: String = "人事課", body: String, store: CaseStore? = nil) throws {
+        let store = store ?? fed
+        try store.create(id: id, workflowText: Array(Self.workflow.utf8), workflowSource: "workflows/simple.yaml",
+                         workflowName: "simple-consultation", referencedFiles: [],
+                         inputs: ["subject": .string(subject), "department": .string(department), "date": .string("2022-06-27")],
+                         by: "clerk", now: now)
+        let docs = store.documents(id).appendingPathComponent("draft")
+        try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
+        try Data(body.utf8).write(to: docs.appendingPathComponent("諮問文.md"))
+        var started = JournalEvent(type: .started, step: "draft")
+        started.attempt = 1
+        var completed = JournalEvent(type: .completed, step: "draft")
+        completed.documents = [DocumentRecord(path: "draft/諮問文.md", size: Int64(body.utf8.count), sha256: Journal.sha256Hex(Array(body.utf8)))]
+        var waiting = JournalEvent(type: .waiting, step: "review")
+        waiting.message = "record the review"
+        try append(id, [started, completed, waiting], store: store)
+    }
+
+    /// Records the review and answers: the case completes with `approved`.
+    func decide(_ id: String, approved: Bool, store: CaseStore? = nil) throws {
+        var recorded = JournalEvent(type: .recorded, step: "review")
+        recorded.record = .map(["approved": .bool(approved), "note": .string("付帯意見: 消去証明書で確認すること")])
+        var review = JournalEvent(type: .completed, step: "review")
+        review.outputs = ["approved": .bool(approved)]
+        try append(id, [recorded, review, JournalEvent(type: .skipped, step: "answer"), JournalEvent(type: .finished)], store: store)
+    }
+
+    func append(_ id: String, _ events: [JournalEvent], store: CaseStore? = nil) throws {
+        let store = store ?? fed
+        var contents = try store.journal(id).read()
+        now += 60
+        try store.journal(id).append(events, to: &contents, now: now)
+    }
+}
+
+final class SQLiteIndexTests: XCTestCase {
+    func testCommitPathKeepsTheIndexInStepWithoutACatchUp() throws {
+        let fx = try IndexFixture()
+        let index = try fx.open()  // made (empty) before the cases, so the feed has a file to write
+        try fx.draftedCase("c1", subject: "内定者管理ツールの個人情報", body: "# 諮問文\n\n件名: 内定者管理ツール\n外部委託先: 株式会社テスト\n")
+        var rows = try index.cases(CaseFilter())
+        XCTAssertEqual(rows.map(\.id), ["c1"])
+        XCTAssertEqual(rows.first?.state, "waiting")
+        XCTAssertEqual(rows.first?.step, "review")
+        XCTAssertEqual(rows.first?.subject, "内定者管理ツールの個人情報")
+        XCTAssertEqual(rows.first?.waitingSince, "2022-06-27T05:01:00.000Z")
+        try fx.decide("c1", approved: false)
+        rows = try index.cases(CaseFilter())
+        XCTAssertEqual(rows.first?.state, "completed")
+        XCTAssertNil(rows.first?.waitingSince)
+        XCTAssertTrue(try index.catchUp().refreshed.isEmpty, "the feed left nothing for the catch-up")
+        XCTAssertEqual(try index.cases(CaseFilter(decision: "不承認")).map(\.id), ["c1"])
+        XCTAssertEqual(try index.cases(CaseFilter(decision: "承認")).map(\.id), [])
+    }
+
+    func testACrashBetweenJournalAndIndexIsRepairedFromTheJournalTail() throws {
+        let fx = try IndexFixture()
+        let index = try fx.open()
+        try fx.draftedCase("c1", subject: "件名", body: "本文\n")
+        // The journal gets the decision, the index never hears of it (as if the process died
+        // between the two writes).
+        try fx.decide("c1", approved: true, store: fx.plain)
+        XCTAssertEqual(try index.cases(CaseFilter()).first?.state, "waiting")
+        let report = try index.check()
+        XCTAssertEqual(report.refreshed, ["c1"])
+        XCTAssertEqual(try index.cases(CaseFilter()).first?.state, "completed")
+        XCTAssertEqual(try index.search(SearchQuery("消去証明書")).map(\.document), ["records/review/5"],
+                       "the record in the journal tail is searchable after the repair")
+        XCTAssertTrue(try index.check().refreshed.isEmpty, "a second check finds it consistent")
+    }
+
+    func testAnEditedJournalIsVerifiedAgainNeverShownFromTheCache() throws {
+        let fx = try IndexFixture()
+        let index = try fx.open()
+        try fx.draftedCase("c1", subject: "人事課の件", body: "本文\n")
+        let path = fx.plain.journal("c1").url
+        let text = try String(contentsOf: path, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "人事課", with: "総務課").utf8).write(to: path)  // same length
+        let report = try index.catchUp()
+        XCTAssertEqual(report.problems.map(\.id), ["c1"])
+        XCTAssertTrue("\(report.problems[0].error)".contains("the journal is damaged or was altered"))
+        XCTAssertEqual(try index.cases(CaseFilter()).map(\.id), [], "the altered case is not listed from the cache")
+    }
+
+    func testSearchFindsJapaneseSubstringsShortTermsAndHonoursFilters() throws {
+        let fx = try IndexFixture()
+        _ = try fx.open()
+        try fx.draftedCase("a", subject: "内定者管理ツール", body: "# 諮問文\n\n件名: 内定者管理ツールの利用\n個人情報の外部委託について\n")
+        try fx.draftedCase("b", subject: "防犯カメラ", department: "総務課", body: "# 諮問文\n\n防犯カメラの映像を外部委託で保管する\n")
+        try fx.decide("a", approved: true)
+        let index = try fx.open()
+
+        let hits = try index.search(SearchQuery("外部委託"))
+        XCTAssertEqual(Set(hits.map(\.case)), ["a", "b"])
+        let a = try XCTUnwrap(hits.first { $0.case == "a" })
+        XCTAssertEqual(a.document, "draft/諮問文.md")
+        XCTAssertEqual(a.line, 4)
+        XCTAssertEqual(a.excerpt, "個人情報の»外部委託«について")
+        XCTAssertEqual(a.decision, "承認")
+        XCTAssertEqual(a.year, 2022)
+
+        // Two characters: below the trigram, found by the scan.
+        XCTAssertEqual(try index.search(SearchQuery("映像")).map(\.case), ["b"])
+        XCTAssertEqual(try index.search(SearchQuery("映像")).first?.excerpt, "防犯カメラの»映像«を外部委託で保管する")
+        // Every word must occur.
+        XCTAssertEqual(try index.search(SearchQuery("外部委託 防犯")).map(\.case), ["b"])
+        // Filters.
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(department: "総務課"))).map(\.case), ["b"])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(decision: "承認"))).map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(fiscalYear: 2023))).map(\.case), [])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(state: "waiting"))).map(\.case), ["b"])
+        // Inputs are searchable too.
+        XCTAssertEqual(try index.search(SearchQuery("総務課")).map(\.document), ["inputs"])
+    }
+
+    func testHostileQueriesAreJustText() throws {
+        let fx = try IndexFixture()
+        _ = try fx.open()
+        try fx.draftedCase("a", subject: "s", body: "進捗 100%_done \"quoted\" O'Brien\n普通の文\n")
+        let index = try fx.open()
+        let hostile = ["'; DROP TABLE cases; --", "\" OR \"1\"=\"1", "a\" OR \"b", "NEAR(x y)", "*", "外部 OR 委託", "col:term",
+                       "%%", "__", "\\", "\0", "x\0y", String(repeating: "個", count: 10_000), String(repeating: "a%", count: 5_000)]
+        for q in hostile {
+            let hits = try index.search(SearchQuery(q))
+            XCTAssertTrue(hits.isEmpty, "'\(q.prefix(20))' found \(hits.map(\.case))")
+        }
+        XCTAssertEqual(try index.cases(CaseFilter()).map(\.id), ["a"], "nothing was dropped")
+        // The same characters where they really occur are found, literally.
+        XCTAssertEqual(try index.search(SearchQuery("100%_d")).map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("%_")).map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("\"quoted\"")).map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("O'Brien")).first?.excerpt, "進捗 100%_done \"quoted\" »O'Brien«")
+        XCTAssertEqual(try index.search(SearchQuery("%")).map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("_")).map(\.case), ["a"])
+    }
+
+    func testAnIndexFromAnOlderDocketIsRebuiltNeverMisread() throws {
+        let fx = try IndexFixture()
+        try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
+        // An index as a Docket that knew only the first migration left it, with a row that is wrong.
+        let path = SQLiteIndex.location(in: fx.plain).path
+        let db = try SQLiteConnection(path: path)
+        try db.execute(IndexSchema.migrationsTable)
+        try db.execute("CREATE TABLE cases (id TEXT PRIMARY KEY, state TEXT); INSERT INTO cases VALUES ('c1', 'completed');")
+        try db.execute("INSERT INTO docket_migrations VALUES ('1-cases')")
+        let index = try fx.open()
+        XCTAssertEqual(index.rebuiltBecause, "the index was written by an older Docket (schema 1-cases)")
+        XCTAssertEqual(try index.cases(CaseFilter()).map(\.state), ["waiting"])
+    }
+
+    func testAnIndexFromTheFutureIsRefusedAndCanBeRebuilt() throws {
+        let fx = try IndexFixture()
+        try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
+        _ = try fx.open()
+        try SQLiteConnection(path: SQLiteIndex.location(in: fx.plain).path).execute("INSERT INTO docket_migrations VALUES ('3-from-2030')")
+        XCTAssertThrowsError(try fx.open()) { error in
+            XCTAssertTrue("\(error)".contains("was written by a newer Docket (it has 3-from-2030"), "\(error)")
+            XCTAssertEqual((error as? IndexError)?.exitCode, 65)
+        }
+        // The commit path leaves it alone and still commits.
+        try fx.decide("c1", approved: true)
+        XCTAssertEqual(try SQLiteIndex.rebuildFromNothing(store: fx.plain).cases, 1)
+        XCTAssertEqual(try fx.open().cases(CaseFilter()).map(\.state), ["completed"])
+    }
+
+    func testADamagedIndexGetsAClearMessageAndARebuild() throws {
+        let fx = try IndexFixture()
+        try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
+        let path = SQLiteIndex.location(in: fx.plain)
+        try Data(repeating: 0x5A, count: 8192).write(to: path)
+        XCTAssertThrowsError(try fx.open()) { error in
+            XCTAssertTrue("\(error)".contains("the case index is damaged"), "\(error)")
+            XCTAssertTrue("\(error)".contains("rebuild the index"), "\(error)")
+        }
+        try fx.decide("c1", approved: true)  // the commit path is not stopped by it
+        XCTAssertEqual(try SQLiteIndex.rebuildFromNothing(store: fx.plain).cases, 1)
+        XCTAssertEqual(try fx.open().cases(CaseFilter()).map(\.state), ["completed"])
+    }
+
+    func testAnIndexLockedByAnotherProcessIsReportedAsBusy() throws {
+        let fx = try IndexFixture()
+        try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
+        let index = try fx.open()
+        try fx.decide("c1", approved: true, store: fx.plain)  // so the catch-up has to write
+        let holder = try SQLiteConnection(path: index.path)
+        try holder.execute("BEGIN EXCLUSIVE")
+        let other = try SQLiteIndex(store: fx.plain, busyTimeout: 50)
+        XCTAssertThrowsError(try other.catchUp()) { error in
+            XCTAssertEqual((error as? IndexError)?.exitCode, 75)
+            XCTAssertTrue("\(error)".contains("the case index is locked by another process"), "\(error)")
+        }
+        try holder.execute("ROLLBACK")
+        XCTAssertEqual(try other.catchUp().refreshed, ["c1"])
+    }
+}
