@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketYAML
 import Foundation
 
 struct RunCommand: AsyncParsableCommand {
@@ -34,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
         if let caseID {
             do {
                 let report = try await runner.run(caseID: caseID)
-                for line in report.lines { print(line) }
+                for line in report.lines { print(TerminalText.escaped(line)) }
                 if report.status == .failed {
                     print("fix the cause, then run 'docket run \(caseID)' again")
                     throw ExitCode(1)
@@ -51,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
             case .success(let report):
                 if report.lines.isEmpty { continue }
                 ran += 1
-                for line in report.lines { print("\(id): \(line)") }
+                for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }
                 if report.status == .failed { failed = true }
             case .failure(let error):
                 failed = true

@@ -72,6 +72,17 @@ final class ReliabilityCLITests: XCTestCase {
         XCTAssertTrue(r.err.contains("unknown key 'x\\nok workflows/evil.yaml'"), r.err)
     }
 
+    func testRunOutputEscapesWorkflowText() throws {
+        let ws = try Workspace()
+        try ws.write("p.yaml", "docket: 1\nname: p\nsteps:\n  - id: review\n    uses: input\n    with:\n      prompt: \"look\\nok FILE\\u001b[2J\"\n      fields: {approved: {type: bool}}\n")
+        XCTAssertEqual(try ws.cli("new", "p.yaml", "--case", "k").status, 0)
+        let r = try ws.cli("run", "k")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertFalse(r.out.split(separator: "\n").contains { $0.hasPrefix("ok ") }, r.out)
+        XCTAssertFalse(r.out.contains("\u{1B}"), r.out)
+        XCTAssertTrue(r.out.contains("look\\nok FILE\\u{1B}[2J"), r.out)
+    }
+
     func testMissingInputsOrRecordFileIsNoSuchFile() throws {
         let ws = try Workspace()
         var r = try ws.cli("new", "simple-consultation", "--case", "k", "--inputs", "nope.yaml")
