@@ -85,6 +85,11 @@ struct StatusCommand: ParsableCommand {
                 }
             }
             if json { try printJSON(cases) } else { printTable(cases) }
+            for name in runner.store.leftovers() {
+                printErr(name.hasPrefix(".purging-")
+                    ? "docket: note: cases/\(name) holds a deletion that was interrupted; 'docket retention due' finishes it or says what to do"
+                    : "docket: note: cases/\(name) was left by a 'docket new' that was killed; it holds no case and is removed by the next 'docket new'")
+            }
             if failed { throw ExitCode(65) }
         } catch let e as ExitCode {
             throw e
