@@ -23,7 +23,7 @@ public enum RetentionError: Error, CustomStringConvertible, Equatable {
         case .notDue(let id, let until):
             return "case '\(id)' is kept until \(until); it is not due for deletion yet"
         case .badDate(let id, let why):
-            return "case '\(id)': the retention date cannot be worked out: \(why)"
+            return "case '\(id)': the retention date cannot be worked out: \(TerminalText.escaped(why))"
         case .archiveMissing(let id):
             return "case '\(id)': its workflow keeps the archive, but archives/\(id).zip does not exist; archive it first with 'docket archive \(id)'"
         case .archiveInvalid(let id, let problems):

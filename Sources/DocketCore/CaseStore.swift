@@ -10,6 +10,7 @@ import Glibc
 ///     cases/<id>/workflow.yaml         snapshot of the definition (never re-read from workflows/)
 ///     cases/<id>/workflow-files/…      snapshots of the files it references (templates)
 ///     cases/<id>/journal.jsonl         append-only, hash-chained events
+///     cases/<id>/journal.head          the journal's anchor (`JournalAnchor`)
 ///     cases/<id>/documents/<step>/…    what each step produced
 ///     cases/<id>/.staging/             a running step's output, moved in on completion
 ///     cases/<id>/.lock                 held (flock) while a command works on the case

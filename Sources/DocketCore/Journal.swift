@@ -137,7 +137,7 @@ public struct Journal: Sendable {
     public func read() throws -> Contents {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             if let anchor = try readAnchor() {
-                throw CaseError.brokenJournal(url.path, line: 1, "the journal is missing, but its anchor (\(JournalAnchor.fileName)) records \(anchor.seq) events")
+                throw CaseError.brokenJournal(url.path, line: 1, "the journal is missing, but its anchor (\(anchorURL.lastPathComponent)) records events up to number \(anchor.seq)")
             }
             throw CaseError.unreadable(url.path, "the journal is missing or unreadable")
         }
@@ -262,8 +262,9 @@ public enum FileIO {
         }
     }
 
-    /// Writes a whole file durably: a temporary file, fsync, rename into place, fsync the folder.
-    public static func writeAtomically(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600) throws {
+    /// Writes a whole file durably: a temporary file, fsync, rename into place, fsync the folder
+    /// (unless `syncFolder` is false: a lost rename must then leave a usable older file).
+    public static func writeAtomically(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600, syncFolder: Bool = true) throws {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw CaseError.posix(tmp.path) }
@@ -277,7 +278,7 @@ public enum FileIO {
         }
         close(fd)
         guard rename(tmp.path, url.path) == 0 else { throw CaseError.posix(url.path) }
-        try syncFolder(url.deletingLastPathComponent())
+        if syncFolder { try Self.syncFolder(url.deletingLastPathComponent()) }
     }
 
     /// fsyncs a folder so that renames and new entries in it survive a power loss.

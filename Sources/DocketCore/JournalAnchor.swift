@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The journal's tip, anchored: `journal.head` beside `journal.jsonl` holds the number and the
 /// SHA-256 of the last durable line, rewritten atomically after each durable append.
 ///
@@ -19,12 +15,14 @@ public struct JournalAnchor: Codable, Sendable, Equatable {
     public var seq: Int
     public var sha256: String
 
+    /// The anchor of a case's `journal.jsonl`.
     public static let fileName = "journal.head"
 }
 
 extension Journal {
-    /// Where the journal's anchor is kept.
-    public var anchorURL: URL { url.deletingLastPathComponent().appendingPathComponent(JournalAnchor.fileName) }
+    /// Where the journal's anchor is kept: beside it, named after it (`journal.jsonl` ->
+    /// `journal.head`), so journals sharing a folder never share an anchor.
+    public var anchorURL: URL { url.deletingPathExtension().appendingPathExtension("head") }
 
     /// The anchor, or nil when there is none (a journal written before anchors existed).
     public func readAnchor() throws -> JournalAnchor? {
@@ -44,13 +42,13 @@ extension Journal {
         let count = contents.events.count
         guard count >= anchor.seq else {
             throw CaseError.brokenJournal(url.path, line: count + 1,
-                "the journal ends after event \(count), but its anchor (\(JournalAnchor.fileName)) records event \(anchor.seq): the end of the journal was removed, emptied or replaced")
+                "the journal ends after event \(count), but its anchor (\(anchorURL.lastPathComponent)) records event \(anchor.seq): the end of the journal was removed, emptied or replaced")
         }
         // The hash of line N is what line N+1 carries as `prev`, or the last hash.
         let hash = anchor.seq == count ? contents.lastHash : contents.events[anchor.seq].prev
         guard hash == anchor.sha256 else {
             throw CaseError.brokenJournal(url.path, line: anchor.seq,
-                "this event is not the one its anchor (\(JournalAnchor.fileName)) records: the journal was edited or replaced")
+                "this event is not the one its anchor (\(anchorURL.lastPathComponent)) records: the journal was edited or replaced")
         }
     }
 
@@ -60,19 +58,6 @@ extension Journal {
         let anchor = JournalAnchor(seq: contents.events.count, sha256: contents.lastHash)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let bytes = [UInt8](try encoder.encode(anchor)) + [0x0A]
-        let tmp = anchorURL.deletingLastPathComponent().appendingPathComponent(".\(JournalAnchor.fileName).tmp-\(getpid())")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CaseError.posix(tmp.path) }
-        do {
-            try FileIO.writeAll(fd, bytes, path: tmp.path)
-            guard fsync(fd) == 0 else { throw CaseError.posix(tmp.path) }
-        } catch {
-            close(fd)
-            unlink(tmp.path)
-            throw error
-        }
-        close(fd)
-        guard rename(tmp.path, anchorURL.path) == 0 else { throw CaseError.posix(anchorURL.path) }
+        try FileIO.writeAtomically([UInt8](try encoder.encode(anchor)) + [0x0A], to: anchorURL, syncFolder: false)
     }
 }

@@ -65,6 +65,9 @@ public struct StepDefinition: Sendable {
     /// How many times to try again after a failure, within one `docket run`.
     public var retry: Int
     public var mark: Mark
+    /// The outputs its step type declares for this `with:` (nil: not known, any name goes);
+    /// worked out once, when the step is loaded, for every reference to it.
+    public var outputNames: [String]? = nil
 
     /// A readable label: the name, else the id.
     public var label: String { name.isEmpty ? id : name }
@@ -194,6 +197,7 @@ public struct WorkflowLoader: Sendable {
                     return Self.unresolved(node)
                 })
             stepType.validate(with: values, node: withNode, diagnostics: &d)
+            step.outputNames = stepType.outputNames(with: values)
             for (field, path) in Self.fileReferences(values, schema: stepType.withSchema) {
                 let fieldNode = withNode?.value(forKey: field.name)
                 if let problem = Self.fileProblem(path, baseFolder: baseFolder, mustExist: checksFiles) {
@@ -322,16 +326,11 @@ public struct WorkflowLoader: Sendable {
                 d.error(message, at: mark)
                 return
             }
-            if let type = registry[target.uses], let withNode = target.with ?? Optional(Node.scalar("")) {
-                var scratch = Diagnostics(file: d.file)
-                let values = SchemaCheck.decode(withNode, against: type.withSchema, what: "", diagnostics: &scratch,
-                                                dynamic: { node, _, _, _ in Self.unresolved(node) })
-                if path.count >= 4, let names = type.outputNames(with: values), !names.contains(path[3]) {
-                    var message = "step '\(id)' (\(target.uses)) has no output '\(path[3])'"
-                    if let near = Suggest.nearest(to: path[3], among: names) { message += "; did you mean '\(near)'?" }
-                    else { message += "; its outputs: \(names.joined(separator: ", "))" }
-                    d.error(message, at: mark)
-                }
+            if path.count >= 4, let names = target.outputNames, !names.contains(path[3]) {
+                var message = "step '\(id)' (\(target.uses)) has no output '\(path[3])'"
+                if let near = Suggest.nearest(to: path[3], among: names) { message += "; did you mean '\(near)'?" }
+                else { message += "; its outputs: \(names.joined(separator: ", "))" }
+                d.error(message, at: mark)
             }
         case "case":
             if path != ["case", "id"] { d.error("'\(dotted)' is unknown; the case offers only case.id", at: mark) }

@@ -35,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
         if let caseID {
             do {
                 let report = try await runner.run(caseID: caseID)
-                for line in report.lines { print(line) }
+                for line in report.lines { print(TerminalText.escaped(line)) }
                 if report.status == .failed {
                     print("fix the cause, then run 'docket run \(caseID)\(options.hint)' again (or 'docket rerun \(caseID) STEP --reason TEXT\(options.hint)' if the cause was in an earlier step's document)")
                     throw ExitCode(1)
@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
             case .success(let report):
                 if report.lines.isEmpty { continue }
                 ran += 1
-                for line in report.lines { print("\(id): \(line)") }
+                for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }
             case .failure(let error as CaseError):
                 if case .busy = error { busy.append(id) } else { broken = true }
                 _ = DocketCLI.report(error)

@@ -52,6 +52,11 @@ struct StatusCommand: ParsableCommand {
             let (rows, summaries, failed) = try read(store, filter: filter)
             if json { print(summaries.isEmpty ? "[]" : "[\n" + summaries.map(Self.indented).joined(separator: ",\n") + "\n]") }
             else { printTable(rows, clock: clock, total: failed ? nil : rows.count) }
+            for name in store.leftovers() {
+                printErr(name.hasPrefix(".purging-")
+                    ? "docket: note: cases/\(name) holds a deletion that was interrupted; 'docket retention due' finishes it or says what to do"
+                    : "docket: note: cases/\(name) was left by a 'docket new' that was killed; it holds no case and is removed by the next 'docket new'")
+            }
             if failed { throw ExitCode(65) }
         } catch let e as ExitCode {
             throw e
