@@ -88,8 +88,15 @@ struct ChildProcess {
         }
         let group = cgroup ? StepCgroup.make() : nil
         var landlock: Int32 = -1
-        if let writable {
+        if let writable, Isolation.landlockABI > 0 {
             landlock = Self.withCStrings(writable) { docket_landlock_ruleset($0, Int32(writable.count)) }
+            // Offered by the kernel but not made: never run the plugin with less than promised.
+            if landlock < 0 {
+                let why = String(cString: strerror(errno))
+                for fd in toChild + fromOut + fromErr + status { close(fd) }
+                group?.remove()
+                throw Failure.cannotStart(arguments[0], "the Landlock rules that keep it to its output folder cannot be made (\(why))")
+            }
         }
         defer {
             if landlock >= 0 { close(landlock) }
