@@ -72,10 +72,10 @@ final class HostilePluginTests: PluginTestCase {
                 // standard output open. With timeout 1s the plugin itself hangs too.
                 try plugin("daemons", fields + """
 
-                    setsid sleep \(token) &
-                    ( setsid sh -c 'trap "" TERM HUP; exec sleep \(token)' & ) &
-                    nohup sleep \(token) >/dev/null 2>&1 &
-                    n=0; while [ "$(pgrep -c -f 'sleep \(token)')" -lt 3 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n+1)); done
+                    setsid sh -c 'touch "$TMPDIR/a"; exec sleep \(token)' &
+                    ( setsid sh -c 'trap "" TERM HUP; touch "$TMPDIR/b"; exec sleep \(token)' & ) &
+                    nohup sh -c 'touch "$TMPDIR/c"; exec sleep \(token)' >/dev/null 2>&1 &
+                    while [ ! -e "$TMPDIR/a" ] || [ ! -e "$TMPDIR/b" ] || [ ! -e "$TMPDIR/c" ]; do sleep 0.05; done
                     \(timeout == "1s" ? "sleep \(token)" : "")
                     echo '{"protocol": 1, "status": "completed"}'
                     """, timeout: timeout)
