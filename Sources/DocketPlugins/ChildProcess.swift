@@ -305,6 +305,7 @@ final class StepCgroup: @unchecked Sendable {
 
     static func make() -> StepCgroup? {
         guard let parent = ownFolder() else { return nil }
+        removeLeftovers(in: parent)
         let folder = "\(parent)/docket-step-\(getpid())-\(UUID().uuidString.prefix(8))"
         guard mkdir(folder, 0o755) == 0 else { return nil }
         let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -316,6 +317,14 @@ final class StepCgroup: @unchecked Sendable {
             return nil
         }
         return StepCgroup(folder: folder, folderFD: directory, procsFD: procs, killFD: killer)
+    }
+
+    /// Removes the (empty) cgroups of Docket processes that died before removing them.
+    static func removeLeftovers(in parent: String) {
+        for name in (try? FileIO.names(in: URL(fileURLWithPath: parent))) ?? [] where name.hasPrefix("docket-step-") {
+            guard let pid = Int32(name.dropFirst("docket-step-".count).prefix { $0 != "-" }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            rmdir("\(parent)/\(name)")
+        }
     }
 
     func killAll() {
