@@ -121,14 +121,11 @@ public struct CaseStore: Sendable {
         }
     }
 
-    /// Refuses a case whose workflow snapshot (or a file it references) is not the one its
-    /// journal records: a run never follows a rewritten definition.
+    /// Refuses a case whose workflow snapshot is not the one its journal records: a run never
+    /// follows a rewritten definition. (Files it references are checked where a step uses them.)
     public func checkSnapshot(_ id: String, recorded: WorkflowSnapshot?) throws {
-        guard let recorded else { return }
-        let checks = [(workflowFile(id), recorded.sha256)] + recorded.files.map { (workflowFiles(id).appendingPathComponent($0.path), $0.sha256) }
-        for (file, sha256) in checks where (try? FileIO.digest(of: file.path).sha256) != sha256 {
-            throw CaseError.workflowChanged(file.path, "it is not the file the journal records (SHA-256 \(sha256)); restore it from a backup or the case's archive")
-        }
+        guard let recorded, (try? FileIO.digest(of: workflowFile(id).path).sha256) != recorded.sha256 else { return }
+        throw CaseError.workflowChanged(workflowFile(id).path, "it is not the file the journal records (SHA-256 \(recorded.sha256)); restore it from a backup or the case's archive")
     }
 
     /// Hidden folders a killed command left in `cases/`: `.purging-*` (a deletion not yet

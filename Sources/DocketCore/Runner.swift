@@ -111,6 +111,7 @@ public struct Runner: Sendable {
             }
             var started = JournalEvent(type: .started, step: id)
             started.attempt = current.status == .recorded ? max(1, current.attempts) : current.attempts + 1
+            started.message = (type as? any StepProvenance)?.provenance
             try append(started)
             let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state, order: order)
             switch outcome {
@@ -263,6 +264,12 @@ public struct Runner: Sendable {
         try FileIO.syncFolder(documents)
         return records
     }
+}
+
+/// A step type that names exactly what will run (a plugin: its folder and the SHA-256 of its
+/// files), recorded in the journal's `started` event.
+public protocol StepProvenance {
+    var provenance: String? { get }
 }
 
 /// A document a step produced that cannot be kept, in words naming the file and the fix.

@@ -88,8 +88,15 @@ struct ChildProcess {
         }
         let group = cgroup ? StepCgroup.make() : nil
         var landlock: Int32 = -1
-        if let writable {
+        if let writable, Isolation.landlockABI > 0 {
             landlock = Self.withCStrings(writable) { docket_landlock_ruleset($0, Int32(writable.count)) }
+            // Offered by the kernel but not made: never run the plugin with less than promised.
+            if landlock < 0 {
+                let why = String(cString: strerror(errno))
+                for fd in toChild + fromOut + fromErr + status { close(fd) }
+                group?.remove()
+                throw Failure.cannotStart(arguments[0], "the Landlock rules that keep it to its output folder cannot be made (\(why))")
+            }
         }
         defer {
             if landlock >= 0 { close(landlock) }
@@ -107,7 +114,7 @@ struct ChildProcess {
                         var request = docket_spawn_request(
                             path: path, argv: a.baseAddress, envp: e.baseAddress, folder: folder,
                             stdin_fd: toChild[0], stdout_fd: fromOut[1], stderr_fd: fromErr[1], status_fd: status[1],
-                            cgroup_procs_fd: group?.procsFD ?? -1, cgroup_kill_fd: group?.killFD ?? -1, landlock_fd: landlock,
+                            cgroup_dir_fd: group?.folderFD ?? -1, cgroup_procs_fd: group?.procsFD ?? -1, cgroup_kill_fd: group?.killFD ?? -1, landlock_fd: landlock,
                             no_new_privs: noNewPrivileges ? 1 : 0, drop_capabilities: dropCapabilities ? 1 : 0)
                         return docket_spawn_shepherded(&request)
                     }
@@ -267,11 +274,13 @@ struct ChildProcess {
 /// (root, or a delegated subtree); killing it kills every process in it at once.
 final class StepCgroup: @unchecked Sendable {
     let folder: String
+    let folderFD: Int32
     let procsFD: Int32
     let killFD: Int32
 
-    private init(folder: String, procsFD: Int32, killFD: Int32) {
+    private init(folder: String, folderFD: Int32, procsFD: Int32, killFD: Int32) {
         self.folder = folder
+        self.folderFD = folderFD
         self.procsFD = procsFD
         self.killFD = killFD
     }
@@ -296,16 +305,26 @@ final class StepCgroup: @unchecked Sendable {
 
     static func make() -> StepCgroup? {
         guard let parent = ownFolder() else { return nil }
+        removeLeftovers(in: parent)
         let folder = "\(parent)/docket-step-\(getpid())-\(UUID().uuidString.prefix(8))"
         guard mkdir(folder, 0o755) == 0 else { return nil }
+        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         let procs = open("\(folder)/cgroup.procs", O_WRONLY | O_CLOEXEC)
         let killer = open("\(folder)/cgroup.kill", O_WRONLY | O_CLOEXEC)
-        guard procs >= 0 else {
-            if killer >= 0 { close(killer) }
+        guard procs >= 0, directory >= 0 else {
+            for fd in [directory, procs, killer] where fd >= 0 { close(fd) }
             rmdir(folder)
             return nil
         }
-        return StepCgroup(folder: folder, procsFD: procs, killFD: killer)
+        return StepCgroup(folder: folder, folderFD: directory, procsFD: procs, killFD: killer)
+    }
+
+    /// Removes the (empty) cgroups of Docket processes that died before removing them.
+    static func removeLeftovers(in parent: String) {
+        for name in (try? FileIO.names(in: URL(fileURLWithPath: parent))) ?? [] where name.hasPrefix("docket-step-") {
+            guard let pid = Int32(name.dropFirst("docket-step-".count).prefix { $0 != "-" }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            rmdir("\(parent)/\(name)")
+        }
     }
 
     func killAll() {
@@ -319,6 +338,7 @@ final class StepCgroup: @unchecked Sendable {
             if rmdir(folder) == 0 || errno == ENOENT { break }
             usleep(2000)
         }
+        close(folderFD)
         close(procsFD)
         if killFD >= 0 { close(killFD) }
     }

@@ -9,7 +9,7 @@ import Glibc
 /// A department plugin seen as a step: the runner treats it like a built-in. Each run is one
 /// child process speaking protocol v1 (described in DocketPluginKit/Protocol.swift and the
 /// README). Whatever the plugin does wrong fails the step with a message naming the plugin.
-public struct PluginStep: Step {
+public struct PluginStep: Step, StepProvenance {
     public let manifest: PluginManifest
     public let isolation: Isolation
     /// Docket's own environment, from which the variables a plugin asks for (`env:`) are taken.
@@ -97,6 +97,16 @@ public struct PluginStep: Step {
             return .refused("\(label) cannot run: its command \(command[0]) is hidden from it, since \(hidden); ship its dependencies inside the plugin folder (a Python virtual environment: python3 -m venv in the plugin folder)")
         }
         return .ready(command)
+    }
+
+    /// The plugin's folder and version, and the SHA-256 of each of its own files on the
+    /// command line (a program found on the PATH is named, not hashed), for the journal.
+    public var provenance: String? {
+        guard case .ready(let command) = command() else { return nil }
+        let own = command.filter { $0.hasPrefix(manifest.folder.standardizedFileURL.path + "/") && FileManager.default.fileExists(atPath: $0) }
+        let digests = own.map { file in "\(file.dropFirst(manifest.folder.standardizedFileURL.path.count + 1)) sha256 \((try? FileIO.digest(of: file).sha256) ?? "unreadable")" }
+        return "plugin \(manifest.name) \(manifest.version) in \(manifest.folder.path), isolation \(isolation.rawValue); runs \(command.joined(separator: " "))"
+            + (digests.isEmpty ? "" : "; " + digests.joined(separator: ", "))
     }
 
     /// Runs the plugin once and checks everything it did.

@@ -58,3 +58,44 @@ final class PluginSandboxCLITests: XCTestCase {
         }
     }
 }
+
+extension PluginSandboxCLITests {
+    /// `docket run` killed with SIGKILL in the middle of a plugin step: the plugin and the daemon
+    /// it started go with it (the shepherd notices its parent's death).
+    func testKilledDocketTakesThePluginAlong() throws {
+        for mode in ["process", nil] {  // nil: the default, bubblewrap where it works
+            let token = "\(600_000 + Int.random(in: 0..<99_999))"
+            let ws = try workspace(plugin: #"""
+                req=$(cat)
+                out=$(printf '%s' "$req" | sed 's/.*"output_folder":"\([^"]*\)".*/\1/')
+                setsid sh -c 'exec sleep TOKEN' &
+                touch "$out/ready"
+                exec sleep TOKEN
+                """#.replacingOccurrences(of: "TOKEN", with: token), manifest: "timeout: 300s\n")
+            var cli = ws.cli
+            cli.env["DOCKET_PLUGIN_ISOLATION"] = mode
+            XCTAssertEqual(try cli("new", "w.yaml", "--case", "k").status, 0)
+            let process = try cli.start(["run", "k"], quiet: true)
+            let ready = ws.root.appendingPathComponent("cases/k/.staging/ready").path
+            for _ in 0..<600 where !FileManager.default.fileExists(atPath: ready) { usleep(50_000) }
+            XCTAssertTrue(FileManager.default.fileExists(atPath: ready), "the plugin started")
+            XCTAssertEqual(sleepers(token).count, 2, "the plugin and its daemon run")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            var left = sleepers(token)
+            for _ in 0..<200 where !left.isEmpty { usleep(50_000); left = sleepers(token) }
+            XCTAssertEqual(left, [], "\(mode ?? "default"): no process of the plugin outlives Docket")
+            XCTAssertEqual(try cli("status", "k").status, 0, "the case is still readable")
+        }
+    }
+
+    /// Live processes whose command line is `sleep TOKEN`.
+    func sleepers(_ token: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
+            guard pid.first?.isNumber == true, let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  stat.split(separator: ")").last?.split(separator: " ").first != "Z" else { return false }
+            return String(decoding: raw, as: UTF8.self) == "sleep\0\(token)\0"
+        }
+    }
+}

@@ -43,7 +43,8 @@ final class HostilePluginTests: PluginTestCase {
                 echo x >> "$casedir/journal.jsonl" 2>/dev/null
                 echo x >> "$casedir/workflow.yaml" 2>/dev/null
                 caps=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
-                echo "{\\"protocol\\": 1, \\"status\\": \\"completed\\", \\"outputs\\": {\\"broke\\": \\"$broke\\", \\"caps\\": \\"$caps\\"}}"
+                nnp=$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' /proc/self/status)
+                echo "{\\"protocol\\": 1, \\"status\\": \\"completed\\", \\"outputs\\": {\\"broke\\": \\"$broke\\", \\"caps\\": \\"$caps\\", \\"nnp\\": \\"$nnp\\"}}"
                 """)
             let (report, _) = try await runCase("vandal", isolation: mode)
             XCTAssertEqual(report.status, .completed, "\(mode): \(report.lines)")
@@ -51,6 +52,7 @@ final class HostilePluginTests: PluginTestCase {
             XCTAssertEqual(journal.events.last?.type, .finished, "\(mode): only Docket appended to the journal")
             XCTAssertEqual(state.step("p").outputs["broke"], .string(""), "\(mode): every attempt failed")
             XCTAssertEqual(state.step("p").outputs["caps"], .string("0000000000000000"), "\(mode): no capability left")
+            XCTAssertEqual(state.step("p").outputs["nnp"], .string("1"), "\(mode): no new privileges")
             XCTAssertNoThrow(try store.checkSnapshot(report.caseID, recorded: state.workflow), "\(mode): snapshot unchanged")
             XCTAssertEqual(try FileIO.digest(of: store.documents(report.caseID).appendingPathComponent("make/doc.md").path).sha256,
                            state.documents.first { $0.path == "make/doc.md" }?.sha256, "\(mode): document unchanged")
@@ -70,10 +72,10 @@ final class HostilePluginTests: PluginTestCase {
                 // standard output open. With timeout 1s the plugin itself hangs too.
                 try plugin("daemons", fields + """
 
-                    setsid sleep \(token) &
-                    ( setsid sh -c 'trap "" TERM HUP; exec sleep \(token)' & ) &
-                    nohup sleep \(token) >/dev/null 2>&1 &
-                    n=0; while [ "$(pgrep -c -f 'sleep \(token)')" -lt 3 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n+1)); done
+                    setsid sh -c 'touch "$TMPDIR/a"; exec sleep \(token)' &
+                    ( setsid sh -c 'trap "" TERM HUP; touch "$TMPDIR/b"; exec sleep \(token)' & ) &
+                    nohup sh -c 'touch "$TMPDIR/c"; exec sleep \(token)' >/dev/null 2>&1 &
+                    while [ ! -e "$TMPDIR/a" ] || [ ! -e "$TMPDIR/b" ] || [ ! -e "$TMPDIR/c" ]; do sleep 0.05; done
                     \(timeout == "1s" ? "sleep \(token)" : "")
                     echo '{"protocol": 1, "status": "completed"}'
                     """, timeout: timeout)

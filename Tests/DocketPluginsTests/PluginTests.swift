@@ -25,6 +25,11 @@ final class PluginTests: PluginTestCase {
         XCTAssertEqual(state.step("p").documents.map(\.path), ["p/result.txt"])
         let log = try String(contentsOf: store.folder(report.caseID).appendingPathComponent("logs/p-1.log"), encoding: .utf8)
         XCTAssertEqual(log, "log line\n", "standard error is kept with the case")
+        let started = try store.load(report.caseID).0.events.first { $0.type == .started && $0.step == "p" }
+        let folder = root.appendingPathComponent("plugins/good").path
+        let digest = try FileIO.digest(of: folder + "/run.sh").sha256
+        XCTAssertEqual(started?.message, "plugin good 0.1.0 in \(folder), isolation process; runs /usr/bin/sh \(folder)/run.sh; run.sh sha256 \(digest)",
+                       "the journal records which plugin ran")
     }
 
     func testRefusals() async throws {

@@ -21,7 +21,8 @@ typedef struct {
     const char *folder;        ///< working folder of the program
     int stdin_fd, stdout_fd, stderr_fd;
     int status_fd;             ///< the shepherd writes 8 bytes here: the program's wait status, exec errno
-    int cgroup_procs_fd;       ///< cgroup.procs of the step's own cgroup v2, opened for writing
+    int cgroup_dir_fd;         ///< the step's own cgroup v2 folder: the program is started in it (clone3)
+    int cgroup_procs_fd;       ///< its cgroup.procs, opened for writing: the program joins it where clone3 cannot
     int cgroup_kill_fd;        ///< cgroup.kill of that cgroup, opened for writing
     int landlock_fd;           ///< a Landlock ruleset to confine the program with
     int no_new_privs;          ///< nonzero: PR_SET_NO_NEW_PRIVS (bwrap sets it itself, and a setuid bwrap needs it unset)
