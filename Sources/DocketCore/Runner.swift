@@ -11,6 +11,8 @@ public struct Runner: Sendable {
     public var user: String
     /// Options the front end adds to the "Record it with" hint so that it runs as given (`--root DIR`).
     public var recordHint = ""
+    /// What templates see as `workspace.NAME` (the council and organization of docket.yaml).
+    public var workspaceValues: [String: Value] = [:]
 
     public init(store: CaseStore, registry: StepRegistry, user: String,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -215,6 +217,7 @@ public struct Runner: Sendable {
             documentsFolder: store.documents(caseID), snapshotFolder: store.workflowFiles(caseID), rootFolder: store.root, now: clock())
         context.stepOrder = order
         context.withTimeout = definition.timeout
+        context.workspace = workspaceValues
         let finalContext = context
         let work: @Sendable () async -> StepOutcome = {
             do { return try await type.run(finalContext) } catch { return .failed("\(error)") }

@@ -113,8 +113,12 @@ struct RootOptions: ParsableArguments {
     }
 
     func runner() -> Runner {
-        var runner = Runner(store: store, registry: Self.registry(in: try? workspace()), user: Self.user)
+        let ws = try? workspace()
+        var runner = Runner(store: ws?.store ?? store, registry: Self.registry(in: ws), user: Self.user)
         runner.recordHint = hint
+        if let config = ws?.config {
+            runner.workspaceValues = ["council": .string(config.council), "organization": .string(config.organization)]
+        }
         return runner
     }
 
