@@ -167,7 +167,7 @@ public struct CaseActions: Sendable {
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(id)
         if state.finished { throw CaseError.refused(caseID: id, "it is completed; a completed case cannot be withdrawn") }
-        if state.withdrawn { throw CaseError.refused(caseID: id, "it is withdrawn already (\(state.note ?? ""))") }
+        if state.withdrawn { throw CaseError.refused(caseID: id, "it is withdrawn already (\(TerminalText.escaped(state.note ?? "")))") }
         var event = JournalEvent(type: .withdrawn)
         event.message = reason
         event.by = by
@@ -206,7 +206,7 @@ public struct CaseActions: Sendable {
     private func refuseIfClosed(_ state: CaseState, action: String) throws {
         if state.finished { throw CaseError.refused(caseID: state.caseID, "it is completed, so it cannot \(action)") }
         if state.withdrawn {
-            throw CaseError.refused(caseID: state.caseID, "it was withdrawn (\(state.note ?? "no reason given")); reopen it first to \(action)")
+            throw CaseError.refused(caseID: state.caseID, "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to \(action)")
         }
     }
 }

@@ -73,7 +73,7 @@ public struct Runner: Sendable {
             return report()
         }
         if state.withdrawn {
-            throw CaseError.refused(caseID: caseID, "it was withdrawn (\(state.note ?? "no reason given")); reopen it first to run it")
+            throw CaseError.refused(caseID: caseID, "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to run it")
         }
         var triesLeft: [String: Int] = [:]
         while let id = state.currentStep(order: order) {

@@ -15,24 +15,27 @@ final class CrashTests: XCTestCase {
         try ws.write("crash.yaml", workflow)
         XCTAssertEqual(try ws.cli("new", "crash.yaml", "--case", "k").status, 0)
 
-        // A whole run takes about half a second in a debug build; kill at random points in it.
-        var kills = 0, delayMicros: UInt32 = 20_000
+        // Kill each run once it has appended at least one event, after a further random pause:
+        // the kill points then spread over the run however slow the machine is (a fixed delay
+        // killed every run before its first step on a loaded machine).
+        var kills = 0
         var killPoints: Set<Int> = []
         let journalURL = ws.root.appendingPathComponent("cases/k/journal.jsonl")
+        func journalLength() -> Int { (try? FileManager.default.attributesOfItem(atPath: journalURL.path)[.size] as? Int) ?? 0 }
         var finished = false
-        for _ in 0..<200 {
+        for _ in 0..<60 {
+            let before = journalLength()
             let process = try ws.cli.start(["run", "k"], quiet: true)
-            usleep(delayMicros)
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && journalLength() == before && Date() < deadline { usleep(500) }
+            usleep(UInt32.random(in: 0...30_000))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
             }
             process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal {
-                killPoints.insert((try? Data(contentsOf: journalURL).count) ?? 0)
-            }
+            if process.terminationReason == .uncaughtSignal { killPoints.insert(journalLength()) }
             if process.terminationReason == .exit && process.terminationStatus == 0 { finished = true; break }
-            delayMicros = UInt32.random(in: 5_000...60_000)
         }
         if !finished { XCTAssertEqual(try ws.cli("run", "k").status, 0) }
         print("crash test: killed \(kills) runs, at \(killPoints.count) different journal lengths, before the case finished")
