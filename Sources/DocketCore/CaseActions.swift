@@ -96,6 +96,7 @@ public struct CaseActions: Sendable {
     /// inputs were amended.
     public func rerun(_ id: String, step stepID: String, reason: String, by: String) async throws -> Runner.Report {
         try requireReason(reason)
+        var setAside: [String] = []
         do {
             let lock = try store.lock(id)
             defer { withExtendedLifetime(lock) {} }
@@ -113,6 +114,7 @@ public struct CaseActions: Sendable {
             if s.round >= Runner.maxRounds {
                 throw CaseError.refused(caseID: id, "step '\(stepID)' has run \(Runner.maxRounds) rounds already, the most a step may; settle the case outside Docket or open a new one")
             }
+            setAside = order[from...].filter { state.step($0).status == .recorded }
             var event = JournalEvent(type: .rerun, step: stepID)
             event.reopened = Array(order[from...])
             event.message = reason
@@ -121,6 +123,9 @@ public struct CaseActions: Sendable {
         }
         var report = try await runner.run(caseID: id)
         report.lines.insert("step '\(stepID)' and the steps after it run again as a new round (earlier documents are kept)", at: 0)
+        for step in setAside {
+            report.lines.insert("the record waiting for step '\(step)' was set aside (the journal keeps it); record it again if it still applies", at: 1)
+        }
         return report
     }
 
@@ -167,7 +172,7 @@ public struct CaseActions: Sendable {
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(id)
         if state.finished { throw CaseError.refused(caseID: id, "it is completed; a completed case cannot be withdrawn") }
-        if state.withdrawn { throw CaseError.refused(caseID: id, "it is withdrawn already (\(state.note ?? ""))") }
+        if state.withdrawn { throw CaseError.refused(caseID: id, "it is withdrawn already (\(TerminalText.escaped(state.note ?? "")))") }
         var event = JournalEvent(type: .withdrawn)
         event.message = reason
         event.by = by
@@ -206,7 +211,7 @@ public struct CaseActions: Sendable {
     private func refuseIfClosed(_ state: CaseState, action: String) throws {
         if state.finished { throw CaseError.refused(caseID: state.caseID, "it is completed, so it cannot \(action)") }
         if state.withdrawn {
-            throw CaseError.refused(caseID: state.caseID, "it was withdrawn (\(state.note ?? "no reason given")); reopen it first to \(action)")
+            throw CaseError.refused(caseID: state.caseID, "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to \(action)")
         }
     }
 }

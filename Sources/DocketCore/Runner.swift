@@ -11,6 +11,8 @@ public struct Runner: Sendable {
     public var user: String
     /// Options the front end adds to the "Record it with" hint so that it runs as given (`--root DIR`).
     public var recordHint = ""
+    /// What templates see as `workspace.NAME` (the council and organization of docket.yaml).
+    public var workspaceValues: [String: Value] = [:]
 
     public init(store: CaseStore, registry: StepRegistry, user: String,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -72,7 +74,7 @@ public struct Runner: Sendable {
             return report()
         }
         if state.withdrawn {
-            throw CaseError.refused(caseID: caseID, "it was withdrawn (\(state.note ?? "no reason given")); reopen it first to run it")
+            throw CaseError.refused(caseID: caseID, "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to run it")
         }
         var triesLeft: [String: Int] = [:]
         while let id = state.currentStep(order: order) {
@@ -217,6 +219,7 @@ public struct Runner: Sendable {
             documentsFolder: store.documents(caseID), snapshotFolder: store.workflowFiles(caseID), rootFolder: store.root, now: clock())
         context.stepOrder = order
         context.withTimeout = definition.timeout
+        context.workspace = workspaceValues
         let finalContext = context
         let work: @Sendable () async -> StepOutcome = {
             do { return try await type.run(finalContext) } catch { return .failed("\(error)") }

@@ -58,6 +58,8 @@ public struct StepContext: Sendable {
     public var stepOrder: [String] = []
     /// The step's own `timeout:` in seconds, if the workflow gave one (process plugins use it).
     public var withTimeout: Double?
+    /// The workspace's council and organization (docket.yaml), for documents: `workspace.NAME`.
+    public var workspace: [String: Value] = [:]
     /// The Docket root folder (holding cases/ and archives/), for built-in steps that keep
     /// registers across cases (answer numbers). Plugins never see it.
     public var rootFolder: URL

@@ -5,7 +5,7 @@ import DocketYAML
 /// document) and a malformed template at its `file:line:column`.
 ///
 /// Only names rooted at what every template sees are checked: `inputs.NAME`,
-/// `steps.ID.outputs.NAME` and `case.id`; names inside sections may also be relative to the
+/// `steps.ID.outputs.NAME`, `case.id` and `workspace.council`/`workspace.organization`; names inside sections may also be relative to the
 /// section's item, and are left alone unless they start with one of those roots.
 public enum TemplateReferences {
     public struct Reference: Sendable, Equatable {
@@ -18,7 +18,10 @@ public enum TemplateReferences {
         public var mark: Mark
     }
 
-    static let roots: Set<String> = ["inputs", "steps", "case"]
+    static let roots: Set<String> = ["inputs", "steps", "case", "workspace"]
+
+    /// What `workspace.NAME` offers a template (from docket.yaml).
+    public static let workspaceNames = ["council", "organization"]
 
     /// The checked references and the structural problems of `text`.
     public static func scan(_ text: String) -> (references: [Reference], problems: [Problem]) {

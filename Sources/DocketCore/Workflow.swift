@@ -276,6 +276,12 @@ public struct WorkflowLoader: Sendable {
         let scan = TemplateReferences.scan(String(decoding: data, as: UTF8.self))
         for problem in scan.problems { td.error("the template does not parse: \(problem.message)", at: problem.mark) }
         for reference in scan.references {
+            if reference.path.first == "workspace" {
+                if reference.path.count != 2 || !TemplateReferences.workspaceNames.contains(reference.path[1]) {
+                    td.error("'\(reference.path.joined(separator: "."))' is unknown; the workspace offers \(TemplateReferences.workspaceNames.map { "workspace.\($0)" }.joined(separator: " and "))", at: reference.mark)
+                }
+                continue
+            }
             checkReference(reference.path, at: reference.mark, step: step, workflow: workflow, diagnostics: &td)
         }
         d.append(fromOtherFile: td.items)

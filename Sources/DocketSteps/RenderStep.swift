@@ -6,7 +6,7 @@ import Mustache
 /// `render`: fills a Mustache template with the case's inputs and earlier steps' outputs and
 /// writes the result as one document.
 ///
-/// The template sees `case.id`, `inputs.NAME`, `steps.ID.outputs.NAME` and `with.data.NAME`
+/// The template sees `case.id`, `workspace.council`, `workspace.organization`, `inputs.NAME`, `steps.ID.outputs.NAME` and `with.data.NAME`
 /// (extra values from `with: data:`), and the helper `{{#wareki}}…{{/wareki}}` (a date in the
 /// Japanese era). Output to a `.html`/`.htm` file is HTML-escaped; any other
 /// output is written as plain text.
@@ -83,6 +83,7 @@ public struct RenderStep: Step {
     static func templateContext(_ context: StepContext) -> [String: Any] {
         [
             "case": ["id": context.caseID],
+            "workspace": Value.map(context.workspace).plain,
             "inputs": Value.map(context.inputs).plain,
             "steps": context.outputs.mapValues { ["outputs": Value.map($0).plain] },
             "with": ["data": (context.with["data"] ?? .map([:])).plain],

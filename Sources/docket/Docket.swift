@@ -115,8 +115,12 @@ struct RootOptions: ParsableArguments {
     }
 
     func runner() -> Runner {
-        var runner = Runner(store: store, registry: Self.registry(in: try? workspace()), user: Self.user)
+        let ws = try? workspace()
+        var runner = Runner(store: ws?.store ?? store, registry: Self.registry(in: ws), user: Self.user)
         runner.recordHint = hint
+        if let config = ws?.config {
+            runner.workspaceValues = ["council": .string(config.council), "organization": .string(config.organization)]
+        }
         return runner
     }
 
@@ -156,10 +160,13 @@ struct RootOptions: ParsableArguments {
     }
 
     static func discoverPlugins(in workspace: Workspace?) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
-        let env = environment
-        let folders = workspace?.pluginFolders(environment: env)
-            ?? PluginDiscovery.searchPath(projectFolder: currentFolder, environment: env)
-        return PluginDiscovery.discover(in: folders, builtins: builtins(), isolation: Isolation.chosen(environment: env))
+        PluginDiscovery.discover(in: pluginFolders(in: workspace), builtins: builtins(), isolation: Isolation.chosen(environment: environment))
+    }
+
+    /// The workspace's plugin folders and $DOCKET_PLUGIN_PATH; outside a workspace, ./Plugins and $DOCKET_PLUGIN_PATH.
+    static func pluginFolders(in workspace: Workspace?) -> [URL] {
+        workspace?.pluginFolders(environment: environment)
+            ?? PluginDiscovery.searchPath(projectFolder: currentFolder, environment: environment)
     }
 
     static var user: String {

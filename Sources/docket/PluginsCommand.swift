@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketCore
 import DocketPlugins
+import DocketWorkspace
 import DocketYAML
 import Foundation
 
@@ -25,10 +26,12 @@ struct PluginsCommand: ParsableCommand {
         @OptionGroup var options: LookupOptions
 
         func run() throws {
-            let found = RootOptions.discoverPlugins(in: (try? options.workspace()) ?? nil)
+            let workspace = (try? options.workspace()) ?? nil
+            let found = RootOptions.discoverPlugins(in: workspace)
             let isolation = Isolation.chosen(environment: ProcessInfo.processInfo.environment)
             if found.plugins.isEmpty {
-                print("no plugins found (searched Plugins/ and $DOCKET_PLUGIN_PATH)")
+                let searched = RootOptions.pluginFolders(in: workspace).map { TerminalText.escaped($0.path) }
+                print("no plugins found (searched \(searched.joined(separator: ", ")))")
             } else {
                 print(Table.render([["NAME", "VERSION", "PROTOCOL", "FOLDER", "DESCRIPTION"]] + found.plugins.map {
                     [$0.name, $0.version, String($0.protocolVersion), $0.folder.path, $0.description]

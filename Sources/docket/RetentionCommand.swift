@@ -19,8 +19,10 @@ struct RetentionCommand: ParsableCommand {
 
     static func checkDate(_ date: String?) throws -> String {
         guard let date else { return today() }
-        guard SchemaCheck.isDate(date) else { throw ValidationError("--date must be a date written YYYY-MM-DD, not '\(date)'") }
-        return date
+        switch CalendarDate.parse(date) {
+        case .success(let iso): return iso
+        case .failure(let problem): throw ValidationError("--date: \(problem)")
+        }
     }
 
     struct Due: ParsableCommand {

@@ -103,8 +103,11 @@ final class CorrectionCLITests: XCTestCase {
         XCTAssertTrue(r.err.contains("has no input 'departmnt'; did you mean 'department'?"), r.err)
         XCTAssertEqual(try ws.cli("amend", "a", "--input", "department=総務課", "--reason", "y").status, 73, "nothing changes")
 
+        XCTAssertEqual(try ws.cli("record", "a", "review", "--file", review).status, 0)
         r = try ws.cli("rerun", "a", "draft", "--reason", "所管課を訂正")
         XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("the record waiting for step 'review' was set aside (the journal keeps it)"), r.out)
+        XCTAssertTrue(r.out.contains("step 'review' is waiting"), "the review is asked again, for the new draft: \(r.out)")
         XCTAssertTrue(r.out.contains("step 'draft' (render) completed (1 document: draft@2/諮問文.md)"), r.out)
         XCTAssertTrue(try ws.read("cases/a/documents/draft@2/諮問文.md").contains("総務課"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("cases/a/documents/draft/諮問文.md").path), "round 1 is kept")

@@ -110,11 +110,14 @@ final class RecordsCLITests: XCTestCase {
         try ws.write("t.mustache", "日付: {{#wareki}}{{inputs.date}}{{/wareki}}\n{{#inputs.date}}\nx\n")
         r = try ws.cli("validate", "wf.yaml")
         XCTAssertTrue(r.err.contains("\(t):2:1: error: the template does not parse: the section '{{#inputs.date}}' opened here is never closed"), r.err)
-        try ws.write("t.mustache", "日付: {{#wareki}}{{inputs.date}}{{/wareki}}\n")
+        try ws.write("t.mustache", "{{workspace.counsil}}\n")
+        r = try ws.cli("validate", "wf.yaml")
+        XCTAssertTrue(r.err.contains("\(t):1:1: error: 'workspace.counsil' is unknown; the workspace offers workspace.council and workspace.organization"), r.err)
+        try ws.write("t.mustache", "日付: {{#wareki}}{{inputs.date}}{{/wareki}}\n{{workspace.council}}\n")
         XCTAssertEqual(try ws.cli("validate", "wf.yaml").status, 0)
         XCTAssertEqual(try ws.cli("new", "wf.yaml", "--case", "w", "--input", "date=2025-05-12").status, 0)
         XCTAssertEqual(try ws.cli("run", "w").status, 0)
-        XCTAssertEqual(try ws.read("cases/w/documents/doc/a.txt"), "日付: 令和7年5月12日\n")
+        XCTAssertEqual(try ws.read("cases/w/documents/doc/a.txt"), "日付: 令和7年5月12日\nテスト審査会\n", "the council comes from docket.yaml")
     }
 
     func testArchiveSaysWhatItReplaces() throws {

@@ -115,4 +115,16 @@ final class WorkspaceCLITests: XCTestCase {
         XCTAssertTrue(v.out.hasPrefix("\u{FEFF}case,item,step"), String(v.out.prefix(40)))
         XCTAssertEqual(try ws.cli("votes", "--root", "out", "--excel").status, 64, "--excel needs --csv")
     }
+
+    func testPluginsAndRetentionThroughTheWorkspace() throws {
+        let ws = try Workspace(copyWorkflows: false)
+        var r = try ws.cli("plugins")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("no plugins found (searched \(ws.root.standardizedFileURL.path)/Plugins)"), r.out)
+        r = try ws.cli("retention", "due", "--date", "令和5年4月1日")
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try ws.cli("retention", "due", "--date", "2023-02-29")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("February 2023 has no 29th"), r.err)
+    }
 }
