@@ -114,4 +114,25 @@ final class MeetingCLITests: XCTestCase {
         XCTAssertTrue(published.out.contains("archived meeting m to"), published.out)
         XCTAssertEqual(try ws.cli("verify", "archives/meetings/m.zip").status, 0)
     }
+
+    /// The case: sent back on 2024-09-12, decided on 2024-10-10 → answered 令和6年10月10日,
+    /// and `docket votes` dates the tally there, whatever `docket new` was given.
+    func testTheAnswerIsDatedByTheMeetingThatDecidedIt() throws {
+        let ws = try Workspace()
+        XCTAssertEqual(try ws.cli("new", "consultation", "--case", "c", "--inputs", "\(example)/c2/inputs.yaml",
+                                  "--input", "meeting_date=2024-09-12", "--input", "consulted_on=2024-09-01").status, 0)
+        XCTAssertEqual(try ws.cli("run", "c").status, 0)
+        XCTAssertEqual(try ws.cli("record", "c", "review", "--file", "\(example)/c2/review.yaml").status, 0)
+        XCTAssertEqual(try ws.cli("run", "c").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "new", "oct", "--date", "2024-10-10").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "agenda", "oct", "add", "c").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "attend", "oct", "--file", "\(example)/attendance.yaml").status, 0)
+        try ws.write("tally.yaml", "for: 17\nagainst: 0\n")
+        XCTAssertEqual(try ws.cli("meeting", "vote", "oct", "c", "--file", "tally.yaml").status, 0)
+        XCTAssertEqual(try ws.cli("run", "c").status, 0)
+        let answer = try ws.read("cases/c/documents/answer/答申.md")
+        XCTAssertTrue(answer.hasPrefix("令和6年度第1号\n令和6年10月10日\n"), answer)
+        let votes = try ws.cli("votes", "--csv")
+        XCTAssertTrue(votes.out.contains(",vote,1,2024-10-10,18,17,0,"), votes.out)
+    }
 }
