@@ -108,6 +108,23 @@ final class MeetingTests: XCTestCase {
         XCTAssertEqual(out["meeting_date"], .string("2022-06-27"))
     }
 
+    /// A member who arrives late counts from the item they arrived before; the minutes list
+    /// them among those present and record the movement.
+    func testALateArrivalCountsFromTheirItem() async throws {
+        try meeting("m", "2022-06-27")
+        _ = try book.addToAgenda("m", kind: .other, text: "会長あいさつ")
+        try await consultation("c1")
+        _ = try book.addToAgenda("m", kind: .consultation, cases: ["c1"])
+        try attend("m", members: 10, extra: "arrivals: [{member: 委員15, time: '14:20', before: c1}]\n")
+        let (_, m) = try book.load("m")
+        XCTAssertEqual(m.present(at: 1).count, 10)
+        XCTAssertEqual(m.present(at: 2), (1...10).map { String(format: "委員%02d", $0) } + ["委員15"], "roster order")
+        XCTAssertEqual(try vote("m", "c1", "for: 8\nagainst: 2\n").present, 11, "the quorum of 11 is reached with the late arrival")
+        XCTAssertEqual(m.attendance?.absent.count, 10)
+        let draft = try book.draftMinutes("m").markdown
+        XCTAssertTrue(draft.contains("委員15 午後２時２０分入室（議題２の前）"), draft)
+    }
+
     func testNoQuorumAtAnItemRefusesItsVote() async throws {
         try meeting("m", "2022-06-27")
         try await consultation("c1")
