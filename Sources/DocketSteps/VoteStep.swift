@@ -8,7 +8,12 @@ import Foundation
 /// nothing written. A tally with `recount_called: true` keeps the step waiting for the recount;
 /// every tally stays in the journal and in the vote record, the last one decides.
 public struct VoteStep: Step {
-    public init() {}
+    /// Where to learn whether a case is on an open meeting's agenda (none: never).
+    public var agenda: (any AgendaLookup)?
+
+    public init(agenda: (any AgendaLookup)? = nil) {
+        self.agenda = agenda
+    }
 
     public let name = "vote"
     public let summary = "waits for the tally (採決) and decides it under the council's rules"
@@ -43,6 +48,14 @@ public struct VoteStep: Step {
         let council: CouncilRoster
         do { council = try roster(with, snapshotFolder: snapshotFolder) } catch { return [(nil, "the council roster cannot be read: \(error)")] }
         let tally = Tally(record: record)
+        // A case on an open meeting's agenda is voted on at that meeting, which gives 'present'
+        // from its attendance: a tally typed in by hand would bypass it. The snapshot folder is
+        // <root>/cases/<case>/workflow-files.
+        let caseFolder = snapshotFolder.deletingLastPathComponent()
+        if tally.meeting == nil, let agenda,
+           let meeting = agenda.openMeeting(holding: caseFolder.lastPathComponent, root: caseFolder.deletingLastPathComponent().deletingLastPathComponent()) {
+            return [(nil, "case '\(caseFolder.lastPathComponent)' is on the agenda of meeting '\(meeting)': record its tally at the meeting, which takes 'present' from the attendance")]
+        }
         do {
             _ = try council.decide(tally)
         } catch {
@@ -104,4 +117,10 @@ public struct VoteStep: Step {
             "roll_call": last.rollCall.map { roll in .map(roll.mapValues { .list($0.map(Value.string)) }) } ?? .null,
         ])
     }
+}
+
+/// Whether a case is on an open meeting's agenda, undecided (the meetings module answers it).
+public protocol AgendaLookup: Sendable {
+    /// The id of the open meeting whose agenda holds `caseID` undecided, if any.
+    func openMeeting(holding caseID: String, root: URL) -> String?
 }

@@ -35,6 +35,10 @@ final class MeetingCLITests: XCTestCase {
         XCTAssertEqual(attend.status, 0, attend.err)
         XCTAssertEqual(attend.out, "meeting m: 12 of 21 members present at the opening; quorum 11: met (定足数を満たしている)\n")
 
+        // A tally typed in by hand for a case on the agenda would bypass the attendance.
+        let byHand = try ws.cli("record", "c", "vote", "--file", "\(example)/c2/tally.yaml")
+        XCTAssertEqual(byHand.status, 65)
+        XCTAssertTrue(byHand.err.contains("case 'c' is on the agenda of meeting 'm': record its tally at the meeting, which takes 'present' from the attendance"), byHand.err)
         // The tally says 18 present (as the seed's file does); 11 were there at the item.
         let contradicted = try ws.cli("meeting", "vote", "m", "c", "--file", "\(example)/c2/tally.yaml")
         XCTAssertEqual(contradicted.status, 65)
