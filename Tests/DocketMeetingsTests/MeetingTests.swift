@@ -125,6 +125,23 @@ final class MeetingTests: XCTestCase {
         XCTAssertTrue(draft.contains("委員15 午後２時２０分入室（議題２の前）"), draft)
     }
 
+    /// A roll call is checked against those present at the item and its names go into the
+    /// vote record (採決記録).
+    func testRollCallNamesAreWrittenIntoTheVoteRecord() async throws {
+        try meeting("m", "2022-06-27")
+        try await consultation("c")
+        _ = try book.addToAgenda("m", kind: .consultation, cases: ["c"])
+        try attend("m", members: 12)
+        let voters = (2...10).map { String(format: "委員%02d", $0) }
+        XCTAssertTrue(refusal { _ = try vote("m", "c", "for: 9\nagainst: 1\nroll_call: {for: [\(voters.joined(separator: ", "))], against: [委員20]}\n") }
+            .contains("'委員20' is in the roll call but was not present at this item of meeting 'm'"))
+        _ = try vote("m", "c", "for: 9\nagainst: 1\nroll_call: {for: [\(voters.joined(separator: ", "))], against: [委員11]}\n")
+        _ = try await runner.run(caseID: "c")
+        let record = try String(contentsOf: runner.store.documents("c").appendingPathComponent("vote/採決記録.md"), encoding: .utf8)
+        XCTAssertTrue(record.contains("- 賛成（9名）: \(voters.joined(separator: "、"))\n- 反対（1名）: 委員11\n- 棄権（0名）: なし"), record)
+        XCTAssertTrue(record.contains("会議: m（令和4年6月27日）、議題1、出席委員12名"), record)
+    }
+
     func testNoQuorumAtAnItemRefusesItsVote() async throws {
         try meeting("m", "2022-06-27")
         try await consultation("c1")
