@@ -201,3 +201,17 @@ public struct MeetingBook: Sendable {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
+
+/// Tells the vote step which open meeting holds a case undecided, so its tally is recorded there.
+public struct MeetingAgendaLookup: AgendaLookup {
+    public init() {}
+
+    public func openMeeting(holding caseID: String, root: URL) -> String? {
+        let book = MeetingBook(root: root, user: "")
+        for meeting in (try? book.all()) ?? [] where !meeting.closed {
+            guard let (_, item) = meeting.item(of: caseID), item.kind == .consultation, !item.deferred else { continue }
+            if (try? book.decision(of: caseID, at: meeting.id)) ?? nil == nil { return meeting.id }
+        }
+        return nil
+    }
+}

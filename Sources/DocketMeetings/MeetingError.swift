@@ -30,6 +30,7 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
             var text = "there is no meeting '\(id)'"
             if let near = Suggest.nearest(to: id, among: known) { text += "; did you mean '\(near)'?" }
             else if known.isEmpty { text += "; none has been opened yet" }
+            else { text += "; meetings: \(known.prefix(10).joined(separator: ", "))\(known.count > 10 ? ", …" : "")" }
             return text
         case .closed(let id):
             return "meeting '\(id)' is closed; its record can no longer change (open a new meeting for further business)"

@@ -92,7 +92,7 @@ extension MeetingBook {
         let moves: [String] = (a.arrivals.map { ($0, "入室") } + a.departures.map { ($0, "退室") }).map { pair in
             let (move, what) = pair
             let before = meeting.resolve(move.before).map { "議題\(fw(String($0)))の前" } ?? ""
-            return "\(move.member) \(move.time.map(fw) ?? "")\(what)（\(before)）"
+            return "\(move.member) \(move.time.map(FullWidth.clock) ?? "")\(what)（\(before)）"
         }
         view["movements"] = moves
         view["has_movements"] = !moves.isEmpty

@@ -90,7 +90,6 @@ extension MeetingBook {
                             "size": .int(Int(result.size)), "events": .int(result.events)]
         archived.by = user
         try store.journal(id).append([archived], to: &contents, now: clock())
-        _ = meeting
         return Publication(documents: drafted, archive: result)
     }
 }

@@ -27,7 +27,9 @@ public struct AnswerRegister: Sendable {
         public var subject: String?
         public var department: String?
         public var decision: String?
-        enum CodingKeys: String, CodingKey { case number, caseID = "case", step, issued, subject, department, decision }
+        /// The number as the answer prints it (令和4年度第1号).
+        public var label: String?
+        enum CodingKeys: String, CodingKey { case number, caseID = "case", step, issued, subject, department, decision, label }
     }
 
     public func file(fiscalYear: Int) -> URL {
@@ -36,7 +38,7 @@ public struct AnswerRegister: Sendable {
 
     /// The number for (case, step) in `fiscalYear`, taking the next one if it has none yet.
     public func number(fiscalYear: Int, caseID: String, step: String, issued: String, subject: String? = nil,
-                       department: String? = nil, decision: String? = nil) throws -> Int {
+                       department: String? = nil, decision: String? = nil, yearLabel: String? = nil) throws -> Int {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let lockPath = folder.appendingPathComponent(".answers.lock").path
         let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -53,7 +55,7 @@ public struct AnswerRegister: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let line = try encoder.encode(Entry(number: next, caseID: caseID, step: step, issued: issued, subject: subject,
-                                                department: department, decision: decision)) + Data("\n".utf8)
+                                                department: department, decision: decision, label: yearLabel.map { "\($0)第\(next)号" })) + Data("\n".utf8)
         let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CaseError.posix(url.path) }
         defer { close(fd) }

@@ -88,7 +88,7 @@ public struct IssueAnswerStep: Step {
         let yearLabel = council.fiscalYearLabel(fiscalYear, on: meeting)
         let number: Int? = draft ? nil : try AnswerRegister(root: context.rootFolder).number(
             fiscalYear: fiscalYear, caseID: context.caseID, step: context.stepID, issued: meeting,
-            subject: subject, department: w["department"]?.stringValue, decision: approved ? "承認" : "不承認")
+            subject: subject, department: w["department"]?.stringValue, decision: approved ? "承認" : "不承認", yearLabel: yearLabel)
         let numberLabel = number.map { "\(yearLabel)第\($0)号" } ?? "\(yearLabel)第　号（案）"
         let decision = approved ? "承認" : "不承認"
         let abstain = vote["abstain"]?.intValue ?? 0

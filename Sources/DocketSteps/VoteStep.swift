@@ -1,6 +1,7 @@
 import DocketCore
 import DocketYAML
 import Foundation
+import Mustache
 
 /// `vote`: waits for the tally of a show of hands and decides it under the council roster's
 /// rules (quorum, majority, the chair's vote). A tally that cannot stand — no quorum, more votes
@@ -8,7 +9,12 @@ import Foundation
 /// nothing written. A tally with `recount_called: true` keeps the step waiting for the recount;
 /// every tally stays in the journal and in the vote record, the last one decides.
 public struct VoteStep: Step {
-    public init() {}
+    /// Where to learn whether a case is on an open meeting's agenda (none: never).
+    public var agenda: (any AgendaLookup)?
+
+    public init(agenda: (any AgendaLookup)? = nil) {
+        self.agenda = agenda
+    }
 
     public let name = "vote"
     public let summary = "waits for the tally (採決) and decides it under the council's rules"
@@ -17,6 +23,7 @@ public struct VoteStep: Step {
         Field("council", .file, required: true, description: "the council roster (council.yaml), beside the workflow"),
         Field("item", .string, description: "the agenda item, for the record and `docket votes`"),
         Field("output", .string, default: .string("採決記録.md"), description: "the vote record's file name"),
+        Field("template", .file, description: "a Mustache template for the vote record (default: the built-in one, below)"),
     ])
 
     public func recordSchema(with: [String: Value]) -> Schema? { Tally.schema }
@@ -43,6 +50,14 @@ public struct VoteStep: Step {
         let council: CouncilRoster
         do { council = try roster(with, snapshotFolder: snapshotFolder) } catch { return [(nil, "the council roster cannot be read: \(error)")] }
         let tally = Tally(record: record)
+        // A case on an open meeting's agenda is voted on at that meeting, which gives 'present'
+        // from its attendance: a tally typed in by hand would bypass it. The snapshot folder is
+        // <root>/cases/<case>/workflow-files.
+        let caseFolder = snapshotFolder.deletingLastPathComponent()
+        if tally.meeting == nil, let agenda,
+           let meeting = agenda.openMeeting(holding: caseFolder.lastPathComponent, root: caseFolder.deletingLastPathComponent().deletingLastPathComponent()) {
+            return [(nil, "case '\(caseFolder.lastPathComponent)' is on the agenda of meeting '\(meeting)': record its tally at the meeting, which takes 'present' from the attendance")]
+        }
         do {
             _ = try council.decide(tally)
         } catch {
@@ -68,27 +83,34 @@ public struct VoteStep: Step {
         let result: VoteResult
         do { result = try council.decide(last) } catch { return .failed("the tally cannot stand: \(error.message)") }
         let decision = result.approved ? "承認" : "不承認"
-        var text = "# 採決記録\n\n"
-        if let item = context.with["item"]?.stringValue { text += "案件: \(item)\n\n" }
-        text += "規則: \(council.ruleDescription)\n\n"
-        text += "| 回 | 出席 | 表決権 | 賛成 | 反対 | 棄権 | 除斥・回避 | 会長裁決 | 備考 |\n|---|---|---|---|---|---|---|---|---|\n"
-        for (i, t) in tallies.enumerated() {
-            let voters = t.present - t.recused - (council.chairVotes == .always ? 0 : 1)
-            let casting = t.castingVote.map { $0 ? "可" : "否" } ?? "—"
-            text += "| \(i + 1) | \(t.present) | \(voters) | \(t.votesFor) | \(t.against) | \(t.abstain) | \(t.recused) | \(casting) | \(t.recountCalled ? "会長が再度の採決を求めた" : "") |\n"
-        }
-        text += "\n結果: \(decision)（賛成\(last.votesFor)、反対\(last.against)\(last.abstain > 0 ? "、棄権\(last.abstain)" : "")）\n"
+        var view: [String: Any] = [
+            "item": context.with["item"]?.stringValue ?? "", "has_item": context.with["item"]?.stringValue != nil,
+            "rule": council.ruleDescription, "decision": decision,
+            "for": last.votesFor, "against": last.against, "abstain": last.abstain, "has_abstain": last.abstain > 0,
+            "tallies": tallies.enumerated().map { i, t -> [String: Any] in
+                ["n": i + 1, "present": t.present, "voters": t.present - t.recused - (council.chairVotes == .always ? 0 : 1),
+                 "for": t.votesFor, "against": t.against, "abstain": t.abstain, "recused": t.recused,
+                 "casting": t.castingVote.map { $0 ? "可" : "否" } ?? "—", "recount": t.recountCalled]
+            },
+            "roll_calls": tallies.enumerated().compactMap { i, t -> [String: Any]? in
+                guard let roll = t.rollCall else { return nil }
+                return ["n": i + 1, "groups": [("for", "賛成"), ("against", "反対"), ("abstain", "棄権")].map { how, label -> [String: Any] in
+                    let names = roll[how] ?? []
+                    return ["label": label, "count": names.count, "names": names.isEmpty ? "なし" : names.joined(separator: "、")]
+                }]
+            },
+        ]
         if let m = last.meeting {
-            text += "\n会議: \(m.id)（\(JapaneseDate.era(m.date) ?? m.date)）、議題\(m.item)、出席委員\(m.members.count)名\n"
+            view["meeting"] = ["id": m.id, "date": JapaneseDate.era(m.date) ?? m.date, "item": m.item, "present": m.members.count] as [String: Any]
         }
-        for (i, t) in tallies.enumerated() {
-            guard let roll = t.rollCall else { continue }
-            text += "\n## 記名による表決（\(i + 1)回目）\n\n"
-            for (how, label) in [("for", "賛成"), ("against", "反対"), ("abstain", "棄権")] {
-                let names = roll[how] ?? []
-                text += "- \(label)（\(names.count)名）: \(names.isEmpty ? "なし" : names.joined(separator: "、"))\n"
+        var source = Self.defaultTemplate
+        if let path = context.with["template"]?.stringValue {
+            guard let data = FileManager.default.contents(atPath: context.snapshotFile(path).path) else {
+                return .failed("the template '\(path)' is missing from the case's snapshot")
             }
+            source = String(decoding: data, as: UTF8.self)
         }
+        let text = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source).render(view)
         let output = context.with["output"]?.stringValue ?? "採決記録.md"
         try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent(output))
         return .completed(outputs: [
@@ -104,4 +126,47 @@ public struct VoteStep: Step {
             "roll_call": last.rollCall.map { roll in .map(roll.mapValues { .list($0.map(Value.string)) }) } ?? .null,
         ])
     }
+}
+
+/// Whether a case is on an open meeting's agenda, undecided (the meetings module answers it).
+public protocol AgendaLookup: Sendable {
+    /// The id of the open meeting whose agenda holds `caseID` undecided, if any.
+    func openMeeting(holding caseID: String, root: URL) -> String?
+}
+
+extension VoteStep {
+    /// The vote record (採決記録) as it is written unless the workflow gives `template:`. It sees
+    /// item, rule, decision, for/against/abstain, tallies (n, present, voters, for, against,
+    /// abstain, recused, casting, recount), meeting (id, date, item, present) and roll_calls
+    /// (n, groups: label, count, names).
+    public static let defaultTemplate = """
+        # 採決記録
+
+        {{#has_item}}
+        案件: {{item}}
+
+        {{/has_item}}
+        規則: {{rule}}
+
+        | 回 | 出席 | 表決権 | 賛成 | 反対 | 棄権 | 除斥・回避 | 会長裁決 | 備考 |
+        |---|---|---|---|---|---|---|---|---|
+        {{#tallies}}
+        | {{n}} | {{present}} | {{voters}} | {{for}} | {{against}} | {{abstain}} | {{recused}} | {{casting}} | {{#recount}}会長が再度の採決を求めた{{/recount}} |
+        {{/tallies}}
+
+        結果: {{decision}}（賛成{{for}}、反対{{against}}{{#has_abstain}}、棄権{{abstain}}{{/has_abstain}}）
+        {{#meeting}}
+
+        会議: {{id}}（{{date}}）、議題{{item}}、出席委員{{present}}名
+        {{/meeting}}
+        {{#roll_calls}}
+
+        ## 記名による表決（{{n}}回目）
+
+        {{#groups}}
+        - {{label}}（{{count}}名）: {{names}}
+        {{/groups}}
+        {{/roll_calls}}
+
+        """
 }

@@ -26,7 +26,7 @@ struct AnswersCommand: ParsableCommand {
             var rows: [[String]] = []
             for fy in years {
                 for e in try register.entries(fiscalYear: fy) {
-                    rows.append(["\(JapaneseDate.fiscalYearLabel(fy, on: e.issued))第\(e.number)号", e.issued, e.caseID, e.subject ?? "",
+                    rows.append([e.label ?? "\(JapaneseDate.fiscalYearLabel(fy, on: e.issued))第\(e.number)号", e.issued, e.caseID, e.subject ?? "",
                                  e.department ?? "", e.decision ?? "", register.state(of: e)])
                 }
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketArchive
 import DocketCore
+import DocketMeetings
 import DocketPlugins
 import DocketSteps
 import DocketWorkspace
@@ -150,7 +151,7 @@ struct RootOptions: ParsableArguments {
     }
 
     static func builtins() -> StepRegistry {
-        var r = BuiltinSteps.registry()
+        var r = BuiltinSteps.registry(agenda: MeetingAgendaLookup())
         try! r.register(ArchiveStep())  // distinct from every built-in name
         return r
     }

@@ -67,7 +67,8 @@ struct VotesCommand: ParsableCommand {
                     let next = contents.events[(i + 1)...].first { $0.step == step.id && ($0.type == .recorded || $0.type == .completed) }
                     var decision = tally.recountCalled ? "recount called" : ""
                     if next?.type == .completed, let d = next?.outputs?["decision"]?.stringValue { decision = d }
-                    let date = state.inputs["meeting_date"]?.stringValue ?? String(event.time.prefix(10))
+                    // Dated by the meeting that took it, when it was recorded at one.
+                    let date = tally.meeting?.date ?? state.inputs["meeting_date"]?.stringValue ?? String(event.time.prefix(10))
                     rows.append([id, with["item"]?.stringValue ?? workflow.title, step.id, String(n), date,
                                  String(tally.present), String(tally.votesFor), String(tally.against), String(tally.abstain),
                                  String(tally.recused), tally.castingVote.map { $0 ? "for" : "against" } ?? "",

@@ -7,6 +7,7 @@ final class MeetingDemoTests: XCTestCase {
         let ws = try Workspace()
         let r = try ws.cli("demo", "--root", "out")
         XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("attendance: 18 of 21 members present; quorum 11 (met)"), r.out)
         let table = r.out.components(separatedBy: "\n").filter { $0.hasPrefix("諮問") || $0.hasPrefix("報告") }
         XCTAssertEqual(table.map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(6).joined(separator: " ") }, [
             "諮問1 consultation 15 2 承認 令和4年度第1号",

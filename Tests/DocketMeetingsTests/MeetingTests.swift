@@ -108,6 +108,40 @@ final class MeetingTests: XCTestCase {
         XCTAssertEqual(out["meeting_date"], .string("2022-06-27"))
     }
 
+    /// A member who arrives late counts from the item they arrived before; the minutes list
+    /// them among those present and record the movement.
+    func testALateArrivalCountsFromTheirItem() async throws {
+        try meeting("m", "2022-06-27")
+        _ = try book.addToAgenda("m", kind: .other, text: "会長あいさつ")
+        try await consultation("c1")
+        _ = try book.addToAgenda("m", kind: .consultation, cases: ["c1"])
+        try attend("m", members: 10, extra: "arrivals: [{member: 委員15, time: '14:20', before: c1}]\n")
+        let (_, m) = try book.load("m")
+        XCTAssertEqual(m.present(at: 1).count, 10)
+        XCTAssertEqual(m.present(at: 2), (1...10).map { String(format: "委員%02d", $0) } + ["委員15"], "roster order")
+        XCTAssertEqual(try vote("m", "c1", "for: 8\nagainst: 2\n").present, 11, "the quorum of 11 is reached with the late arrival")
+        XCTAssertEqual(m.attendance?.absent.count, 10)
+        let draft = try book.draftMinutes("m").markdown
+        XCTAssertTrue(draft.contains("委員15 午後２時２０分入室（議題２の前）"), draft)
+    }
+
+    /// A roll call is checked against those present at the item and its names go into the
+    /// vote record (採決記録).
+    func testRollCallNamesAreWrittenIntoTheVoteRecord() async throws {
+        try meeting("m", "2022-06-27")
+        try await consultation("c")
+        _ = try book.addToAgenda("m", kind: .consultation, cases: ["c"])
+        try attend("m", members: 12)
+        let voters = (2...10).map { String(format: "委員%02d", $0) }
+        XCTAssertTrue(refusal { _ = try vote("m", "c", "for: 9\nagainst: 1\nroll_call: {for: [\(voters.joined(separator: ", "))], against: [委員20]}\n") }
+            .contains("'委員20' is in the roll call but was not present at this item of meeting 'm'"))
+        _ = try vote("m", "c", "for: 9\nagainst: 1\nroll_call: {for: [\(voters.joined(separator: ", "))], against: [委員11]}\n")
+        _ = try await runner.run(caseID: "c")
+        let record = try String(contentsOf: runner.store.documents("c").appendingPathComponent("vote/採決記録.md"), encoding: .utf8)
+        XCTAssertTrue(record.contains("- 賛成（9名）: \(voters.joined(separator: "、"))\n- 反対（1名）: 委員11\n- 棄権（0名）: なし"), record)
+        XCTAssertTrue(record.contains("会議: m（令和4年6月27日）、議題1、出席委員12名"), record)
+    }
+
     func testNoQuorumAtAnItemRefusesItsVote() async throws {
         try meeting("m", "2022-06-27")
         try await consultation("c1")
