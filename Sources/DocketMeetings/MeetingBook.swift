@@ -25,10 +25,14 @@ public struct MeetingBook: Sendable {
     public let root: URL
     public var user: String
     public var clock: @Sendable () -> Date
+    /// The council's name from the workspace (docket.yaml), for titles and minutes; without
+    /// one, the roster's name.
+    public var council: String?
 
-    public init(root: URL, user: String, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(root: URL, user: String, council: String? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.root = root
         self.user = user
+        self.council = council
         self.clock = clock
     }
 
@@ -55,9 +59,8 @@ public struct MeetingBook: Sendable {
         try CouncilRoster.load(path: store.workflowFiles(id).appendingPathComponent(Self.rosterFile).path)
     }
 
-    /// The council's name for titles and minutes. From the roster for now; one place to rewire
-    /// once the workspace file names the council.
-    public static func councilName(_ roster: CouncilRoster) -> String { roster.name }
+    /// The council's name for titles and minutes: the workspace's, else the roster's.
+    public func councilName(_ roster: CouncilRoster) -> String { council ?? roster.name }
 
     /// Every meeting, by date then id.
     public func all() throws -> [Meeting] {
@@ -81,7 +84,7 @@ public struct MeetingBook: Sendable {
         }
         let roster = try CouncilRoster.load(path: rosterPath)
         let n = try all().filter { JapaneseDate.fiscalYear($0.date) == fy && $0.date <= date }.count + 1
-        let heading = title ?? "\(roster.fiscalYearLabel(fy, on: date))第\(n)回 \(Self.councilName(roster))"
+        let heading = title ?? "\(roster.fiscalYearLabel(fy, on: date))第\(n)回 \(councilName(roster))"
         var inputs: [String: Value] = ["title": .string(heading), "date": .string(date)]
         if let time { inputs["time"] = .string(time) }
         if let place { inputs["place"] = .string(place) }

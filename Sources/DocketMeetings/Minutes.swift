@@ -85,7 +85,7 @@ extension MeetingBook {
             "has_in_advance": !a.inAdvance.isEmpty, "has_on_the_day": !a.onTheDay.isEmpty,
             "has_materials": !(a.inAdvance.isEmpty && a.onTheDay.isEmpty),
             "general": transcript.general, "has_general": !transcript.general.isEmpty,
-            "council": MeetingBook.councilName(roster), "chair": roster.chair,
+            "council": councilName(roster), "chair": roster.chair,
         ]
         if let place = meeting.place { view["place"] = place }
         if let time = meeting.time { view["time"] = FullWidth.span(time) }

@@ -6,7 +6,7 @@ import Foundation
 /// this machine does not know is an error at `file:line:column`, all of them at once.
 ///
 ///     docket-workspace: 1
-///     council: 情報公開・個人情報保護審査会
+///     council: 情報公開・個人情報保護審議会
 ///     organization: 〇〇市
 ///     time-zone: Asia/Tokyo
 ///     plugins: [Plugins]         # folders, relative to the workspace

@@ -60,6 +60,10 @@ struct MeetingScript {
 }
 
 struct DemoCommand: AsyncParsableCommand {
+    /// The demo workspace's docket.yaml: the council of the replayed meeting.
+    static let council = "目黒区情報公開・個人情報保護審議会"
+    static let organization = "目黒区（デモ）"
+
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Replays the bundled meeting (令和4年6月27日) end to end in a fresh folder.",
@@ -100,11 +104,11 @@ struct DemoCommand: AsyncParsableCommand {
         let here = try? Workspace.locate(rootOption: nil, environment: RootOptions.environment, currentFolder: RootOptions.currentFolder)
         let plugins = here?.pluginFolders(environment: [:]).map(\.path) ?? [RootOptions.currentFolder.appendingPathComponent("Plugins").path]
         try Workspace.create(at: root.hasPrefix("/") ? URL(fileURLWithPath: root) : RootOptions.currentFolder.appendingPathComponent(root),
-                             config: WorkspaceConfig(council: "情報公開・個人情報保護審査会（デモ）", organization: "Docket demo",
+                             config: WorkspaceConfig(council: Self.council, organization: Self.organization,
                                                      pluginFolders: plugins, workflowFolders: [workflows.standardizedFileURL.path]))
         let registry = RootOptions.registry
         let runner = Runner(store: CaseStore(root: URL(fileURLWithPath: root)), registry: registry, user: RootOptions.user)
-        let book = MeetingBook(root: URL(fileURLWithPath: root), user: RootOptions.user)
+        let book = MeetingBook(root: URL(fileURLWithPath: root), user: RootOptions.user, council: Self.council)
         func file(_ name: String) -> String { base.appendingPathComponent(name).path }
 
         let opened = try book.create(
@@ -150,7 +154,7 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try book.close(script.id)
         let transcript = try script.transcript.map { try Transcript.load(path: file($0), meeting: try book.load(script.id).1) }
         let published = try await book.publishMinutes(script.id, transcript: transcript, checker: registry["personal-data-scan"],
-                                                       organization: "\(MeetingBook.councilName(roster)) 事務局")
+                                                       organization: Self.organization)
 
         var rows = [["ITEM", "KIND", "FOR", "AGAINST", "DECISION", "ANSWER", "ANSWER FILE"]]
         for item in script.items {

@@ -21,7 +21,7 @@ struct MeetingCommand: AsyncParsableCommand {
 
 /// The meeting book of the root folder, with the command's user.
 extension RootOptions {
-    var meetings: MeetingBook { MeetingBook(root: store.root, user: Self.user) }
+    var meetings: MeetingBook { MeetingBook(root: store.root, user: Self.user, council: (try? workspace())?.config.council) }
 }
 
 /// Prints a meeting error as a clerk can act on it and exits with its code; others as `report`.

@@ -23,7 +23,7 @@ struct MinutesCommand: AsyncParsableCommand {
     @Argument(help: "The meeting's id.") var id: String
     @Option(help: ArgumentHelp("The transcript (発言の記録) to merge under each item.", valueName: "FILE")) var transcript: String?
     @Flag(help: "Print the Markdown draft only; record, check and archive nothing.") var draft = false
-    @Option(help: ArgumentHelp("Source-Organization in bag-info.txt (else $DOCKET_ORGANIZATION, else the council's 事務局).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Source-Organization in bag-info.txt (else $DOCKET_ORGANIZATION, else the workspace's organization).", valueName: "NAME"))
     var organization: String?
 
     func run() async throws {
@@ -35,8 +35,8 @@ struct MinutesCommand: AsyncParsableCommand {
                 print(try book.draftMinutes(id, transcript: merged).markdown, terminator: "")
                 return
             }
-            let council = MeetingBook.councilName(try book.roster(of: id))
-            let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? "\(council) 事務局"
+            let council = book.councilName(try book.roster(of: id))
+            let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? (try? options.workspace())?.config.organization ?? "\(council) 事務局"
             let published = try await book.publishMinutes(id, transcript: merged, checker: RootOptions.registry["personal-data-scan"], organization: org)
             for doc in published.documents { print("minutes: \(book.store.documents(id).appendingPathComponent(doc.path).path)") }
             if let a = published.archive { print("archived meeting \(id) to \(a.path.path): \(a.payloadFiles) files, \(a.size) bytes, sha256 \(a.sha256)") }
