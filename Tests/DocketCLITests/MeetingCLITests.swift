@@ -14,7 +14,7 @@ final class MeetingCLITests: XCTestCase {
         XCTAssertEqual(try ws.cli("run", "c").status, 0)
         let made = try ws.cli("meeting", "new", "m", "--date", "2022-06-27", "--time", "14:00-17:30")
         XCTAssertEqual(made.status, 0, made.err)
-        XCTAssertTrue(made.out.hasPrefix("opened meeting m: 令和4年度第1回 目黒区情報公開・個人情報保護審議会 (令和4年6月27日)"), made.out)
+        XCTAssertTrue(made.out.hasPrefix("opened meeting m: 令和4年度第1回 テスト審査会 (令和4年6月27日)"), "the title names the workspace's council (docket.yaml): \(made.out)")
         return ws
     }
 
@@ -112,7 +112,7 @@ final class MeetingCLITests: XCTestCase {
 
         let draft = try ws.cli("minutes", "m", "--draft")
         XCTAssertEqual(draft.status, 0)
-        XCTAssertTrue(draft.out.hasPrefix("# 会議録\n\n## 名称\n\n令和４年度第１回 目黒区情報公開・個人情報保護審議会\n"), draft.out)
+        XCTAssertTrue(draft.out.hasPrefix("# 会議録\n\n## 名称\n\n令和４年度第１回 テスト審査会\n"), draft.out)
         let published = try ws.cli("minutes", "m")
         XCTAssertEqual(published.status, 0, published.err)
         XCTAssertTrue(published.out.contains("archived meeting m to"), published.out)
