@@ -128,11 +128,12 @@ struct WriteJob: Sendable {
             parts = files
             Thread { writeParts(plan, files: files, into: items); deflated.signal() }.start()
         }
-        // However the writing ends, the deflaters have stopped before the part files go.
+        // However the writing ends, the deflaters stop and the part files go.
         defer {
-            if parts != nil {
+            if let parts {
                 items.stop()
                 deflated.wait()
+                parts.remove()
             }
         }
         let inParts = Set(plan.joined())

@@ -139,7 +139,7 @@ final class PartDeflater {
 }
 
 /// The part files (hidden, beside the archive), open while the deflaters write them and libzip
-/// copies their streams into the archive; removed when the last user lets go.
+/// copies their streams into the archive.
 final class PartFiles: @unchecked Sendable {
     let paths: [String]
     let fds: [Int32]
@@ -159,12 +159,10 @@ final class PartFiles: @unchecked Sendable {
         self.fds = fds
     }
 
-    deinit {
-        for (fd, path) in zip(fds, paths) {
-            close(fd)
-            unlink(path)
-        }
-    }
+    /// Removes the files (their streams stay readable until the last user lets go).
+    func remove() { for path in paths { unlink(path) } }
+
+    deinit { for fd in fds { close(fd) } }
 }
 
 /// Where each deflated payload item lies, handed from the deflaters to libzip's writer as each is
