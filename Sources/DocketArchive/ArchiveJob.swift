@@ -1,7 +1,6 @@
 import CGlibc
 import DocketCore
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -116,27 +115,34 @@ struct WriteJob: Sendable {
     }
 
     /// Writes the zip through libzip: `bagit.txt`, the payload in name order, then the other
-    /// tag files (waiting for them). Deflate is the slow part: unencrypted, it first runs on every
-    /// core (libdeflate) into part files whose streams libzip then copies as they are.
+    /// tag files (waiting for them). Deflate is the slow part: unencrypted, it runs on every core
+    /// (libdeflate) into part files, while libzip writes what comes first and then copies each
+    /// stream as it is, as soon as it is done.
     func write(tags: TagFiles) throws {
-        var partPaths: [String] = []
-        defer { for part in partPaths { unlink(part) } }
-        var deflated: [Int: DeflatedItem] = [:]
+        let plan = password == nil ? planParts() : []
+        let items = DeflatedItems()
         var parts: PartFiles?
-        if password == nil {
-            let plan = planParts()
-            if !plan.isEmpty {
-                partPaths = plan.indices.map { "\(partPrefix)\($0)-\(getpid())" }
-                deflated = try writeParts(plan, files: partPaths)
-                parts = try PartFiles(paths: partPaths)
+        let deflated = DispatchSemaphore(value: 0)
+        if !plan.isEmpty {
+            let files = try PartFiles(creating: plan.indices.map { "\(partPrefix)\($0)-\(getpid())" })
+            parts = files
+            Thread { writeParts(plan, files: files, into: items); deflated.signal() }.start()
+        }
+        // However the writing ends, the deflaters stop and the part files go.
+        defer {
+            if let parts {
+                items.stop()
+                deflated.wait()
+                parts.remove()
             }
         }
+        let inParts = Set(plan.joined())
         let writer = try ZipWriter(path: temp)
         try writer.addData(Array(BagLayout.bagitTxt.utf8), as: "\(caseID)/bagit.txt", mtime: mtime, compression: .deflate, password: password)
         for (i, p) in payload.enumerated() {
             let name = "\(caseID)/\(p.name)"
-            if let item = deflated[i], let parts {
-                try writer.addDeflated(item, parts: parts, as: name, mtime: mtime)
+            if let parts, inParts.contains(i) {
+                try writer.addDeflated(i, from: items, parts: parts, as: name, mtime: mtime)
             } else if let source = p.source {
                 try writer.addFile(source, as: name, mtime: mtime, compression: compression[i], password: password)
             } else {
@@ -146,7 +152,10 @@ struct WriteJob: Sendable {
         for (name, bytes) in tags.afterPayload {
             try writer.addPending(bytes, as: "\(caseID)/\(name)", mtime: mtime, compression: .deflate, password: password)
         }
-        try writer.close()
+        do { try writer.close() } catch {
+            // A deflater's failure is the cause of the writer's.
+            throw items.failure ?? error
+        }
     }
 
     /// The payload items to deflate in parallel, in one group per core balanced by size; empty
@@ -166,24 +175,21 @@ struct WriteJob: Sendable {
         return groups.map { $0.sorted() }.filter { !$0.isEmpty }
     }
 
-    /// Deflates each group into its own part file, the groups in parallel; returns where each
-    /// payload item's stream lies.
-    func writeParts(_ plan: [[Int]], files: [String]) throws -> [Int: DeflatedItem] {
-        let failure = FirstError()
-        let results = Mutex<[Int: DeflatedItem]>([:])
+    /// Deflates each group into its own part file, the groups in parallel, each item in name
+    /// order (the order the writer takes them), handing each to `items` when it is done.
+    func writeParts(_ plan: [[Int]], files: PartFiles, into items: DeflatedItems) {
         Parallel.workers(plan.count, over: Array(plan.indices)) { next in
-            while let p = next(), !failure.isSet {
+            while let p = next() {
                 do {
-                    let part = try PartDeflater(path: files[p], part: p)
-                    var done: [(Int, DeflatedItem)] = []
-                    for item in plan[p] { done.append((item, try part.add(file: payload[item].source!))) }
-                    results.withLock { for (i, d) in done { $0[i] = d } }
+                    let part = try PartDeflater(parts: files, part: p)
+                    for item in plan[p] {
+                        if items.isStopped { return }
+                        items.set(item, try part.add(file: payload[item].source!))
+                    }
                 } catch {
-                    failure.set(error)
+                    items.fail(error)
                 }
             }
         }
-        try failure.check()
-        return results.withLock { $0 }
     }
 }

@@ -16,7 +16,7 @@ struct DeflatedItem: Sendable {
     var crc: UInt32
 }
 
-/// Deflates documents into a part file of its own, on one core: libdeflate for documents of up
+/// Deflates documents into a part file of its own, on one core, each right after the last: libdeflate for documents of up
 /// to `wholeLimit` (it compresses whole buffers, 2-3x zlib's speed at the same ratio), zlib
 /// streaming in 1 MiB blocks for larger ones, so memory stays bounded. The streams are standard
 /// (Info-ZIP, 7-Zip, Python's zipfile inflate them) and depend only on the document's bytes,
@@ -27,23 +27,20 @@ final class PartDeflater {
     /// The deflate level (fixed, so archives are reproducible).
     static let level: Int32 = 6
 
-    let path: String
     let part: Int
-    private let fd: Int32
+    private let parts: PartFiles
     private var offset: UInt64 = 0
     private let compressor: OpaquePointer
     private var input: UnsafeMutableRawBufferPointer
     private var output: UnsafeMutableRawBufferPointer
 
-    init(path: String, part: Int) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ZipError(path: path, message: "cannot create a part file: \(String(cString: strerror(errno)))") }
+    /// Appends to part file `part` of `parts`.
+    init(parts: PartFiles, part: Int) throws {
         guard let c = libdeflate_alloc_compressor(Self.level) else {
-            close(fd)
-            throw ZipError(path: path, message: "libdeflate cannot allocate a compressor")
+            throw ZipError(path: parts.paths[part], message: "libdeflate cannot allocate a compressor")
         }
         compressor = c
-        self.path = path
+        self.parts = parts
         self.part = part
         input = .allocate(byteCount: 1 << 20, alignment: 16)
         output = .allocate(byteCount: 1 << 20, alignment: 16)
@@ -53,7 +50,6 @@ final class PartDeflater {
         libdeflate_free_compressor(compressor)
         input.deallocate()
         output.deallocate()
-        close(fd)
     }
 
     private func fail(_ what: String, _ file: String) -> ZipError {
@@ -69,9 +65,9 @@ final class PartDeflater {
     private func append(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            let n = pwrite(parts.fds[part], bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw fail("cannot write the part file", path) }
+            guard n > 0 else { throw fail("cannot write the part file", parts.paths[part]) }
             done += n
         }
         offset += UInt64(bytes.count)
@@ -142,18 +138,20 @@ final class PartDeflater {
     }
 }
 
-/// The part files, open for reading while libzip copies their streams into the archive.
+/// The part files (hidden, beside the archive), open while the deflaters write them and libzip
+/// copies their streams into the archive.
 final class PartFiles: @unchecked Sendable {
     let paths: [String]
     let fds: [Int32]
 
-    init(paths: [String]) throws {
+    init(creating paths: [String]) throws {
         var fds: [Int32] = []
         for path in paths {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
-                for fd in fds { close(fd) }
-                throw ZipError(path: path, message: "cannot reopen a part file: \(String(cString: strerror(errno)))")
+                let error = ZipError(path: path, message: "cannot create a part file: \(String(cString: strerror(errno)))")
+                for (fd, path) in zip(fds, paths) { close(fd); unlink(path) }
+                throw error
             }
             fds.append(fd)
         }
@@ -161,25 +159,75 @@ final class PartFiles: @unchecked Sendable {
         self.fds = fds
     }
 
+    /// Removes the files (their streams stay readable until the last user lets go).
+    func remove() { for path in paths { unlink(path) } }
+
     deinit { for fd in fds { close(fd) } }
+}
+
+/// Where each deflated payload item lies, handed from the deflaters to libzip's writer as each is
+/// done: the writer copies the first items while the deflaters work on the next.
+final class DeflatedItems: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Int: DeflatedItem] = [:]
+    private var error: Error?
+    private var stopped = false
+
+    func set(_ index: Int, _ item: DeflatedItem) {
+        condition.withLock {
+            items[index] = item
+            condition.broadcast()
+        }
+    }
+
+    /// The deflaters failed: waiting stops, with `error`.
+    func fail(_ error: Error) {
+        condition.withLock {
+            if self.error == nil { self.error = error }
+            condition.broadcast()
+        }
+    }
+
+    /// The writer gave up: the deflaters stop at their next item.
+    func stop() { condition.withLock { stopped = true } }
+    var isStopped: Bool { condition.withLock { stopped || error != nil } }
+    var failure: Error? { condition.withLock { error } }
+
+    /// Blocks until item `index` is deflated; nil if the deflaters failed.
+    func wait(_ index: Int) -> DeflatedItem? {
+        condition.withLock {
+            while items[index] == nil && error == nil { condition.wait() }
+            return items[index]
+        }
+    }
 }
 
 /// libzip's view of a deflated item: a source whose stat says its bytes are deflated already
 /// (method, sizes and CRC), so libzip copies them into the archive as they are, as it does
 /// with another zip's entry (`zip_source_zip` with ZIP_FL_COMPRESSED).
 final class DeflatedSource {
-    let item: DeflatedItem
+    let index: Int
+    let items: DeflatedItems
     let parts: PartFiles
+    var item: DeflatedItem?
     var position: UInt64 = 0
     var error = zip_error_t()
 
-    init(_ item: DeflatedItem, parts: PartFiles) {
-        self.item = item
+    init(_ index: Int, items: DeflatedItems, parts: PartFiles) {
+        self.index = index
+        self.items = items
         self.parts = parts
         zip_error_init(&error)
     }
 
     deinit { zip_error_fini(&error) }
+
+    /// Waits for the item; false (with the error set for libzip) when the deflaters failed.
+    func load() -> Bool {
+        if item == nil { item = items.wait(index) }
+        if item == nil { zip_error_set(&error, ZIP_ER_INTERNAL, 0) }
+        return item != nil
+    }
 
     static let callback: zip_source_callback = { userdata, data, length, command in
         let unmanaged = Unmanaged<DeflatedSource>.fromOpaque(userdata!)
@@ -188,22 +236,25 @@ final class DeflatedSource {
         case ZIP_SOURCE_SUPPORTS:
             return readableCommands
         case ZIP_SOURCE_STAT:
+            guard this.load(), let item = this.item else { return -1 }
             let st = data!.assumingMemoryBound(to: zip_stat_t.self)
             zip_stat_init(st)
-            st.pointee.size = this.item.size
-            st.pointee.comp_size = this.item.compressedSize
+            st.pointee.size = item.size
+            st.pointee.comp_size = item.compressedSize
             st.pointee.comp_method = zip_uint16_t(ZIP_CM_DEFLATE)
             st.pointee.encryption_method = zip_uint16_t(ZIP_EM_NONE)
-            st.pointee.crc = this.item.crc
+            st.pointee.crc = item.crc
             st.pointee.valid |= zip_uint64_t(ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD | ZIP_STAT_CRC)
             return zip_int64_t(MemoryLayout<zip_stat_t>.size)
         case ZIP_SOURCE_OPEN:
+            guard this.load() else { return -1 }
             this.position = 0
             return 0
         case ZIP_SOURCE_READ:
-            let n = Int(min(UInt64(length), this.item.compressedSize - this.position))
+            guard let item = this.item else { return -1 }
+            let n = Int(min(UInt64(length), item.compressedSize - this.position))
             guard n > 0 else { return 0 }
-            let got = pread(this.parts.fds[this.item.part], data, n, off_t(this.item.offset + this.position))
+            let got = pread(this.parts.fds[item.part], data, n, off_t(item.offset + this.position))
             guard got > 0 else {
                 zip_error_set(&this.error, ZIP_ER_READ, got < 0 ? errno : EIO)
                 return -1

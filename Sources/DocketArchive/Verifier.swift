@@ -6,7 +6,9 @@ import Synchronization
 /// Checks a Docket archive — or any BagIt bag in a zip — on its own, without Docket's state: the
 /// zip's structure and every entry's CRC (each is read to its end), the bag's required files,
 /// every manifest and tag-manifest digest, Payload-Oxum, that no entry leaves the bag folder
-/// (`..`, absolute paths, links), and that no file is left out of the manifests.
+/// (`..`, absolute paths, links), and that no file is left out of the manifests. Hostile zips are
+/// refused by cheap checks (`ZipDirectory`, names, tag files) before anything is inflated, and no
+/// entry is inflated past its declared size; nothing is ever written.
 public enum Verifier {
     public struct Report: Sendable {
         public var path: String
@@ -49,9 +51,8 @@ public enum Verifier {
 
     private static func check(path: String, password: String?, digestingFile: Bool, into report: inout Report) throws {
         // The cheap checks first, before anything is inflated: the entry table as Docket reads
-        // it (overlaps, kinds, sizes), then names and the required tag files.
-        // Its problems are reported with the names' below (every problem at once), and stop the
-        // check before anything is inflated.
+        // it (overlaps, kinds, sizes), then names and the required tag files. All their problems
+        // are reported at once, and any of them stops the check before anything is inflated.
         let directory = try ZipDirectory.read(path: path)
         report.problems += directory.problems
         let zip: ZipReader

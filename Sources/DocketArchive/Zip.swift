@@ -108,11 +108,11 @@ public final class ZipWriter {
         }
     }
 
-    /// Adds a document deflated ahead (see `PartDeflater`) as `name`: libzip copies its stream
-    /// as it is (no second deflate), with the CRC and sizes the item carries. `parts` stays
-    /// open until `close()`.
-    func addDeflated(_ item: DeflatedItem, parts: PartFiles, as name: String, mtime: time_t) throws {
-        let src = try functionSource(DeflatedSource(item, parts: parts), DeflatedSource.callback, path: parts.paths[item.part], what: "cannot add \(name)")
+    /// Adds payload item `index`, deflated ahead by a `PartDeflater`, as `name`: libzip waits
+    /// for it when `close()` reaches it, then copies its stream as it is (no second deflate),
+    /// with the CRC and sizes the item carries. `parts` stays open until `close()`.
+    func addDeflated(_ index: Int, from items: DeflatedItems, parts: PartFiles, as name: String, mtime: time_t) throws {
+        let src = try functionSource(DeflatedSource(index, items: items, parts: parts), DeflatedSource.callback, path: path, what: "cannot add \(name)")
         let index = zip_file_add(archive, name, src, zip_flags_t(ZIP_FL_ENC_UTF_8))
         guard index >= 0 else {
             zip_source_free(src)

@@ -153,9 +153,9 @@ final class ArchiveTests: XCTestCase {
         XCTAssertEqual(journal.split(separator: "\n").count, try store.journal("c1").read().events.count)
     }
 
-    func testParallelDeflateGivesAValidReproducibleBag() async throws {
-        // 48 compressible documents of about 100 kB (libdeflate, whole) and one of 6 MiB (zlib,
-        // streamed): deflated on every core into part files, copied into the zip as they are.
+    /// 48 compressible documents of about 100 kB (libdeflate, whole) and one of 6 MiB (zlib,
+    /// streamed): deflated on every core into part files, copied into the zip as they are.
+    func makeBigCase() async throws {
         var registry = BuiltinSteps.registry()
         try registry.register(FilesStep())
         try registry.register(LargeTextStep())
@@ -178,6 +178,10 @@ final class ArchiveTests: XCTestCase {
             """.utf8).write(to: workflow)
         _ = try runner.open(caseID: "big", workflowPath: workflow.path, inputsFile: nil, inputPairs: [])
         _ = try await runner.run(caseID: "big")
+    }
+
+    func testParallelDeflateGivesAValidReproducibleBag() async throws {
+        try await makeBigCase()
         let first = try await archive("big")
         XCTAssertLessThan(first.size, first.payloadBytes / 10, "the text was deflated")
         XCTAssertEqual(Verifier.verify(path: first.path.path).problems, [])
@@ -198,6 +202,18 @@ final class ArchiveTests: XCTestCase {
         XCTAssertEqual(leftovers, [], "part files are removed")
         let second = try await archive("big")
         XCTAssertEqual(first.sha256, second.sha256, "parallel deflate is reproducible")
+    }
+
+    func testADocumentMissingWhileDeflatingInPartsIsNamedAndLeavesNothing() async throws {
+        try await makeBigCase()
+        try FileManager.default.removeItem(at: store.documents("big").appendingPathComponent("make/text-30.txt"))
+        do {
+            _ = try await archive("big")
+            XCTFail("a case with a missing document was archived")
+        } catch {
+            XCTAssertTrue("\(error)".contains("make/text-30.txt, which the journal records, is missing; restore it"), "\(error)")
+        }
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: store.archivesFolder.path)) ?? [], [], "no part file or partial zip is left")
     }
 
     func testSameCaseSameBytes() async throws {
