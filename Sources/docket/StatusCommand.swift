@@ -63,6 +63,8 @@ struct StatusCommand: ParsableCommand {
     /// The rows (or their JSON) from the index, caught up with the journals first; from the
     /// journals alone if the index cannot be used. `failed`: some journal did not verify.
     func read(_ store: CaseStore, filter: CaseFilter) throws -> (rows: [CaseRow], json: [String], failed: Bool) {
+        // No cases folder: nothing to index, and no index file left in a folder that is not a root.
+        guard FileManager.default.fileExists(atPath: store.casesFolder.path) else { return ([], [], false) }
         do {
             let index = try SQLiteIndex(store: store)
             if let why = index.rebuiltBecause, why != "there was no index yet" {
