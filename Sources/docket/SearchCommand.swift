@@ -76,8 +76,13 @@ struct SearchCommand: ParsableCommand {
         let filter = CaseFilter(state: state, workflow: workflow, department: department,
                                 fiscalYear: year.flatMap(Self.fiscalYear), decision: decision)
         let search = SearchQuery(query.joined(separator: " "), filter: filter, limit: limit)
+        let store = options.store
+        guard FileManager.default.fileExists(atPath: store.casesFolder.path) else {
+            print(json ? "[]" : "no cases here to search (no cases/ folder in \(TerminalText.escaped(store.root.path)))")
+            return
+        }
         do {
-            let index = try SQLiteIndex(store: options.store)
+            let index = try SQLiteIndex(store: store)
             let caughtUp = try index.catchUp()
             for p in (index.openReport?.problems ?? []) + caughtUp.problems { _ = report(p.error) }
             let hits = try index.search(search)

@@ -68,6 +68,8 @@ struct StatusCommand: ParsableCommand {
     /// The rows (or their JSON) from the index, caught up with the journals first; from the
     /// journals alone if the index cannot be used. `failed`: some journal did not verify.
     func read(_ store: CaseStore, filter: CaseFilter) throws -> (rows: [CaseRow], json: [String], failed: Bool) {
+        // No cases folder: nothing to index, and no index file left in a folder that is not a root.
+        guard FileManager.default.fileExists(atPath: store.casesFolder.path) else { return ([], [], false) }
         do {
             let index = try SQLiteIndex(store: store)
             if let why = index.rebuiltBecause, why != "there was no index yet" {
@@ -158,10 +160,13 @@ struct StatusCommand: ParsableCommand {
 }
 
 /// Journal times (UTC, ISO 8601) shown in a time zone, to the minute: `2022-06-27 14:00`.
-struct WallClock {
+final class WallClock {
     static let defaultZone = "Asia/Tokyo"
     let zone: TimeZone
     let zoneName: String
+    /// The zone's offset by UTC hour (`2022-06-27T05`): asking Foundation per row was most of
+    /// the time of a 100,000-case table.
+    private var offsets: [Substring: Int] = [:]
 
     init(zone name: String) throws {
         guard let zone = TimeZone(identifier: name) else {
@@ -179,7 +184,10 @@ struct WallClock {
         parts.tm_year = Int32(f[0] - 1900); parts.tm_mon = Int32(f[1] - 1); parts.tm_mday = Int32(f[2])
         parts.tm_hour = Int32(f[3]); parts.tm_min = Int32(f[4]); parts.tm_sec = Int32(f.count > 5 ? f[5] : 0)
         var t = timegm(&parts)
-        t += time_t(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t))))
+        let hour = iso.prefix(13)
+        let offset = offsets[hour] ?? zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t)))
+        offsets[hour] = offset
+        t += time_t(offset)
         var local = tm()
         gmtime_r(&t, &local)
         func pad(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
@@ -236,12 +244,18 @@ enum Table {
     static func render(_ rows: [[String]], indent: String = "") -> String {
         let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         guard let columns = rows.map(\.count).max() else { return "" }
+        let cellWidths = rows.map { $0.map(width) }  // once per cell: tables run to 100,000 rows
         var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], width(cell)) } }
-        return rows.map { row in
-            indent + row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - width(cell))
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        for row in cellWidths { for (i, w) in row.enumerated() { widths[i] = max(widths[i], w) } }
+        var out = ""
+        for (r, row) in rows.enumerated() {
+            if r > 0 { out += "\n" }
+            out += indent
+            for (i, cell) in row.enumerated() {
+                out += cell
+                if i < row.count - 1 { out += String(repeating: " ", count: widths[i] - cellWidths[r][i] + 2) }
+            }
+        }
+        return out
     }
 }
