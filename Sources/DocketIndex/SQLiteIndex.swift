@@ -148,7 +148,14 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         var out: [(String, JournalStamp)] = []
         out.reserveCapacity(names.count)
         for name in names.sorted() where !name.hasPrefix(".") {
-            if let stamp = JournalStamp(path: store.casesFolder.path + "/" + name + "/journal.jsonl") { out.append((name, stamp)) }
+            let folder = store.casesFolder.path + "/" + name
+            if let stamp = JournalStamp(path: folder + "/journal.jsonl") {
+                out.append((name, stamp))
+            } else if var st = Optional(stat()), stat(folder, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
+                // A case folder whose journal is gone: never matches a row, so it is read (and
+                // reported as damaged) every time, instead of vanishing from the lists.
+                out.append((name, .missing))
+            }
         }
         return out
     }
@@ -157,7 +164,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     /// takes the case out of the index (it is reported, never shown from the cache).
     private func refresh(_ id: String, stamp: JournalStamp, replace: Bool) throws {
         let contents: Journal.Contents
-        do { contents = try store.journal(id).read() } catch {
+        do { contents = try store.load(id).0 } catch {  // a missing, empty or cut journal throws
             try delete(id)
             throw error
         }
@@ -462,6 +469,9 @@ struct JournalStamp: Equatable {
         self.bytes = bytes
         self.mtime = mtime
     }
+
+    /// The stamp of a case folder without a journal.
+    static let missing = JournalStamp(bytes: -1, mtime: -1)
 
     init?(path: String) {
         var st = stat()

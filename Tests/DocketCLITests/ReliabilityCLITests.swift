@@ -24,9 +24,10 @@ final class ReliabilityCLITests: XCTestCase {
             with: {fields: {approved: {type: bool, required: true}}}
         """
 
-    /// The first column of a table's rows.
+    /// The first column of a table's rows (not its closing count line, "2 cases: …").
     func rows(_ table: String) -> [String] {
-        table.split(separator: "\n").dropFirst().map { String($0.split(separator: " ").first ?? "") }
+        table.split(separator: "\n").dropFirst().filter { !$0.contains(" case: ") && !$0.contains(" cases: ") }
+            .map { String($0.split(separator: " ").first ?? "") }
     }
 
     func testDamagedJournalIsReportedByStatusRunAndRetention() throws {
