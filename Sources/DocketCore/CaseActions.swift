@@ -171,7 +171,8 @@ public struct CaseActions: Sendable {
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(id)
-        if state.finished { throw CaseError.refused(caseID: id, "it is completed; a completed case cannot be withdrawn") }
+        // A completed case may be withdrawn too (its answer withdrawn after issue): it keeps its
+        // documents and its answer number, which the register then marks withdrawn.
         if state.withdrawn { throw CaseError.refused(caseID: id, "it is withdrawn already (\(TerminalText.escaped(state.note ?? "")))") }
         var event = JournalEvent(type: .withdrawn)
         event.message = reason
@@ -209,9 +210,9 @@ public struct CaseActions: Sendable {
     }
 
     private func refuseIfClosed(_ state: CaseState, action: String) throws {
-        if state.finished { throw CaseError.refused(caseID: state.caseID, "it is completed, so it cannot \(action)") }
         if state.withdrawn {
             throw CaseError.refused(caseID: state.caseID, "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to \(action)")
         }
+        if state.finished { throw CaseError.refused(caseID: state.caseID, "it is completed, so it cannot \(action)") }
     }
 }

@@ -180,8 +180,8 @@ public struct CaseState: Sendable {
 
     /// The case's overall status.
     public func status(order: [String]) -> Status {
-        if finished { return .completed }
         if withdrawn { return .withdrawn }
+        if finished { return .completed }
         guard let current = currentStep(order: order) else { return .running }
         switch step(current).status {
         case .waiting: return .waiting

@@ -120,7 +120,7 @@ struct WithdrawCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "withdraw",
         abstract: "Withdraws a case (取下げ): it runs no further and can be archived as it stands.",
-        discussion: "State 'withdrawn' until 'docket reopen'. Refused for a completed case or one withdrawn already (exit 73).")
+        discussion: "State 'withdrawn' until 'docket reopen'. A completed case may be withdrawn too (its answer withdrawn after issue): the answer keeps its number, marked withdrawn in 'docket answers'. Refused for a case withdrawn already (exit 73).")
 
     @OptionGroup var options: RootOptions
     @Argument(help: ArgumentHelp("The case.", valueName: "ID")) var caseID: String

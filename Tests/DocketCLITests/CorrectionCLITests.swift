@@ -84,9 +84,14 @@ final class CorrectionCLITests: XCTestCase {
 
         try ws.cli("record", "a", "review", "--file", review)
         XCTAssertEqual(try ws.cli("run", "a").status, 0)
-        r = try ws.cli("withdraw", "a", "--reason", "x")
+        // A completed case can be withdrawn too (its answer withdrawn after issue), and then
+        // refuses what a withdrawn case refuses.
+        r = try ws.cli("withdraw", "a", "--reason", "答申後の取下げ")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try state(ws, "a")["state"] as? String, "withdrawn")
+        r = try ws.cli("rerun", "a", "review", "--reason", "x")
         XCTAssertEqual(r.status, 73)
-        XCTAssertTrue(r.err.contains("it is completed; a completed case cannot be withdrawn"), r.err)
+        XCTAssertTrue(r.err.contains("it was withdrawn (答申後の取下げ); reopen it first"), r.err)
     }
 
     func testAmendThenRerunAsANewRound() throws {

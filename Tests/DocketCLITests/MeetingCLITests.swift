@@ -73,6 +73,18 @@ final class MeetingCLITests: XCTestCase {
         XCTAssertEqual(answers.out, "number,date,case,subject,department,decision,state\r\n"
                        + "令和4年度第1号,2022-06-27,c,子育て世帯生活支援特別給付金に係る事務の外部委託に伴う個人情報の取扱いについて,子育て支援課,承認,issued\r\n")
         XCTAssertEqual(try ws.cli("answers", "--year", "2023").out, "no answers issued in fiscal year 2023\n")
+
+        // The answer withdrawn after issue (取下げ): it keeps its number, marked so; reopening
+        // the case gives it back its state, and the number is never given out again.
+        let withdrawn = try ws.cli("withdraw", "c", "--reason", "所管課から取下げの申出")
+        XCTAssertEqual(withdrawn.status, 0, withdrawn.err)
+        XCTAssertEqual(try ws.json(try ws.cli("status", "c", "--json").out)["state"] as? String, "withdrawn")
+        XCTAssertTrue(try ws.cli("answers", "--csv").out.hasSuffix(",承認,withdrawn\r\n"))
+        let rerun = try ws.cli("rerun", "c", "answer", "--reason", "再発行")
+        XCTAssertEqual(rerun.status, 73, "a withdrawn case does not run: \(rerun.err)")
+        XCTAssertEqual(try ws.cli("reopen", "c", "--reason", "取下げの撤回").status, 0)
+        XCTAssertEqual(try ws.json(try ws.cli("status", "c", "--json").out)["state"] as? String, "completed")
+        XCTAssertTrue(try ws.cli("answers", "--csv").out.hasSuffix(",承認,issued\r\n"))
     }
 
     func testUsageAndUnknownMeetings() throws {
