@@ -33,7 +33,7 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Only cases of this workflow.", valueName: "NAME"))
     var workflow: String?
 
-    @Option(name: .customLong("time-zone"), help: ArgumentHelp("Time zone of the times shown (default: the workspace's, Asia/Tokyo).", valueName: "ZONE"))
+    @Option(name: .customLong("time-zone"), help: ArgumentHelp("Time zone of the times shown (default: docket.yaml's time-zone, Asia/Tokyo if it names none).", valueName: "ZONE"))
     var timeZone: String?
 
     @Flag(name: .long, help: "Print JSON for scripts.")
@@ -41,7 +41,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let store = options.store
-        let clock = try WallClock(zone: timeZone ?? WallClock.defaultZone)
+        let clock = try WallClock(zone: timeZone ?? (try? options.workspace())?.config.timeZone ?? WallClock.defaultZone)
         do {
             if let caseID {
                 let c = try Self.summary(store, caseID)

@@ -36,6 +36,12 @@ final class IndexCLITests: XCTestCase {
         XCTAssertEqual(r.out, "no cases with workflow 'nosuch'\n")
         r = try ws.cli("status", "--time-zone", "UTC")
         XCTAssertTrue(r.out.hasPrefix("CASE") && r.out.contains("UPDATED (UTC)"), r.out)
+        // Without --time-zone, docket.yaml's time zone.
+        let config = try ws.read("docket.yaml")
+        try ws.write("docket.yaml", config + "time-zone: Europe/Berlin\n")
+        r = try ws.cli("status")
+        XCTAssertTrue(r.out.contains("UPDATED (Europe/Berlin)"), r.out)
+        try ws.write("docket.yaml", config)
         r = try ws.cli("status", "--time-zone", "Mars/Olympus")
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.err.contains("unknown time zone 'Mars/Olympus'"), r.err)
