@@ -14,6 +14,7 @@ extension PluginSandboxCLITests {
         let ws = try strictWorkspace()
         var r = try ws.cli("validate", "w.yaml")
         XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertEqual(r.out, "ok w.yaml\n")
         try ws.write("bad.yaml", "docket: 1\nname: w\nplugins:\n  isolation: bwrap\n  allow: [x]\nsteps:\n  - id: p\n    uses: probe\n")
         r = try ws.cli("validate", "bad.yaml")
         XCTAssertEqual(r.status, 65, r.out + r.err)
@@ -25,6 +26,9 @@ extension PluginSandboxCLITests {
         let ws = try strictWorkspace()
         var cli = ws.cli
         cli.env["DOCKET_BWRAP"] = "/nonexistent/bwrap"
+        let valid = try cli("validate", "w.yaml")
+        XCTAssertEqual(valid.status, 0, valid.err)
+        XCTAssertTrue(valid.err.contains("warning: w.yaml: step 'p' will not run on this machine: the case's workflow requires bubblewrap"), valid.err)
         XCTAssertEqual(try cli("new", "w.yaml", "--case", "k").status, 0)
         let before = try caseFiles(ws, "k")
         let r = try cli("run", "k")
