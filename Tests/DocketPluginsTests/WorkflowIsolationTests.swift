@@ -61,6 +61,10 @@ final class WorkflowIsolationTests: PluginTestCase {
         XCTAssertTrue(journal.contains("isolation bubblewrap"), "the journal records the isolation that ran")
     }
 
+    func testTheWorkflowFormatNamesEveryIsolationThereIs() {
+        XCTAssertEqual(PluginPolicy.isolations, Isolation.allCases.map(\.rawValue), "the core reads the same names DocketPlugins enforces")
+    }
+
     func testRefusalWeighsEnvironmentPluginAndWorkflow() throws {
         let folder = try plugin("p", "true")
         let manifest = try PluginManifest.load(folder: folder)
