@@ -115,7 +115,8 @@ public struct Runner: Sendable {
             started.attempt = current.status == .recorded ? max(1, current.attempts) : current.attempts + 1
             started.message = (type as? any StepProvenance)?.provenance
             try append(started)
-            let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state, order: order)
+            let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state, order: order,
+                                        plugins: workflow.plugins)
             switch outcome {
             case .completed(let outputs), .sendBack(let outputs, _, _):
                 var e = JournalEvent(type: .completed, step: id)
@@ -205,7 +206,7 @@ public struct Runner: Sendable {
 
     /// Runs the step in a fresh staging folder, bounded by its timeout.
     func execute(_ type: any Step, definition: StepDefinition, caseID: String, with: [String: Value], state: CaseState,
-                 order: [String]) async -> StepOutcome {
+                 order: [String], plugins: PluginPolicy = PluginPolicy()) async -> StepOutcome {
         let staging = store.staging(caseID)
         do {
             try FileIO.makeEmptyFolder(staging)
@@ -220,6 +221,7 @@ public struct Runner: Sendable {
         context.stepOrder = order
         context.withTimeout = definition.timeout
         context.workspace = workspaceValues
+        context.plugins = plugins
         let finalContext = context
         let work: @Sendable () async -> StepOutcome = {
             do { return try await type.run(finalContext) } catch { return .failed("\(error)") }

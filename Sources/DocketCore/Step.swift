@@ -60,6 +60,8 @@ public struct StepContext: Sendable {
     public var withTimeout: Double?
     /// The workspace's council and organization (docket.yaml), for documents: `workspace.NAME`.
     public var workspace: [String: Value] = [:]
+    /// What the case's workflow requires of plugin steps (its `plugins:`), from its snapshot.
+    public var plugins = PluginPolicy()
     /// The Docket root folder (holding cases/ and archives/), for built-in steps that keep
     /// registers across cases (answer numbers). Plugins never see it.
     public var rootFolder: URL

@@ -12,6 +12,8 @@ public struct Workflow: Sendable {
     public var steps: [StepDefinition]
     /// When the case's personal data must be deleted, if the workflow says.
     public var retention: RetentionRule?
+    /// What every department plugin step of a case under it requires (`plugins:`).
+    public var plugins = PluginPolicy()
 
     /// Step ids: lowercase letters, digits and '-', starting with a letter.
     public static func isStepID(_ s: String) -> Bool {
@@ -49,6 +51,21 @@ public struct RetentionRule: Sendable {
     public var until: Interpolation
     public var keepArchive: Bool
     public var mark: Mark
+}
+
+/// A workflow's `plugins:`. It is part of the snapshot, so it holds for the case's whole life:
+///
+///     plugins:
+///       isolation: bubblewrap     # no plugin step of this case ever runs in process mode
+public struct PluginPolicy: Sendable, Equatable {
+    /// The weakest isolation a plugin step may run under (one of `isolations`); nil: whatever
+    /// Docket chooses on the machine. DocketPlugins enforces it; the core only reads it.
+    public var isolation: String?
+
+    public init(isolation: String? = nil) { self.isolation = isolation }
+
+    public static let isolations = ["process", "bubblewrap"]
+    public static let keys = ["isolation"]
 }
 
 /// One step of a workflow as written.
@@ -90,7 +107,7 @@ public struct WorkflowLoader: Sendable {
         self.checksFiles = checksFiles
     }
 
-    public static let topKeys = ["docket", "name", "title", "description", "inputs", "steps", "retention"]
+    public static let topKeys = ["docket", "name", "title", "description", "inputs", "steps", "retention", "plugins"]
     public static let stepKeys = ["id", "uses", "name", "if", "with", "timeout", "retry"]
 
     /// Loads and fully checks the file at `path`; throws `DiagnosticsError` listing every problem.
@@ -138,6 +155,7 @@ public struct WorkflowLoader: Sendable {
         if let v = top.take("retention") {
             workflow.retention = loadRetention(v, workflow: workflow, diagnostics: &d)
         }
+        if let v = top.take("plugins") { workflow.plugins = loadPlugins(v, diagnostics: &d) }
         top.rejectUnknown(known: Self.topKeys, diagnostics: &d)
         try d.check()
         return workflow
@@ -209,6 +227,20 @@ public struct WorkflowLoader: Sendable {
         }
         m.rejectUnknown(known: Self.stepKeys, diagnostics: &d)
         return ok ? step : nil
+    }
+
+    private func loadPlugins(_ node: Node, diagnostics d: inout Diagnostics) -> PluginPolicy {
+        var policy = PluginPolicy()
+        guard var m = StrictMapping(node, what: "'plugins'", diagnostics: &d) else { return policy }
+        if let v = m.take("isolation"), let text = Read.text(v, "'isolation' of 'plugins'", &d) {
+            if PluginPolicy.isolations.contains(text) { policy.isolation = text } else {
+                var message = "'isolation' of 'plugins' must be \(PluginPolicy.isolations.joined(separator: " or ")), not '\(text)'"
+                if let near = Suggest.nearest(to: text, among: PluginPolicy.isolations) { message += "; did you mean '\(near)'?" }
+                d.error(message + " ('bubblewrap': no plugin step of a case under this workflow runs unconfined by it)", at: v.mark)
+            }
+        }
+        m.rejectUnknown(known: PluginPolicy.keys, diagnostics: &d)
+        return policy
     }
 
     private func loadRetention(_ node: Node, workflow: Workflow, diagnostics d: inout Diagnostics) -> RetentionRule? {

@@ -26,14 +26,20 @@ public enum Isolation: String, Sendable, CaseIterable {
     /// Why no plugin can run under this isolation here, in words saying what to do; nil if it
     /// works. `environment`: `$DOCKET_BWRAP` names the bwrap to use (default: the installed one).
     public func unavailable(environment: [String: String]) -> String? {
-        guard self == .bubblewrap else { return nil }
-        let path = Self.bwrapPath(environment: environment)
-        if let path, path == Self.installedBwrap ? Self.bubblewrapWorks : Self.works(bwrap: path) { return nil }
-        let why = path == nil || !FileManager.default.isExecutableFile(atPath: path!)
-            ? "bwrap is not installed" : "bwrap is installed but cannot make a sandbox here (it needs user namespaces, or root)"
-        return "plugin isolation 'bubblewrap' was asked for, but \(why); no plugin runs unconfined. Install the 'bubblewrap' package "
-            + "(Debian: apt-get install bubblewrap), or choose process isolation explicitly with DOCKET_PLUGIN_ISOLATION=process"
+        guard self == .bubblewrap, let why = Self.bwrapProblem(environment: environment) else { return nil }
+        return "plugin isolation 'bubblewrap' was asked for, but \(why); no plugin runs unconfined. \(Self.installAdvice), "
+            + "or choose process isolation explicitly with DOCKET_PLUGIN_ISOLATION=process"
     }
+
+    /// Why bwrap cannot make Docket's sandbox here (not installed, or no user namespaces); nil if it can.
+    public static func bwrapProblem(environment: [String: String]) -> String? {
+        let path = bwrapPath(environment: environment)
+        if let path, path == installedBwrap ? bubblewrapWorks : works(bwrap: path) { return nil }
+        return path == nil || !FileManager.default.isExecutableFile(atPath: path!)
+            ? "bwrap is not installed" : "bwrap is installed but cannot make a sandbox here (it needs user namespaces, or root)"
+    }
+
+    public static let installAdvice = "Install the 'bubblewrap' package (Debian: apt-get install bubblewrap)"
 
     /// Whether the installed `bwrap` can make the sandbox Docket asks for (no capabilities, new
     /// namespaces): it needs user namespaces, or root.

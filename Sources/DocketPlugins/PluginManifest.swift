@@ -114,7 +114,9 @@ public enum PluginDiscovery {
 
     /// Every plugin found, and the problems of those that could not be loaded (a broken manifest,
     /// or a name clashing with a built-in step or another plugin; both places are named).
-    public static func discover(in folders: [URL], builtins: StepRegistry, isolation: Isolation) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
+    /// `environment`: Docket's own, from which plugins take their `env:` and bwrap is found.
+    public static func discover(in folders: [URL], builtins: StepRegistry, isolation: Isolation,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
         var registry = builtins
         var plugins: [PluginManifest] = []
         var problems: [String] = []
@@ -125,7 +127,7 @@ public enum PluginDiscovery {
                 guard FileManager.default.fileExists(atPath: plugin.appendingPathComponent("plugin.yaml").path) else { continue }
                 do {
                     let manifest = try PluginManifest.load(folder: plugin)
-                    try registry.register(PluginStep(manifest: manifest, isolation: isolation), origin: "the plugin in \(plugin.path)")
+                    try registry.register(PluginStep(manifest: manifest, isolation: isolation, environment: environment), origin: "the plugin in \(plugin.path)")
                     plugins.append(manifest)
                 } catch {
                     problems.append("\(error)")

@@ -109,12 +109,31 @@ public struct PluginStep: Step, StepProvenance {
             + (digests.isEmpty ? "" : "; " + digests.joined(separator: ", "))
     }
 
+    /// Why the plugin may not run here for a case whose workflow requires `workflow`, naming
+    /// who asked for what and what to do; nil if it may. Bubblewrap asked for by the
+    /// environment, the plugin.yaml or the case's workflow is never weakened to process isolation.
+    public func refusal(workflow: PluginPolicy) -> String? {
+        let required: String?
+        if workflow.isolation == Isolation.bubblewrap.rawValue {
+            required = "the case's workflow requires bubblewrap isolation for every plugin ('plugins: isolation: bubblewrap', "
+                + "kept in the case's workflow snapshot for its whole life)"
+        } else if manifest.requires == .bubblewrap {
+            required = "its plugin.yaml requires bubblewrap isolation"
+        } else {
+            required = nil
+        }
+        if isolation == .bubblewrap, isolation.unavailable(environment: environment) == nil { return nil }
+        guard let required else { return isolation.unavailable(environment: environment) }
+        if let why = Isolation.bwrapProblem(environment: environment) {
+            return "\(required), but \(why); it never runs unconfined. \(Isolation.installAdvice), then run it again"
+        }
+        return "\(required), and DOCKET_PLUGIN_ISOLATION=\(environment["DOCKET_PLUGIN_ISOLATION"] ?? "") asks for process isolation; "
+            + "unset DOCKET_PLUGIN_ISOLATION (bubblewrap works here), then run it again"
+    }
+
     /// Runs the plugin once and checks everything it did.
     public func invoke(_ context: StepContext) throws -> Invocation {
-        if let problem = isolation.unavailable(environment: environment) { return .broken("\(label) was not run: \(problem)") }
-        if manifest.requires == .bubblewrap, isolation != .bubblewrap {
-            return .broken("\(label) was not run: its plugin.yaml requires bubblewrap isolation, and Docket uses \(isolation.rawValue) isolation here; install 'bubblewrap' and unset DOCKET_PLUGIN_ISOLATION")
-        }
+        if let problem = refusal(workflow: context.plugins) { return .broken("\(label) was not run: \(problem)") }
         if let problem = InputDocuments.check(context) { return .broken("\(label) was not run: \(problem)") }
         let request = try requestData(context)
         let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("docket-plugin-\(manifest.name)-\(UUID().uuidString)")

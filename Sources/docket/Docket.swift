@@ -161,7 +161,8 @@ struct RootOptions: ParsableArguments {
     }
 
     static func discoverPlugins(in workspace: Workspace?) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
-        PluginDiscovery.discover(in: pluginFolders(in: workspace), builtins: builtins(), isolation: Isolation.chosen(environment: environment))
+        PluginDiscovery.discover(in: pluginFolders(in: workspace), builtins: builtins(), isolation: Isolation.chosen(environment: environment),
+                                environment: environment)
     }
 
     /// The workspace's plugin folders and $DOCKET_PLUGIN_PATH; outside a workspace, ./Plugins and $DOCKET_PLUGIN_PATH.

@@ -15,7 +15,10 @@ struct PluginsCommand: ParsableCommand {
             shown; set $DOCKET_PLUGIN_ISOLATION to 'process' or 'bubblewrap' to choose. Bubblewrap \
             asked for where it does not work stops every plugin (they never run unconfined). A \
             plugin gets the variables its 'env:' names, except Docket's own and names that look \
-            like secrets; $DOCKET_PLUGIN_ALLOW_ENV (names separated by ',') lets the latter through.
+            like secrets; $DOCKET_PLUGIN_ALLOW_ENV (names separated by ',') lets the latter through. \
+            A plugin.yaml ('isolation: bubblewrap') or a workflow ('plugins: {isolation: bubblewrap}', \
+            kept in each case's snapshot) may require bubblewrap: their plugin steps then never run \
+            in process mode, and fail with what to do where bwrap does not work.
             """,
         subcommands: [List.self, Check.self],
         defaultSubcommand: List.self)
@@ -47,11 +50,18 @@ struct PluginsCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Runs a plugin on a sample request and reports whether it speaks the protocol.",
-            discussion: "The sample 'with:' comes from 'sample:' in plugin.yaml, else from the declared defaults.")
+            discussion: """
+                The sample 'with:' comes from 'sample:' in plugin.yaml, else from the declared defaults. \
+                The isolation shown is the one really in force for this plugin: $DOCKET_PLUGIN_ISOLATION, \
+                its plugin.yaml and, with --workflow, that workflow's 'plugins:' requirement considered.
+                """)
 
         @OptionGroup var options: LookupOptions
 
         @Argument(help: ArgumentHelp("The plugin's name.", valueName: "NAME")) var name: String
+
+        @Option(help: ArgumentHelp("A workflow file (or a case's workflow.yaml) whose 'plugins:' requirement applies.", valueName: "FILE"))
+        var workflow: String?
 
         func run() throws {
             let found = RootOptions.discoverPlugins(in: (try? options.workspace()) ?? nil)
@@ -60,7 +70,20 @@ struct PluginsCommand: ParsableCommand {
                 throw ExitCode(66)
             }
             let step = PluginStep(manifest: manifest, isolation: Isolation.chosen(environment: ProcessInfo.processInfo.environment))
-            print("isolation: \(step.isolation.summary(environment: step.environment))")
+            var policy = PluginPolicy()
+            if let workflow {
+                var loader = WorkflowLoader(registry: found.registry, checksFiles: false)
+                loader.acceptsUnknownSteps = true
+                policy = try loader.load(path: workflow).plugins
+            }
+            if let refusal = step.refusal(workflow: policy) {
+                print("isolation: none: the plugin will not run. \(refusal)")
+            } else {
+                let required = [policy.isolation == "bubblewrap" ? "the workflow" : nil, manifest.requires == .bubblewrap ? "its plugin.yaml" : nil]
+                    .compactMap { $0 }
+                print("isolation: \(step.isolation.summary(environment: step.environment))"
+                      + (required.isEmpty ? "" : "; required by \(required.joined(separator: " and "))"))
+            }
             let env = step.pluginEnvironment(scratch: "SCRATCH")
             print("environment: " + env.given.keys.sorted().map { ["PATH", "HOME", "TMPDIR", "LANG"].contains($0) ? "\($0)=\(TerminalText.escaped(env.given[$0]!))" : $0 }.joined(separator: " "))
             for (name, why) in env.withheld { print("withheld: \(TerminalText.escaped(name)) (\(why))") }
@@ -70,10 +93,11 @@ struct PluginsCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: scratch.appendingPathComponent("output"), withIntermediateDirectories: true)
             var with = manifest.sample
             for f in manifest.withSchema.fields where with[f.name] == nil { if let d = f.defaultValue { with[f.name] = d } }
-            let context = StepContext(caseID: "sample", stepID: "check", attempt: 1, with: with, inputs: [:], outputs: [:], documents: [],
+            var context = StepContext(caseID: "sample", stepID: "check", attempt: 1, with: with, inputs: [:], outputs: [:], documents: [],
                                       records: [], outputFolder: scratch.appendingPathComponent("output"),
                                       documentsFolder: scratch.appendingPathComponent("documents"),
                                       snapshotFolder: scratch, rootFolder: scratch, now: Date())
+            context.plugins = policy
             switch try step.invoke(context) {
             case .broken(let message):
                 printErr("docket: \(message)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketPlugins
 import DocketSteps
 import DocketYAML
 import Foundation
@@ -30,7 +31,8 @@ struct ValidateCommand: ParsableCommand {
                 if head.split(separator: "\n").contains(where: { $0.hasPrefix("docket-council:") }) {
                     _ = try CouncilRoster.load(path: file)
                 } else {
-                    _ = try loader.load(path: file)
+                    let workflow = try loader.load(path: file)
+                    warnRefusedPlugins(workflow, file: file, registry: loader.registry)
                 }
                 print("ok \(TerminalText.escaped(file))")
             } catch {
@@ -39,6 +41,15 @@ struct ValidateCommand: ParsableCommand {
             }
         }
         if !allValid { throw ExitCode(65) }
+    }
+
+    /// Plugin steps that would be refused on this machine (a workflow or plugin requiring
+    /// bubblewrap where it does not work): valid, but worth knowing before a case is opened.
+    func warnRefusedPlugins(_ workflow: Workflow, file: String, registry: StepRegistry) {
+        for step in workflow.steps {
+            guard let plugin = registry[step.uses] as? PluginStep, let refusal = plugin.refusal(workflow: workflow.plugins) else { continue }
+            printErr("docket: warning: \(TerminalText.escaped(file)): step '\(step.id)' will not run on this machine: \(refusal)")
+        }
     }
 }
 

@@ -30,7 +30,8 @@ class PluginTestCase: XCTestCase {
     }
 
     /// Runs a two-step case: `make` writes a document, then the plugin step.
-    func runCase(_ plugin: String, with: String = "{}", isolation: Isolation = .process, env: [String: String] = [:]) async throws -> (Runner.Report, CaseStore) {
+    func runCase(_ plugin: String, with: String = "{}", isolation: Isolation = .process, env: [String: String]? = nil,
+                 workflowTop: String = "") async throws -> (Runner.Report, CaseStore) {
         struct MakeStep: Step {
             let name = "make"
             let summary = "test: writes a document"
@@ -42,12 +43,13 @@ class PluginTestCase: XCTestCase {
         }
         var builtins = StepRegistry()
         try builtins.register(MakeStep())
-        let found = PluginDiscovery.discover(in: [root.appendingPathComponent("plugins")], builtins: builtins, isolation: isolation)
+        let found = PluginDiscovery.discover(in: [root.appendingPathComponent("plugins")], builtins: builtins, isolation: isolation,
+                                                environment: env ?? ProcessInfo.processInfo.environment)
         XCTAssertEqual(found.problems, [])
         let store = CaseStore(root: root.appendingPathComponent("root"))
         runner = Runner(store: store, registry: found.registry, user: "clerk")
         let wf = root.appendingPathComponent("w-\(UUID().uuidString).yaml")
-        try Data("docket: 1\nname: t\nsteps:\n  - id: make\n    uses: make\n  - id: p\n    uses: \(plugin)\n    with: \(with)\n".utf8).write(to: wf)
+        try Data("docket: 1\nname: t\n\(workflowTop)steps:\n  - id: make\n    uses: make\n  - id: p\n    uses: \(plugin)\n    with: \(with)\n".utf8).write(to: wf)
         let id = "c\(UInt32.random(in: 0...UInt32.max))"
         _ = try runner.open(caseID: id, workflowPath: wf.path, inputsFile: nil, inputPairs: [])
         return (try await runner.run(caseID: id), store)
