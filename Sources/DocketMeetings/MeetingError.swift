@@ -18,6 +18,7 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
     case undecided(meeting: String, items: [String])
     case consultedAfterMeeting(caseID: String, consulted: String, meeting: String)
     case notAVote(meeting: String, caseID: String, kind: String)
+    case notAReport(meeting: String, caseID: String, kind: String)
     case invalid(String)
 
     public var description: String {
@@ -52,6 +53,8 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
             return "case '\(c)' was consulted on \(consulted) (諮問日), after the meeting of \(meeting); a meeting can only decide a consultation made on or before its date: correct the 諮問日 or choose a later meeting"
         case .notAVote(let m, let c, let kind):
             return "case '\(c)' is a \(kind) item of meeting '\(m)', not a consultation; it has no vote"
+        case .notAReport(let m, let c, let kind):
+            return "case '\(c)' is a \(kind) item of meeting '\(m)', not a report; a consultation is decided by its vote"
         case .invalid(let text):
             return text
         }
@@ -61,7 +64,7 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidID, .presentContradicts, .consultedAfterMeeting, .invalid: return 65
         case .noSuchMeeting, .notOnAgenda: return 66
-        case .exists, .closed, .alreadyOnAgenda, .pendingElsewhere, .noAttendance, .noQuorum, .undecided, .notAVote: return 73
+        case .exists, .closed, .alreadyOnAgenda, .pendingElsewhere, .noAttendance, .noQuorum, .undecided, .notAVote, .notAReport: return 73
         }
     }
 }

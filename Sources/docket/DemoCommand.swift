@@ -139,6 +139,10 @@ struct DemoCommand: AsyncParsableCommand {
                     let node = try YAMLLoader().loadFile(at: file(record.file))
                     let (n, _) = try book.recordVote(script.id, caseID: item.caseID, tally: node, source: file(record.file), runner: runner)
                     print("   recorded \(record.file) at meeting \(script.id) (\(n) present)")
+                } else if MeetingScript.isReport(item.workflow) {
+                    let node = try YAMLLoader().loadFile(at: file(record.file))
+                    try book.acknowledgeReport(script.id, caseID: item.caseID, record: node, source: file(record.file), runner: runner, step: record.step)
+                    print("   recorded \(record.file) at meeting \(script.id) (acknowledged)")
                 } else {
                     try runner.record(caseID: item.caseID, stepID: record.step, file: file(record.file))
                     print("   recorded \(record.file) for step '\(record.step)'")

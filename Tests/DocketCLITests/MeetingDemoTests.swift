@@ -45,7 +45,9 @@ final class MeetingDemoTests: XCTestCase {
 
         for id in ["r4-1-r1", "r4-1-r2"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("out/cases/\(id)/documents/answer").path), "a report has no answer")
-            XCTAssertTrue(try ws.read("out/cases/\(id)/documents/report/報告記録.md").contains("採決は行わない"))
+            let record = try ws.read("out/cases/\(id)/documents/report/報告記録.md")
+            XCTAssertTrue(record.contains("採決は行わない"), record)
+            XCTAssertTrue(record.contains("報告日: 令和4年6月27日") && record.contains("会議: 2022-1（令和4年6月27日）"), "acknowledged at the meeting: \(record)")
         }
 
         let csv = try ws.cli("votes", "--csv", "--root", "out")
