@@ -19,6 +19,7 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
     case consultedAfterMeeting(caseID: String, consulted: String, meeting: String)
     case notAVote(meeting: String, caseID: String, kind: String)
     case notAReport(meeting: String, caseID: String, kind: String)
+    case replayStopped(item: String, status: String, step: String)
     case invalid(String)
 
     public var description: String {
@@ -55,6 +56,8 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
             return "case '\(c)' is a \(kind) item of meeting '\(m)', not a consultation; it has no vote"
         case .notAReport(let m, let c, let kind):
             return "case '\(c)' is a \(kind) item of meeting '\(m)', not a report; a consultation is decided by its vote"
+        case .replayStopped(let item, let status, let step):
+            return "\(item) did not complete (\(status) at '\(step)'); the replay stopped there"
         case .invalid(let text):
             return text
         }
@@ -62,6 +65,7 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
 
     public var exitCode: Int32 {
         switch self {
+        case .replayStopped: return 1
         case .invalidID, .presentContradicts, .consultedAfterMeeting, .invalid: return 65
         case .noSuchMeeting, .notOnAgenda: return 66
         case .exists, .closed, .alreadyOnAgenda, .pendingElsewhere, .noAttendance, .noQuorum, .undecided, .notAVote, .notAReport: return 73

@@ -125,6 +125,16 @@ final class MeetingDemoTests: XCTestCase {
         XCTAssertTrue(html.contains("<tr><th>名称</th><td>令和４年度第１回 情報公開・個人情報保護審議会</td></tr>") && html.contains("@page { size: A4;"), "print-ready HTML")
     }
 
+    /// A meeting script with a typo is refused at its place, before anything is created.
+    func testABadMeetingScriptIsRefusedAtItsPlace() throws {
+        let ws = try Workspace()
+        try ws.write("bad.yaml", "meeting: m\ntitle: t\ndate: 2022-06-27\ntime: \"14:00\"\nplace: p\nattendance: a.yaml\nitems: []\nclosng: [x]\n")
+        let r = try ws.cli("demo", "--root", "out", "--meeting", "bad.yaml")
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.err.contains("bad.yaml:8:1: error: unknown key 'closng' in the meeting; did you mean 'closing'?"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("out").path), "nothing created")
+    }
+
     func testEveryBundledWorkflowValidates() throws {
         let ws = try Workspace()
         let files = try FileManager.default.contentsOfDirectory(atPath: ws.root.appendingPathComponent("workflows").path)
