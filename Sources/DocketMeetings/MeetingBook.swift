@@ -174,6 +174,29 @@ public struct MeetingBook: Sendable {
         return state.steps.values.first { $0.completedOnce && $0.outputs["meeting"]?.stringValue == id && $0.outputs["decision"] != nil }?.outputs
     }
 
+    /// The outputs of the report step that acknowledged `caseID` at meeting `id`, if one did.
+    public func acknowledgement(of caseID: String, at id: String) throws -> [String: Value]? {
+        let (_, state) = try cases.load(caseID)
+        return state.steps.values.first { $0.completedOnce && $0.outputs["meeting"]?.stringValue == id && $0.outputs["acknowledged"] != nil }?.outputs
+    }
+
+    /// The position of `caseID` on an open meeting's agenda as an item of `kind` that is still
+    /// to be taken up here (not deferred); refuses otherwise.
+    func openItem(_ meeting: Meeting, caseID: String, kind: AgendaItem.Kind) throws -> Int {
+        if meeting.closed { throw MeetingError.closed(meeting.id) }
+        guard let (position, item) = meeting.item(of: caseID) else {
+            throw MeetingError.notOnAgenda(meeting: meeting.id, caseID: caseID, agenda: meeting.agenda.compactMap(\.caseID))
+        }
+        guard item.kind == kind else {
+            throw kind == .consultation ? MeetingError.notAVote(meeting: meeting.id, caseID: caseID, kind: item.kind.rawValue)
+                : MeetingError.notAReport(meeting: meeting.id, caseID: caseID, kind: item.kind.rawValue)
+        }
+        if item.deferred {
+            throw MeetingError.invalid("case '\(caseID)' was deferred (継続審議) at meeting '\(meeting.id)'; record it at the meeting it was carried over to")
+        }
+        return position
+    }
+
     /// Takes the lock, folds, asks `body` for the events (refusing by throwing), appends them.
     func change(_ id: String, _ body: (Meeting) throws -> [JournalEvent]) throws -> Meeting {
         try require(id)
@@ -205,15 +228,27 @@ public struct MeetingBook: Sendable {
     }
 }
 
-/// Tells the vote step which open meeting holds a case undecided, so its tally is recorded there.
+/// Tells the vote and report steps which open meeting holds a case undecided or unacknowledged,
+/// so its tally or acknowledgement is recorded there.
 public struct MeetingAgendaLookup: AgendaLookup {
     public init() {}
 
     public func openMeeting(holding caseID: String, root: URL) -> String? {
+        openMeeting(caseID, as: .consultation, root: root) { try $0.decision(of: caseID, at: $1) }
+    }
+
+    public func openMeeting(reporting caseID: String, root: URL) -> String? {
+        openMeeting(caseID, as: .report, root: root) { try $0.acknowledgement(of: caseID, at: $1) }
+    }
+
+    /// The first open meeting holding `caseID` as a `kind` item, not deferred, that `settled`
+    /// (the outputs recorded for it at that meeting) finds still open.
+    func openMeeting(_ caseID: String, as kind: AgendaItem.Kind, root: URL,
+                     settled: (MeetingBook, String) throws -> [String: Value]?) -> String? {
         let book = MeetingBook(root: root, user: "")
         for meeting in (try? book.all()) ?? [] where !meeting.closed {
-            guard let (_, item) = meeting.item(of: caseID), item.kind == .consultation, !item.deferred else { continue }
-            if (try? book.decision(of: caseID, at: meeting.id)) ?? nil == nil { return meeting.id }
+            guard let (_, item) = meeting.item(of: caseID), item.kind == kind, !item.deferred else { continue }
+            if (try? settled(book, meeting.id)) ?? nil == nil { return meeting.id }
         }
         return nil
     }

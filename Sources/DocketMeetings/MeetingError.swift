@@ -18,6 +18,8 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
     case undecided(meeting: String, items: [String])
     case consultedAfterMeeting(caseID: String, consulted: String, meeting: String)
     case notAVote(meeting: String, caseID: String, kind: String)
+    case notAReport(meeting: String, caseID: String, kind: String)
+    case replayStopped(item: String, status: String, step: String)
     case invalid(String)
 
     public var description: String {
@@ -52,6 +54,10 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
             return "case '\(c)' was consulted on \(consulted) (諮問日), after the meeting of \(meeting); a meeting can only decide a consultation made on or before its date: correct the 諮問日 or choose a later meeting"
         case .notAVote(let m, let c, let kind):
             return "case '\(c)' is a \(kind) item of meeting '\(m)', not a consultation; it has no vote"
+        case .notAReport(let m, let c, let kind):
+            return "case '\(c)' is a \(kind) item of meeting '\(m)', not a report; a consultation is decided by its vote"
+        case .replayStopped(let item, let status, let step):
+            return "\(item) did not complete (\(status) at '\(step)'); the replay stopped there"
         case .invalid(let text):
             return text
         }
@@ -59,9 +65,10 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
 
     public var exitCode: Int32 {
         switch self {
+        case .replayStopped: return 1
         case .invalidID, .presentContradicts, .consultedAfterMeeting, .invalid: return 65
         case .noSuchMeeting, .notOnAgenda: return 66
-        case .exists, .closed, .alreadyOnAgenda, .pendingElsewhere, .noAttendance, .noQuorum, .undecided, .notAVote: return 73
+        case .exists, .closed, .alreadyOnAgenda, .pendingElsewhere, .noAttendance, .noQuorum, .undecided, .notAVote, .notAReport: return 73
         }
     }
 }

@@ -57,8 +57,7 @@ extension MeetingBook {
                     let number = state.steps.values.first { $0.completedOnce && $0.outputs["number_label"]?.stringValue != nil }?.outputs["number_label"]?.stringValue
                     outcome = (vote["decision"]?.stringValue ?? "") + (number.map { " \($0)" } ?? "")
                 } else if item.kind == .report {
-                    let (_, state) = try cases.load(c)
-                    if let ack = state.steps.values.first(where: { $0.completedOnce && $0.outputs["acknowledged"] != nil })?.outputs["acknowledged"]?.boolValue {
+                    if let ack = try acknowledgement(of: c, at: id)?["acknowledged"]?.boolValue {
                         outcome = ack ? "報告（了承）" : "報告（了承されず）"
                     }
                 }

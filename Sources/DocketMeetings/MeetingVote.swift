@@ -15,14 +15,7 @@ extension MeetingBook {
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
         let (_, meeting) = try load(id)
-        if meeting.closed { throw MeetingError.closed(id) }
-        guard let (position, item) = meeting.item(of: caseID) else {
-            throw MeetingError.notOnAgenda(meeting: id, caseID: caseID, agenda: meeting.agenda.compactMap(\.caseID))
-        }
-        guard item.kind == .consultation else { throw MeetingError.notAVote(meeting: id, caseID: caseID, kind: item.kind.rawValue) }
-        if item.deferred {
-            throw MeetingError.invalid("case '\(caseID)' was deferred (継続審議) at meeting '\(id)'; record its vote at the meeting it was carried over to")
-        }
+        let position = try openItem(meeting, caseID: caseID, kind: .consultation)
         guard meeting.attendance != nil else { throw MeetingError.noAttendance(id) }
         let roster = try roster(of: id)
         let present = meeting.present(at: position)

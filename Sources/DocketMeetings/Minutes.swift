@@ -154,9 +154,10 @@ extension MeetingBook {
         }
         v["has_questions"] = !((v["questions"] as? [Any])?.isEmpty ?? true)
         v["has_conditions"] = !((v["conditions"] as? [Any])?.isEmpty ?? true)
-        // Every tally taken at this meeting, in order; a recount as the seed records one.
+        // Every tally taken at this meeting, in order (a report's acknowledgement carries the
+        // meeting too, but no count); a recount as the seed records one.
         let tallies = steps.flatMap(\.records).compactMap { r -> [String: Value]? in
-            guard case .map(let m) = r, case .map(let mt)? = m["meeting"], mt["id"]?.stringValue == meeting.id else { return nil }
+            guard case .map(let m) = r, m["for"] != nil, case .map(let mt)? = m["meeting"], mt["id"]?.stringValue == meeting.id else { return nil }
             return m
         }
         v["tallies"] = tallies.enumerated().map { i, t -> [String: Any] in
@@ -173,7 +174,9 @@ extension MeetingBook {
                 v["answer_number"] = fw(answer["number_label"]?.stringValue ?? "")
             }
         }
-        if kind == .report, let step = steps.first(where: { $0.completedOnce && $0.outputs["acknowledged"] != nil }) {
+        // A report's acknowledgement as this meeting recorded it (a report received elsewhere is
+        // not this meeting's business).
+        if kind == .report, let step = steps.first(where: { $0.completedOnce && $0.outputs["meeting"]?.stringValue == meeting.id && $0.outputs["acknowledged"] != nil }) {
             v["acknowledged"] = step.outputs["acknowledged"]?.boolValue == true
             v["incident"] = step.outputs["kind"]?.stringValue == "incident"
             v["received"] = true
@@ -182,6 +185,7 @@ extension MeetingBook {
                 v["has_remarks"] = !remarks.isEmpty
             }
         }
+        v["unacknowledged"] = kind == .report && v["received"] == nil && !(meeting.item(of: caseID)?.item.deferred ?? false)
         return v
     }
 }

@@ -6,12 +6,15 @@ public enum BuiltinSteps {
         RenderStep(), InputStep(), CollectFilesStep(), DraftConsultationStep(), CommitteeReviewStep(), VoteStep(), IssueAnswerStep(), ReportStep(),
     ]
 
-    /// A registry holding the built-ins; `agenda` lets the vote step send a tally for a case on
-    /// an open meeting's agenda to that meeting.
+    /// A registry holding the built-ins; `agenda` lets the vote and report steps send a tally or
+    /// an acknowledgement for a case on an open meeting's agenda to that meeting.
     public static func registry(agenda: (any AgendaLookup)? = nil) -> StepRegistry {
         var registry = StepRegistry()
         // The built-ins have distinct names: a clash here is a programming error.
-        for step in all { try! registry.register(step is VoteStep ? VoteStep(agenda: agenda) : step) }
+        for step in all {
+            let bound: any Step = step is VoteStep ? VoteStep(agenda: agenda) : step is ReportStep ? ReportStep(agenda: agenda) : step
+            try! registry.register(bound)
+        }
         return registry
     }
 }

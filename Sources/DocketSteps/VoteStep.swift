@@ -132,6 +132,13 @@ public struct VoteStep: Step {
 public protocol AgendaLookup: Sendable {
     /// The id of the open meeting whose agenda holds `caseID` undecided, if any.
     func openMeeting(holding caseID: String, root: URL) -> String?
+    /// The id of the open meeting whose agenda holds `caseID` as a report item not yet
+    /// acknowledged there, if any.
+    func openMeeting(reporting caseID: String, root: URL) -> String?
+}
+
+extension AgendaLookup {
+    public func openMeeting(reporting caseID: String, root: URL) -> String? { nil }
 }
 
 extension VoteStep {

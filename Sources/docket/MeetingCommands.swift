@@ -14,9 +14,11 @@ struct MeetingCommand: AsyncParsableCommand {
         discussion: """
             A meeting is kept like a case (meetings/ID/, a hash-chained journal). Its attendance \
             gives the members present at each item (quorum checked there); a vote recorded with \
-            'docket meeting vote' takes 'present' from it and dates the answer by the meeting.
+            'docket meeting vote' takes 'present' from it and dates the answer by the meeting; a \
+            report item's acknowledgement, recorded with 'docket meeting acknowledge', is dated \
+            by the meeting too.
             """,
-        subcommands: [MeetingNew.self, MeetingAgenda.self, MeetingAttend.self, MeetingVote.self, MeetingShow.self, MeetingClose.self])
+        subcommands: [MeetingNew.self, MeetingAgenda.self, MeetingAttend.self, MeetingVote.self, MeetingAcknowledge.self, MeetingShow.self, MeetingClose.self])
 }
 
 /// The meeting book of the root folder, with the command's user.
@@ -138,6 +140,32 @@ struct MeetingVote: ParsableCommand {
             let node = try YAMLLoader().loadFile(at: file)
             let (present, quorum) = try options.meetings.recordVote(id, caseID: caseID, tally: node, source: file, runner: options.runner(), step: step)
             print("recorded the tally for case \(caseID) at meeting \(id): \(present) members present at the item (quorum \(quorum))")
+            print("next: docket run \(caseID)")
+        } catch { throw meetingReport(error) }
+    }
+}
+
+struct MeetingAcknowledge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acknowledge", abstract: "Records the council's acknowledgement (了承) of a report item on the agenda, dated by the meeting.",
+        discussion: "Give members' remarks with --remarks (repeatable), or a file holding acknowledged (default true) and remarks; the meeting fills in its id and date.")
+
+    @OptionGroup var options: RootOptions
+    @Argument(help: "The meeting's id.") var id: String
+    @Argument(help: "The report case on its agenda.") var caseID: String
+    @Option(help: ArgumentHelp("A member's remark or request (repeat for several).", valueName: "TEXT")) var remarks: [String] = []
+    @Option(help: ArgumentHelp("The acknowledgement (YAML: acknowledged, remarks).", valueName: "FILE")) var file: String?
+    @Option(help: ArgumentHelp("The case's report step.", valueName: "STEP")) var step = "report"
+
+    func validate() throws {
+        if file != nil, !remarks.isEmpty { throw ValidationError("give the remarks with --remarks or in --file, not both") }
+    }
+
+    func run() throws {
+        do {
+            let node = try file.map { try YAMLLoader().loadFile(at: $0) } ?? MeetingBook.acknowledgement(remarks: remarks)
+            try options.meetings.acknowledgeReport(id, caseID: caseID, record: node, source: file ?? "--remarks", runner: options.runner(), step: step)
+            print("recorded the acknowledgement of report \(caseID) at meeting \(id)")
             print("next: docket run \(caseID)")
         } catch { throw meetingReport(error) }
     }

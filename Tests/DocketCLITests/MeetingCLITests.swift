@@ -151,4 +151,67 @@ final class MeetingCLITests: XCTestCase {
         let votes = try ws.cli("votes", "--csv")
         XCTAssertTrue(votes.out.contains(",vote,1,2024-10-10,18,17,0,"), votes.out)
     }
+
+    /// A report item (報告事項) is acknowledged at the meeting, which dates it: the case says it is
+    /// for 2022-06-27, the meeting that receives it sits on 2022-07-11. A hand-typed
+    /// acknowledgement is refused while the report is on an open meeting's agenda.
+    func testAReportIsAcknowledgedAtTheMeetingAndDatedByIt() throws {
+        let ws = try Workspace()
+        XCTAssertEqual(try ws.cli("new", "report", "--case", "r", "--inputs", "\(example)/r1/inputs.yaml").status, 0)
+        XCTAssertEqual(try ws.cli("run", "r").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "new", "jul", "--date", "2022-07-11").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "agenda", "jul", "other", "会長あいさつ").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "agenda", "jul", "report", "r").status, 0)
+
+        try ws.write("ack.yaml", "acknowledged: true\nreceived_on: 2022-06-27\n")
+        let byHand = try ws.cli("record", "r", "report", "--file", "ack.yaml")
+        XCTAssertEqual(byHand.status, 65)
+        XCTAssertTrue(byHand.err.contains("case 'r' is a report item on the agenda of meeting 'jul': record its acknowledgement at the meeting, which dates it"), byHand.err)
+        let typedDate = try ws.cli("meeting", "acknowledge", "jul", "r", "--file", "ack.yaml")
+        XCTAssertEqual(typedDate.status, 65)
+        XCTAssertTrue(typedDate.err.contains("ack.yaml:2:"), typedDate.err)
+        XCTAssertTrue(typedDate.err.contains("'received_on' is filled in from the meeting's record; leave it out"), typedDate.err)
+        let notAReport = try ws.cli("meeting", "acknowledge", "jul", "x")
+        XCTAssertEqual(notAReport.status, 66)
+        XCTAssertEqual(notAReport.err, "docket: case 'x' is not on the agenda of meeting 'jul' (agenda: r); add it to the agenda first\n")
+        let both = try ws.cli("meeting", "acknowledge", "jul", "r", "--file", "ack.yaml", "--remarks", "x")
+        XCTAssertEqual(both.status, 64)
+        XCTAssertFalse(try ws.read("cases/r/journal.jsonl").contains("received_on"), "nothing refused was recorded")
+
+        let ack = try ws.cli("meeting", "acknowledge", "jul", "r", "--remarks", "次回、意見を述べること。", "--remarks", "小委員会の検討を続けること。")
+        XCTAssertEqual(ack.status, 0, ack.err)
+        XCTAssertEqual(ack.out, "recorded the acknowledgement of report r at meeting jul\nnext: docket run r\n")
+        XCTAssertEqual(try ws.cli("run", "r").status, 0)
+        let record = try ws.read("cases/r/documents/report/報告記録.md")
+        XCTAssertTrue(record.contains("報告を受けた（了承）。"), record)
+        XCTAssertTrue(record.contains("報告日: 令和4年7月11日"), "dated by the meeting, not the case's 2022-06-27: \(record)")
+        XCTAssertTrue(record.contains("- 小委員会の検討を続けること。"), record)
+        let again = try ws.cli("record", "r", "report", "--file", "ack.yaml")
+        XCTAssertNotEqual(again.status, 0, "a completed report takes no further record")
+
+        let show = try ws.cli("meeting", "show", "jul", "--json")
+        let items = try XCTUnwrap(try ws.json(show.out)["items"] as? [[String: Any]])
+        XCTAssertEqual(items.last?["outcome"] as? String, "報告（了承）")
+        XCTAssertEqual(try ws.cli("meeting", "close", "jul").status, 0)
+        let minutes = try ws.cli("minutes", "jul", "--draft")
+        XCTAssertEqual(minutes.status, 0, minutes.err)
+        XCTAssertTrue(minutes.out.contains("## ２ 報告事項\n\n### （１）これからの目黒区の個人情報保護制度のあり方について\n\n所管課: 行政情報マネジメント課\n\n"
+                                           + "委員の意見:\n\n- 次回、意見を述べること。\n- 小委員会の検討を続けること。\n\n結果: 報告を受けた（了承）。採決は行わない。\n"), minutes.out)
+    }
+
+    /// A report left unacknowledged shows so in the minutes; another meeting's acknowledgement
+    /// is not this meeting's.
+    func testTheMinutesSayWhenAReportWasNotAcknowledged() throws {
+        let ws = try Workspace()
+        XCTAssertEqual(try ws.cli("new", "report", "--case", "r", "--inputs", "\(example)/r1/inputs.yaml").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "new", "jul", "--date", "2022-07-11").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "agenda", "jul", "report", "r").status, 0)
+        XCTAssertEqual(try ws.cli("meeting", "close", "jul").status, 0)
+        let minutes = try ws.cli("minutes", "jul", "--draft")
+        XCTAssertEqual(minutes.status, 0, minutes.err)
+        XCTAssertTrue(minutes.out.contains("結果: 了承の記録なし。"), minutes.out)
+        let closed = try ws.cli("meeting", "acknowledge", "jul", "r")
+        XCTAssertEqual(closed.status, 73)
+        XCTAssertTrue(closed.err.contains("meeting 'jul' is closed"), closed.err)
+    }
 }

@@ -45,7 +45,9 @@ final class MeetingDemoTests: XCTestCase {
 
         for id in ["r4-1-r1", "r4-1-r2"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("out/cases/\(id)/documents/answer").path), "a report has no answer")
-            XCTAssertTrue(try ws.read("out/cases/\(id)/documents/report/報告記録.md").contains("採決は行わない"))
+            let record = try ws.read("out/cases/\(id)/documents/report/報告記録.md")
+            XCTAssertTrue(record.contains("採決は行わない"), record)
+            XCTAssertTrue(record.contains("報告日: 令和4年6月27日") && record.contains("会議: 2022-1（令和4年6月27日）"), "acknowledged at the meeting: \(record)")
         }
 
         let csv = try ws.cli("votes", "--csv", "--root", "out")
@@ -121,6 +123,16 @@ final class MeetingDemoTests: XCTestCase {
         XCTAssertTrue(minutes[c1.upperBound..<c2.lowerBound].contains("区から説明をお願いいたします。"))
         let html = try ws.read("out/meetings/2022-1/documents/minutes/会議録.html")
         XCTAssertTrue(html.contains("<tr><th>名称</th><td>令和４年度第１回 情報公開・個人情報保護審議会</td></tr>") && html.contains("@page { size: A4;"), "print-ready HTML")
+    }
+
+    /// A meeting script with a typo is refused at its place, before anything is created.
+    func testABadMeetingScriptIsRefusedAtItsPlace() throws {
+        let ws = try Workspace()
+        try ws.write("bad.yaml", "meeting: m\ntitle: t\ndate: 2022-06-27\ntime: \"14:00\"\nplace: p\nattendance: a.yaml\nitems: []\nclosng: [x]\n")
+        let r = try ws.cli("demo", "--root", "out", "--meeting", "bad.yaml")
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.err.contains("bad.yaml:8:1: error: unknown key 'closng' in the meeting; did you mean 'closing'?"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("out").path), "nothing created")
     }
 
     func testEveryBundledWorkflowValidates() throws {
