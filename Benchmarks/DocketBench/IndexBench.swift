@@ -13,7 +13,9 @@ import Foundation
 ///
 /// Cases are written directly (journal, snapshot, documents), not run, so making them is quick.
 ///
-///   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K]
+///   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep]
+///
+/// `--keep` leaves the cases (and their index) in the temporary folder it names, to profile.
 enum IndexBench {
     static let workflow = """
         docket: 1
@@ -53,6 +55,7 @@ enum IndexBench {
         let store = CaseStore(root: root)
         let fm = FileManager.default
         try fm.createDirectory(at: store.casesFolder, withIntermediateDirectories: true)
+        try Data("docket-workspace: 1\n".utf8).write(to: root.appendingPathComponent("docket.yaml"))  // a workspace
         let workflowBytes = Array(workflow.utf8)
         let workflowSHA = Journal.sha256Hex(workflowBytes)
         var rng = Rng(state: 2022)
@@ -102,9 +105,9 @@ enum IndexBench {
         }
     }
 
-    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int) throws {
+    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int, keep: Bool = false) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("docket-index-bench-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: base) }
+        defer { if keep { print("  kept: \(base.path)") } else { try? FileManager.default.removeItem(at: base) } }
         let statusRoot = base.appendingPathComponent("status"), searchRoot = base.appendingPathComponent("search")
         func s(_ t: Double) -> String { t >= 1 ? String(format: "%.2f s", t) : String(format: "%.0f ms", t * 1000) }
         func quiet(_ args: [String]) throws -> Double {

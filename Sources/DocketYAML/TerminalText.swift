@@ -15,6 +15,8 @@ public enum TerminalText {
     }
 
     private static func escape(_ text: some StringProtocol, keepingLines: Bool) -> String {
+        // Most text has nothing to escape: one pass over the bytes (tables run to 100,000 rows).
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) { return String(text) }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -50,7 +50,7 @@ struct StatusCommand: ParsableCommand {
             }
             let filter = CaseFilter(state: state, workflow: workflow)
             let (rows, summaries, failed) = try read(store, filter: filter)
-            if json { print(summaries.isEmpty ? "[]" : "[\n" + summaries.map(Self.indented).joined(separator: ",\n") + "\n]") }
+            if json { Stdout.write(Self.list(summaries)) }
             else { printTable(rows, clock: clock, total: failed ? nil : rows.count) }
             for name in store.leftovers() {
                 printErr(name.hasPrefix(".purging-")
@@ -110,9 +110,21 @@ struct StatusCommand: ParsableCommand {
         return CaseSummary(id: id, events: contents.events, steps: steps)
     }
 
-    /// One case's pretty JSON as an element of a pretty list (indented two more spaces).
-    static func indented(_ json: String) -> String {
-        json.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    /// Cases' pretty JSON as a pretty list (each indented two more spaces), `[]` if none.
+    static func list(_ cases: [String]) -> [UInt8] {
+        guard !cases.isEmpty else { return Array("[]".utf8) }
+        var out: [UInt8] = []
+        out.reserveCapacity(cases.reduce(16) { $0 + $1.utf8.count * 5 / 4 })
+        out.append(contentsOf: "[\n  ".utf8)
+        for (n, json) in cases.enumerated() {
+            if n > 0 { out.append(contentsOf: ",\n  ".utf8) }
+            for b in json.utf8 {
+                out.append(b)
+                if b == 0x0A { out.append(0x20); out.append(0x20) }
+            }
+        }
+        out.append(contentsOf: "\n]".utf8)
+        return out
     }
 
     func printTable(_ rows: [CaseRow], clock: WallClock, total: Int?) {
@@ -131,11 +143,12 @@ struct StatusCommand: ParsableCommand {
              Table.shortened(TerminalText.escaped(r.subject ?? "-"), to: 30),
              r.waitingSince.map(clock.show) ?? "-", clock.show(r.updated)]
         }
-        print(Table.render([header] + lines))
+        var out = Table.renderBytes([header] + lines)
         var counts: [String: Int] = [:]
         for r in rows { counts[r.state, default: 0] += 1 }
         let parts = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-        print("\(rows.count) case\(rows.count == 1 ? "" : "s"): \(parts.joined(separator: ", "))")
+        out += Array("\n\(rows.count) case\(rows.count == 1 ? "" : "s"): \(parts.joined(separator: ", "))".utf8)
+        Stdout.write(out)
     }
 
     func printDetail(_ c: CaseSummary, clock: WallClock) {
@@ -164,9 +177,9 @@ final class WallClock {
     static let defaultZone = "Asia/Tokyo"
     let zone: TimeZone
     let zoneName: String
-    /// The zone's offset by UTC hour (`2022-06-27T05`): asking Foundation per row was most of
+    /// The zone's offset by UTC hour (hours since 1970): asking Foundation per row was most of
     /// the time of a 100,000-case table.
-    private var offsets: [Substring: Int] = [:]
+    private var offsets: [Int: Int] = [:]
 
     init(zone name: String) throws {
         guard let zone = TimeZone(identifier: name) else {
@@ -178,21 +191,63 @@ final class WallClock {
 
     /// `2022-06-27T05:00:00.000Z` → `2022-06-27 14:00` in the zone; other text as it is.
     func show(_ iso: String) -> String {
-        let f = iso.split(whereSeparator: { "-T:.Z".contains($0) }).compactMap { Int($0) }
-        guard f.count >= 5 else { return TerminalText.escaped(iso) }
+        guard let f = Self.fields(iso) else { return TerminalText.escaped(iso) }
         var parts = tm()
         parts.tm_year = Int32(f[0] - 1900); parts.tm_mon = Int32(f[1] - 1); parts.tm_mday = Int32(f[2])
-        parts.tm_hour = Int32(f[3]); parts.tm_min = Int32(f[4]); parts.tm_sec = Int32(f.count > 5 ? f[5] : 0)
+        parts.tm_hour = Int32(f[3]); parts.tm_min = Int32(f[4]); parts.tm_sec = Int32(f[5])
         var t = timegm(&parts)
-        let hour = iso.prefix(13)
+        let hour = Int(t).quotientFloor(3600)
         let offset = offsets[hour] ?? zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t)))
         offsets[hour] = offset
         t += time_t(offset)
         var local = tm()
         gmtime_r(&t, &local)
-        func pad(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(local.tm_year + 1900)-\(pad(local.tm_mon + 1))-\(pad(local.tm_mday)) \(pad(local.tm_hour)):\(pad(local.tm_min))"
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        func put(_ n: Int32, digits: Int) {
+            guard n >= 0 else { out.append(contentsOf: Array(((digits == 2 ? "0" : "") + "\(n)").utf8)); return }
+            var n = n, d: [UInt8] = []
+            repeat { d.append(UInt8(48 + n % 10)); n /= 10 } while n > 0
+            while d.count < digits { d.append(48) }
+            out.append(contentsOf: d.reversed())
+        }
+        put(local.tm_year + 1900, digits: 1); out.append(0x2D); put(local.tm_mon + 1, digits: 2); out.append(0x2D)
+        put(local.tm_mday, digits: 2); out.append(0x20); put(local.tm_hour, digits: 2); out.append(0x3A); put(local.tm_min, digits: 2)
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Year, month, day, hour, minute, second of `iso` (numbers split by `-T:.Z`, seconds 0 if
+    /// absent), or nil with fewer than five numbers or one that is not a number.
+    static func fields(_ iso: String) -> [Int]? {
+        var f: [Int] = [], n = 0, digits = 0
+        f.reserveCapacity(7)
+        func end() -> Bool {
+            guard digits > 0 else { return true }  // empty parts between separators are skipped
+            guard digits <= 18 else { return false }
+            f.append(n); n = 0; digits = 0
+            return true
+        }
+        for b in iso.utf8 {
+            switch b {
+            case 0x30...0x39: n = n * 10 + Int(b - 0x30); digits += 1
+            case 0x2D, 0x54, 0x3A, 0x2E, 0x5A: if !end() { return slowFields(iso) }
+            default: return slowFields(iso)
+            }
+        }
+        guard end(), f.count >= 5 else { return slowFields(iso) }
+        return Array(f.prefix(5)) + [f.count > 5 ? f[5] : 0]
+    }
+
+    /// The general case (signs, other characters): as `fields` was first written.
+    private static func slowFields(_ iso: String) -> [Int]? {
+        let f = iso.split(whereSeparator: { "-T:.Z".contains($0) }).compactMap { Int($0) }
+        guard f.count >= 5 else { return nil }
+        return Array(f.prefix(5)) + [f.count > 5 ? f[5] : 0]
+    }
+}
+
+private extension Int {
+    func quotientFloor(_ d: Int) -> Int { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }
 
 /// Plain-text tables aligned for terminals (East Asian wide characters count as two columns).
@@ -242,20 +297,43 @@ enum Table {
 
     /// Cells hold names and values from files and plugins: their control characters are escaped.
     static func render(_ rows: [[String]], indent: String = "") -> String {
+        String(decoding: renderBytes(rows, indent: indent), as: UTF8.self)
+    }
+
+    /// `render` as UTF-8, built in one buffer (tables run to 100,000 rows).
+    static func renderBytes(_ rows: [[String]], indent: String = "") -> [UInt8] {
         let rows = rows.map { $0.map { TerminalText.escaped($0) } }
-        guard let columns = rows.map(\.count).max() else { return "" }
-        let cellWidths = rows.map { $0.map(width) }  // once per cell: tables run to 100,000 rows
+        guard let columns = rows.map(\.count).max() else { return [] }
+        let cellWidths = rows.map { $0.map(fastWidth) }  // once per cell
         var widths = [Int](repeating: 0, count: columns)
-        for row in cellWidths { for (i, w) in row.enumerated() { widths[i] = max(widths[i], w) } }
-        var out = ""
+        var bytes = 0
+        for (r, row) in cellWidths.enumerated() {
+            for (i, w) in row.enumerated() { widths[i] = max(widths[i], w) }
+            for cell in rows[r] { bytes += cell.utf8.count }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes + rows.count * (indent.utf8.count + 1 + widths.reduce(0, +) + 2 * columns))
         for (r, row) in rows.enumerated() {
-            if r > 0 { out += "\n" }
-            out += indent
+            if r > 0 { out.append(0x0A) }
+            out.append(contentsOf: indent.utf8)
             for (i, cell) in row.enumerated() {
-                out += cell
-                if i < row.count - 1 { out += String(repeating: " ", count: widths[i] - cellWidths[r][i] + 2) }
+                out.append(contentsOf: cell.utf8)
+                if i < row.count - 1 { out.append(contentsOf: repeatElement(0x20, count: widths[i] - cellWidths[r][i] + 2)) }
             }
         }
         return out
+    }
+
+    /// `width`, counting bytes when the text is ASCII.
+    private static func fastWidth(_ s: String) -> Int {
+        s.utf8.allSatisfy { $0 < 0x80 } ? s.utf8.count : width(s)
+    }
+}
+
+/// Standard output for large answers: one write of bytes (a status command prints nothing to
+/// stdout before it, so nothing buffered by `print` can come after).
+enum Stdout {
+    static func write(_ bytes: [UInt8], newline: Bool = true) {
+        FileHandle.standardOutput.write(Data(newline ? bytes + [0x0A] : bytes))
     }
 }
