@@ -102,7 +102,7 @@ enum ArchiveBench {
     static func run(docket: String, mix: Mix) async throws {
         let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("docket-archive-bench-\(getpid())")
-        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        try BenchWorkspace.make(at: work)
         defer { try? fm.removeItem(at: work) }
         var registry = StepRegistry()
         try registry.register(Filler())

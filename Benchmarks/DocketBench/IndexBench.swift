@@ -55,7 +55,7 @@ enum IndexBench {
         let store = CaseStore(root: root)
         let fm = FileManager.default
         try fm.createDirectory(at: store.casesFolder, withIntermediateDirectories: true)
-        try Data("docket-workspace: 1\n".utf8).write(to: root.appendingPathComponent("docket.yaml"))  // a workspace
+        try BenchWorkspace.make(at: root)
         let workflowBytes = Array(workflow.utf8)
         let workflowSHA = Journal.sha256Hex(workflowBytes)
         var rng = Rng(state: 2022)

@@ -199,7 +199,7 @@ for isolation in Isolation.bubblewrapWorks ? [Isolation.process, .bubblewrap] : 
 // 2. The command, end to end.
 var cliTimes: [Double] = []
 let cliRoot = work.appendingPathComponent("cli")
-try fm.createDirectory(at: cliRoot, withIntermediateDirectories: true)
+try BenchWorkspace.make(at: cliRoot)
 for r in 0..<repeats {
     try shell(docket, ["new", work.appendingPathComponent("render100.yaml").path, "--case", "c\(r)", "--root", cliRoot.path] + inputs.flatMap { ["--input", $0] }, in: work)
     cliTimes.append(try time { try shell(docket, ["run", "c\(r)", "--root", cliRoot.path], in: work) })
@@ -207,6 +207,7 @@ for r in 0..<repeats {
 
 // 3. 1,000 cases with --all (cases opened in-process beforehand; only the run is timed).
 let manyRoot = work.appendingPathComponent("many")
+try BenchWorkspace.make(at: manyRoot)
 let many = Runner(store: CaseStore(root: manyRoot), registry: registry, user: "bench")
 for i in 0..<1000 {
     _ = try many.open(caseID: "case-\(i)", workflowPath: work.appendingPathComponent("render3.yaml").path, inputsFile: nil, inputPairs: inputs)
