@@ -53,17 +53,17 @@ struct IndexCommand: ParsableCommand {
                 var report = try index.check()
                 if let made = index.openReport {
                     report.problems = made.problems + report.problems
-                    print("the index was made from the journals (\(index.rebuiltBecause ?? "")): \(made.cases) case\(made.cases == 1 ? "" : "s")")
+                    print("the index was made from the journals (\(index.rebuiltBecause ?? "")): \(counted(made.cases, "case"))")
                 }
                 for p in report.problems { _ = DocketCLI.report(p.error) }
                 if report.refreshed.isEmpty && report.removed.isEmpty {
-                    print("the index agrees with the journals of \(report.cases) case\(report.cases == 1 ? "" : "s")")
+                    print("the index agrees with the journals of \(counted(report.cases, "case"))")
                 } else {
                     if !report.refreshed.isEmpty {
-                        print("repaired: \(report.refreshed.count) case\(report.refreshed.count == 1 ? "" : "s") read again from the journal (\(Self.list(report.refreshed)))")
+                        print("repaired: \(counted(report.refreshed.count, "case")) read again from the journal (\(Self.list(report.refreshed)))")
                     }
                     if !report.removed.isEmpty {
-                        print("repaired: \(report.removed.count) case\(report.removed.count == 1 ? "" : "s") no longer in cases/ taken out (\(Self.list(report.removed)))")
+                        print("repaired: \(counted(report.removed.count, "case")) no longer in cases/ taken out (\(Self.list(report.removed)))")
                     }
                 }
                 if !report.problems.isEmpty { throw ExitCode(65) }
@@ -89,7 +89,7 @@ struct IndexCommand: ParsableCommand {
             do {
                 let report = try SQLiteIndex.rebuildFromNothing(store: options.store)
                 for p in report.problems { _ = DocketCLI.report(p.error) }
-                print("the index was made anew from the journals: \(report.cases) case\(report.cases == 1 ? "" : "s")")
+                print("the index was made anew from the journals: \(counted(report.cases, "case"))")
                 if !report.problems.isEmpty { throw ExitCode(65) }
             } catch let e as ExitCode {
                 throw e

@@ -100,7 +100,7 @@ struct SearchCommand: ParsableCommand {
                 [$0.case, "\(TerminalText.escaped($0.document)):\($0.line)", Table.shortened(TerminalText.escaped($0.subject ?? "-"), to: 24),
                  TerminalText.escaped($0.excerpt)]
             }))
-            print("\(hits.count) result\(hits.count == 1 ? "" : "s")\(hits.count == limit ? " (the first \(limit); --limit shows more)" : "")")
+            print("\(counted(hits.count, "result"))\(hits.count == limit ? " (the first \(limit); --limit shows more)" : "")")
         } catch {
             throw options.reportIndex(error)
         }
