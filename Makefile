@@ -19,7 +19,14 @@ demo: build
 test: deps
 	swift build --build-tests
 	install -D -m 755 "$$(swift build --show-bin-path)/mailing-serial-check" Plugins/mailing-serial-check/bin/mailing-serial-check
-	swift test --skip-build --disable-swift-testing
+	@# The PostgreSQL index tests run against a throwaway cluster (scripts/start-postgres) when the
+	@# server programs are installed (or $$DOCKET_TEST_POSTGRES names a server); stopped afterwards.
+	@set -e; url="$${DOCKET_TEST_POSTGRES:-}"; \
+	if [ -z "$$url" ] && scripts/start-postgres check; then \
+	  scripts/start-postgres status >/dev/null || trap 'scripts/start-postgres stop' EXIT; \
+	  url="$$(scripts/start-postgres)"; \
+	fi; \
+	DOCKET_TEST_POSTGRES="$$url" swift test --skip-build --disable-swift-testing
 
 bench: deps
 	scripts/bench

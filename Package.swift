@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries, linked through pkg-config (see README "Set-up").
@@ -68,8 +69,8 @@ let package = Package(
         .target(
             name: "DocketMeetings",
             dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
-        // The case index (SQLite): status and search read it; fed from the journal's commit path.
-        .target(name: "DocketIndex", dependencies: ["DocketCore", "CSQLite"]),
+        // The case index (SQLite, or PostgreSQL when docket.yaml names one): status and search read it; fed from the journal's commit path.
+        .target(name: "DocketIndex", dependencies: ["DocketCore", "CSQLite", "DocketWorkspace", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "docket-bench",
             dependencies: [
-                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "CLibCrypto", "DocketIndex",
+                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "CLibCrypto", "DocketIndex", "DocketWorkspace",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/DocketBench"),
@@ -94,6 +95,6 @@ let package = Package(
         .testTarget(name: "DocketPluginsTests", dependencies: ["DocketPlugins", "DocketPluginKit"]),
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
         .testTarget(name: "DocketMeetingsTests", dependencies: ["DocketMeetings", "DocketSteps", "DocketArchive", "DocketPlugins"]),
-        .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex"]),
+        .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex", "DocketWorkspace"]),
     ]
 )

@@ -1,6 +1,7 @@
 import DocketCore
 import DocketIndex
 import DocketSteps
+import DocketWorkspace
 import Foundation
 
 /// The case index next to what it replaces, in the same run:
@@ -13,7 +14,10 @@ import Foundation
 ///
 /// Cases are written directly (journal, snapshot, documents), not run, so making them is quick.
 ///
-///   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep]
+///   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep] [--postgres URL]
+///
+/// `--postgres postgres://USER@HOST:PORT/DB` measures the same commands with the index on that
+/// server too (docket.yaml's `index:`), in the same run; the database is emptied and refilled.
 ///
 /// `--keep` leaves the cases (and their index) in the temporary folder it names, to profile.
 enum IndexBench {
@@ -105,7 +109,12 @@ enum IndexBench {
         }
     }
 
-    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int, keep: Bool = false) throws {
+    /// Points the workspace at `root` to the PostgreSQL index at `url` (nil: back to SQLite).
+    static func useIndex(_ url: String?, in root: URL) throws {
+        try Data(("docket-workspace: 1\n" + (url.map { "index: \($0)\n" } ?? "")).utf8).write(to: root.appendingPathComponent("docket.yaml"))
+    }
+
+    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int, keep: Bool = false, postgres: String? = nil) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("docket-index-bench-\(getpid())")
         defer { if keep { print("  kept: \(base.path)") } else { try? FileManager.default.removeItem(at: base) } }
         let statusRoot = base.appendingPathComponent("status"), searchRoot = base.appendingPathComponent("search")
@@ -140,6 +149,19 @@ enum IndexBench {
         let foldAll = fold / Double(sample.count) * Double(cases)
         print("  journal fold (today's status), \(sample.count) cases: \(s(fold)) → \(s(foldAll)) for \(cases) (linear)")
         print("  ratio fold / docket status: \(String(format: "%.0fx", foldAll / status))")
+        if let postgres {
+            try useIndex(postgres, in: statusRoot)
+            let rebuild = try quiet(["index", "rebuild", "--root", statusRoot.path])
+            print("  PostgreSQL: docket index rebuild, \(cases) cases: \(s(rebuild))")
+            let status = median(try (0..<3).map { _ in try quiet(["status", "--root", statusRoot.path]) })
+            let statusJSON = median(try (0..<3).map { _ in try quiet(["status", "--json", "--root", statusRoot.path]) })
+            let filtered = median(try (0..<3).map { _ in try quiet(["status", "--state", "failed", "--root", statusRoot.path]) })
+            print("  PostgreSQL: docket status (table):      \(s(status))")
+            print("  PostgreSQL: docket status --json:       \(s(statusJSON))")
+            print("  PostgreSQL: docket status --state failed: \(s(filtered))")
+            print("  ratio fold / docket status (PostgreSQL): \(String(format: "%.0fx", foldAll / status))")
+            try useIndex(nil, in: statusRoot)
+        }
 
         guard searchCases > 0 else { return }
         let madeSearch = try time { try makeCases(searchCases, documents: 5, root: searchRoot) }
@@ -149,7 +171,15 @@ enum IndexBench {
         let index = try SQLiteIndex(store: CaseStore(root: searchRoot))
         let queries: [(String, CaseFilter)] = [("ドローン", CaseFilter()), ("空撮映像", CaseFilter()), ("委託先の監督 暗号化", CaseFilter()),
                                                ("消去証明書", CaseFilter(department: "総務課")), ("名簿", CaseFilter())]
+        func printRow(_ q: String, _ filter: CaseFilter, _ hits: Int, _ inProcess: Double, _ cli: Double, _ grep: Double) {
+            print("  \(q.padding(toLength: 16, withPad: " ", startingAt: 0))\(filter.department.map { " (" + $0 + ")" } ?? "")"
+                  .padding(toLength: 28, withPad: " ", startingAt: 0)
+                  + "\(String(hits).padding(toLength: 6, withPad: " ", startingAt: 0))\(s(inProcess).padding(toLength: 12, withPad: " ", startingAt: 0))"
+                  + "\(s(cli).padding(toLength: 15, withPad: " ", startingAt: 0))\(s(grep).padding(toLength: 11, withPad: " ", startingAt: 0))"
+                  + String(format: "%.1fx", grep / cli))
+        }
         print("  query                       hits  in-process  docket search  grep -r    grep / docket search")
+        var greps: [Double] = []
         for (q, filter) in queries {
             var hits = 0
             let inProcess = median(try (0..<5).map { _ in try time { hits = try index.search(SearchQuery(q, filter: filter)).count } })
@@ -160,11 +190,24 @@ enum IndexBench {
             let grep = median((0..<3).map { _ in
                 time { grepQuietly(["-r", "-l", "--", firstTerm, searchRoot.appendingPathComponent("cases").path]) }
             })
-            print("  \(q.padding(toLength: 16, withPad: " ", startingAt: 0))\(filter.department.map { " (" + $0 + ")" } ?? "")"
-                  .padding(toLength: 28, withPad: " ", startingAt: 0)
-                  + "\(String(hits).padding(toLength: 6, withPad: " ", startingAt: 0))\(s(inProcess).padding(toLength: 12, withPad: " ", startingAt: 0))"
-                  + "\(s(cli).padding(toLength: 15, withPad: " ", startingAt: 0))\(s(grep).padding(toLength: 11, withPad: " ", startingAt: 0))"
-                  + String(format: "%.1fx", grep / cli))
+            printRow(q, filter, hits, inProcess, cli, grep)
+            greps.append(grep)
+        }
+        if let postgres, let url = try? IndexURL.parse(postgres).get() {
+            try useIndex(postgres, in: searchRoot)
+            let rebuild = try quiet(["index", "rebuild", "--root", searchRoot.path])
+            print("  PostgreSQL: docket index rebuild (with full text): \(s(rebuild))")
+            let index = try PostgresIndex(store: CaseStore(root: searchRoot), url: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
+            print("  PostgreSQL query            hits  in-process  docket search  grep -r    grep / docket search")
+            for ((q, filter), grep) in zip(queries, greps) {
+                var hits = 0
+                let inProcess = median(try (0..<5).map { _ in try time { hits = try index.search(SearchQuery(q, filter: filter)).count } })
+                var args = ["search", "--root", searchRoot.path] + q.split(separator: " ").map(String.init)
+                if let d = filter.department { args += ["--department", d] }
+                let cli = median(try (0..<3).map { _ in try quiet(args) })
+                printRow(q, filter, hits, inProcess, cli, grep)
+            }
+            try useIndex(nil, in: searchRoot)
         }
         print("  (grep -r -l for the first word only, without ranking, lines or filters; docket search limits to 20 results)")
     }

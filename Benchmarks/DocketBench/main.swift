@@ -3,7 +3,7 @@
 //
 //   docket-bench --docket PATH [--ansible PATH] [--repeat N]
 //   docket-bench --docket PATH --archive [--archive-mib N]     (the archive benchmark)
-//   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep]  (status and search)
+//   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep] [--postgres URL]  (status and search)
 //   docket-bench --digests                                     (SHA-256/512 rates of both libraries)
 //
 // 1. In-process runner: a workflow of 100 steps that do nothing (pure runner overhead: journal
@@ -115,7 +115,7 @@ if CommandLine.arguments.contains("--index"), let path = arg("--docket") {
     do {
         try IndexBench.run(docket: URL(fileURLWithPath: path).standardizedFileURL.path, cases: Int(arg("--cases") ?? "100000") ?? 100_000,
                            searchCases: Int(arg("--search-cases") ?? "10000") ?? 10_000, foldSample: Int(arg("--fold-sample") ?? "5000") ?? 5_000,
-                           keep: CommandLine.arguments.contains("--keep"))
+                           keep: CommandLine.arguments.contains("--keep"), postgres: arg("--postgres"))
     } catch {
         print("docket-bench: \(error)")
         exit(1)

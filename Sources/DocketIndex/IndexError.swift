@@ -11,6 +11,10 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     case foreign(path: String)
     /// Another process held the index longer than the wait allows.
     case locked(path: String)
+    /// The PostgreSQL server named by docket.yaml's `index` (shown without password) does not answer.
+    case unreachable(server: String, hostAndPort: String, reason: String)
+    /// The PostgreSQL server refused; `sqlState` says why (login, no database, damaged...).
+    case postgres(server: String, sqlState: String?, message: String)
 
     public var description: String {
         switch self {
@@ -29,13 +33,36 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
             return "\(path): error: this file is not a Docket case index; move it away or rebuild the index"
         case .locked(let path):
             return "\(path): error: the case index is locked by another process that has not let go; wait for it to finish and try again"
+        case .unreachable(let server, let hostAndPort, let reason):
+            return "\(server): error: the case index server at \(hostAndPort) does not answer (\(reason)); start PostgreSQL there, or check the address in docket.yaml's 'index' (the journals are intact)"
+        case .postgres(let server, let state, let message):
+            switch state ?? "" {
+            case "28P01", "28000":
+                return "\(server): error: the PostgreSQL server refused the login (\(message)); set the password in $DOCKET_INDEX_PASSWORD or $PGPASSWORD, or in ~/.pgpass, and check the user in docket.yaml's 'index'"
+            case "3D000":
+                return "\(server): error: the database does not exist on that server (\(message)); create it (createdb), or correct docket.yaml's 'index'"
+            case "55P03", "40P01":
+                return IndexError.locked(path: server).description
+            case "42501":
+                return "\(server): error: the PostgreSQL user may not do this (\(message)); give it a database of its own (createdb -O USER), then rebuild the index"
+            case let s where s.hasPrefix("08") || s.hasPrefix("57"):
+                return "\(server): error: the connection to the case index server broke (\(message)); try again when the server is back"
+            default:
+                return "\(server): error: the case index on PostgreSQL cannot be used (\(message)); the journals are intact: rebuild the index from them"
+            }
         }
     }
 
     /// sysexits-style exit code: 75 busy, 65 bad data, 74 file system.
     public var exitCode: Int32 {
         switch self {
-        case .locked: return 75
+        case .locked, .unreachable: return 75
+        case .postgres(_, let state, _):
+            switch state ?? "" {
+            case "55P03", "40P01": return 75
+            case let s where s.hasPrefix("08") || s.hasPrefix("57"): return 75
+            default: return 74
+            }
         case .fromFuture, .foreign: return 65
         case .sqlite(_, let code, _):
             switch code & 0xFF {

@@ -128,11 +128,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         try db.transaction {
             try db.execute("DELETE FROM cases; DELETE FROM documents; DELETE FROM document_text; DELETE FROM docket_index")
             var report = IndexReport()
-            for (id, stamp) in try journalStamps() {
-                do { try refresh(id, stamp: stamp, replace: true); report.refreshed.append(id) } catch let e as IndexError { throw e } catch {
-                    report.problems.append((id, error))
-                }
-            }
+            try report.refresh(try store.journalStamps()) { try refresh($0, stamp: $1, replace: true) }
             try db.prepare("INSERT INTO docket_index (key, value) VALUES ('complete', '1')").run()
             report.cases = report.refreshed.count
             return report
@@ -140,26 +136,6 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     }
 
     // MARK: - Feeding
-
-    /// Every case folder with a journal, and the journal's stamp (one `stat` each).
-    private func journalStamps() throws -> [(String, JournalStamp)] {
-        let names: [String]
-        do { names = try FileIO.names(in: store.casesFolder) } catch { return [] }
-        var out: [(String, JournalStamp)] = []
-        out.reserveCapacity(names.count)
-        let cases = store.casesFolder.path + "/"  // once: a URL per case was a tenth of the catch-up
-        for name in names.sorted() where !name.hasPrefix(".") {
-            let folder = cases + name
-            if let stamp = JournalStamp(path: folder + "/journal.jsonl") {
-                out.append((name, stamp))
-            } else if var st = Optional(stat()), stat(folder, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
-                // A case folder whose journal is gone: never matches a row, so it is read (and
-                // reported as damaged) every time, instead of vanishing from the lists.
-                out.append((name, .missing))
-            }
-        }
-        return out
-    }
 
     /// Folds case `id`'s journal (read now) into its row; a journal that does not verify
     /// takes the case out of the index (it is reported, never shown from the cache).
@@ -205,7 +181,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
                       summary.fiscalYear.map { .int(Int64($0)) } ?? .null, Self.optional(summary.decision),
                       .text(summary.created), .text(summary.updated), Self.optional(summary.waitingSince), .text(try summary.json())])
         for event in events where event.seq > (rowSeq ?? 0) {
-            for (path, kind, body) in texts(of: event, case: id) { try putText(id, path: path, kind: kind, body: body) }
+            for (path, kind, body) in store.indexTexts(of: event, case: id) { try putText(id, path: path, kind: kind, body: body) }
         }
     }
 
@@ -227,54 +203,6 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         try db.prepare("INSERT INTO document_text (rowid, body) VALUES (?, ?)").run([.int(docID), .text(body)])
     }
 
-    /// Document kinds read as text (others, such as PDF or zip, are not searched).
-    static let textExtensions: Set<String> = ["md", "txt", "html", "htm", "yaml", "yml", "json", "csv", "xml", "mustache"]
-    /// Larger documents are not searched (the index would outgrow the cases).
-    static let maxTextBytes: Int64 = 4 << 20
-
-    /// The searchable texts an event adds: the inputs, a record, a step's text documents.
-    private func texts(of event: JournalEvent, case id: String) -> [(String, String, String)] {
-        switch event.type {
-        case .created:
-            return [("inputs", "inputs", Self.text(of: .map(event.inputs ?? [:])))]
-        case .recorded:
-            return [("records/\(event.step ?? "-")/\(event.seq)", "record", Self.text(of: event.record ?? .null))]
-        case .completed:
-            return (event.documents ?? []).compactMap { doc in
-                let ext = (doc.path as NSString).pathExtension.lowercased()
-                guard Self.textExtensions.contains(ext), doc.size <= Self.maxTextBytes,
-                      let data = FileManager.default.contents(atPath: store.documents(id).appendingPathComponent(doc.path).path),
-                      let text = String(data: data, encoding: .utf8)
-                else { return nil }
-                return (doc.path, "document", text)
-            }
-        default:
-            return []
-        }
-    }
-
-    /// A value as lines of `key: value` (nested values indented), so a record reads as written.
-    static func text(of value: Value, indent: String = "") -> String {
-        switch value {
-        case .map(let m):
-            return m.keys.sorted().map { key in
-                switch m[key]! {
-                case .map, .list: return "\(indent)\(key):\n" + text(of: m[key]!, indent: indent + "  ")
-                case let v: return "\(indent)\(key): \(v)"
-                }
-            }.joined(separator: "\n")
-        case .list(let l):
-            return l.map { item in
-                switch item {
-                case .map, .list: return "\(indent)-\n" + text(of: item, indent: indent + "  ")
-                default: return "\(indent)- \(item)"
-                }
-            }.joined(separator: "\n")
-        default:
-            return indent + value.description
-        }
-    }
-
     // MARK: - CaseIndex
 
     public func catchUp() throws -> IndexReport {
@@ -284,24 +212,17 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         try db.prepare("SELECT id, journal_bytes, journal_mtime FROM cases").query {
             recorded[$0.text(0) ?? ""] = JournalStamp(bytes: $0.int(1), mtime: $0.int(2))
         }
-        let present = try journalStamps()
+        let plan = CatchUpPlan(recorded: recorded, present: try store.journalStamps())
         var report = IndexReport()
-        let changed = present.filter { recorded[$0.0] != $0.1 }
-        let ids = Set(present.map(\.0))
-        let gone = recorded.keys.filter { !ids.contains($0) }.sorted()
-        report.cases = present.count
-        guard !changed.isEmpty || !gone.isEmpty else { return report }
+        report.cases = plan.present
+        guard !plan.isEmpty else { return report }
         try db.transaction {
-            for (id, stamp) in changed {
-                // Read inside the write transaction: a row ahead of this read means the journal
-                // really is shorter (the case was made anew), never a race with a feed.
-                do { try refresh(id, stamp: stamp, replace: true); report.refreshed.append(id) } catch let e as IndexError { throw e } catch {
-                    report.problems.append((id, error))
-                }
-            }
-            for id in gone { try delete(id) }
+            // Read inside the write transaction: a row ahead of this read means the journal
+            // really is shorter (the case was made anew), never a race with a feed.
+            try report.refresh(plan.changed) { try refresh($0, stamp: $1, replace: true) }
+            for id in plan.gone { try delete(id) }
         }
-        report.removed = gone
+        report.removed = plan.gone
         return report
     }
 
@@ -329,20 +250,9 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
 
     /// `WHERE …` for `filter` over `table`'s columns, with its values to bind (never spliced).
     static func whereClause(_ filter: CaseFilter, table: String, and: Bool = false) -> (String, [SQLValue]) {
-        var parts: [String] = []
-        var values: [SQLValue] = []
-        func add(_ column: String, _ value: SQLValue?) {
-            guard let value else { return }
-            parts.append("\(table).\(column) = ?")
-            values.append(value)
-        }
-        add("state", filter.state.map { .text($0) })
-        add("workflow", filter.workflow.map { .text($0) })
-        add("department", filter.department.map { .text($0) })
-        add("fiscal_year", filter.fiscalYear.map { .int(Int64($0)) })
-        add("decision", filter.decision.map { .text($0) })
-        guard !parts.isEmpty else { return ("", []) }
-        return ((and ? "AND " : "WHERE ") + parts.joined(separator: " AND "), values)
+        let columns = filter.columns
+        guard !columns.isEmpty else { return ("", []) }
+        return ((and ? "AND " : "WHERE ") + columns.map { "\(table).\($0.name) = ?" }.joined(separator: " AND "), columns.map(\.value))
     }
 
     public func search(_ query: SearchQuery) throws -> [SearchHit] {
@@ -421,14 +331,21 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
 /// for the catch-up that runs when the index is next read.
 public final class IndexFeed: JournalObserver, @unchecked Sendable {
     public let store: CaseStore
-    public let path: URL?
+    private let open: @Sendable () throws -> any FeedableIndex
     private let lock = NSLock()
-    private var index: SQLiteIndex?
+    private var index: (any FeedableIndex)?
     private var gaveUp = false
 
-    public init(store: CaseStore, path: URL? = nil) {
-        self.store = CaseStore(root: store.root)
-        self.path = path
+    /// Feeds the SQLite index at `path` (default: the workspace's `index.sqlite`).
+    public convenience init(store: CaseStore, path: URL? = nil) {
+        self.init(store: store, backend: .sqlite(path: path))
+    }
+
+    /// Feeds the index `backend` names (opened at the first commit, in feed mode).
+    public init(store: CaseStore, backend: IndexBackend) {
+        let plain = CaseStore(root: store.root)
+        self.store = plain
+        open = { try CaseIndexes.openForFeeding(store: plain, backend: backend) }
     }
 
     public func journal(_ journal: Journal, appended events: [JournalEvent], now contents: Journal.Contents) {
@@ -438,7 +355,7 @@ public final class IndexFeed: JournalObserver, @unchecked Sendable {
         // after it brings the row up to date, or the catch-up does if the run died.
         guard !gaveUp, events.contains(where: { $0.type != .started }) else { return }
         do {
-            if index == nil { index = try SQLiteIndex(store: store, path: path, mode: .feed) }
+            if index == nil { index = try open() }
             guard let index else { return }
             let id = journal.url.deletingLastPathComponent().lastPathComponent
             guard let stamp = JournalStamp(path: journal.url.path) else { return }
@@ -451,33 +368,11 @@ public final class IndexFeed: JournalObserver, @unchecked Sendable {
     }
 }
 
-extension SQLiteIndex {
+extension SQLiteIndex: FeedableIndex {
     /// One commit's worth of feeding, in its own transaction.
     func feed(_ id: String, events: [JournalEvent], stamp: JournalStamp) throws {
         lock.lock()
         defer { lock.unlock() }
         try db.transaction { try record(id, events: events, stamp: stamp) }
-    }
-}
-
-/// A journal's size and modification time (ns): what the index compares to know a case's row
-/// is still the journal's (an append or any edit changes one of them).
-struct JournalStamp: Equatable {
-    var bytes: Int64
-    var mtime: Int64
-
-    init(bytes: Int64, mtime: Int64) {
-        self.bytes = bytes
-        self.mtime = mtime
-    }
-
-    /// The stamp of a case folder without a journal.
-    static let missing = JournalStamp(bytes: -1, mtime: -1)
-
-    init?(path: String) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        bytes = Int64(st.st_size)
-        mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 }

@@ -11,9 +11,10 @@ import Foundation
 ///     time-zone: Asia/Tokyo
 ///     plugins: [Plugins]         # folders, relative to the workspace
 ///     workflows: [workflows]
+///     index: postgres://docket@db.example:5432/docket   # optional; else the SQLite file index.sqlite
 public struct WorkspaceConfig: Sendable, Equatable {
     public static let fileName = "docket.yaml"
-    public static let keys = ["docket-workspace", "council", "organization", "time-zone", "plugins", "workflows"]
+    public static let keys = ["docket-workspace", "council", "organization", "time-zone", "plugins", "workflows", "index"]
 
     public var council: String
     public var organization: String
@@ -23,6 +24,8 @@ public struct WorkspaceConfig: Sendable, Equatable {
     public var pluginFolders: [String]
     /// Workflow folders, relative to the workspace folder (or absolute).
     public var workflowFolders: [String]
+    /// The PostgreSQL server holding the case index (`index:`), or nil for the SQLite file.
+    public var index: IndexURL?
 
     public init(council: String = "", organization: String = "", timeZone: String = "Asia/Tokyo",
                 pluginFolders: [String] = ["Plugins"], workflowFolders: [String] = ["workflows"]) {
@@ -74,6 +77,12 @@ public struct WorkspaceConfig: Sendable, Equatable {
         }
         if let f = folders("plugins") { config.pluginFolders = f }
         if let f = folders("workflows") { config.workflowFolders = f }
+        if let v = m.take("index"), let text = Read.string(v, "'index' (a postgres:// URL)", &d) {
+            switch IndexURL.parse(text) {
+            case .success(let url): config.index = url
+            case .failure(let problem): d.error(problem.message, at: v.mark)
+            }
+        }
         m.rejectUnknown(known: keys, diagnostics: &d)
         try d.check()
         return config

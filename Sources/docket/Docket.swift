@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketArchive
 import DocketCore
+import DocketIndex
 import DocketMeetings
 import DocketPlugins
 import DocketSteps
@@ -112,7 +113,7 @@ struct RootOptions: ParsableArguments {
 
     /// The workspace's cases (found in `validate()`, so always there when a command runs).
     var store: CaseStore {
-        ((try? workspace())?.store ?? CaseStore(root: Self.currentFolder)).indexed()
+        CaseIndexes.fed((try? workspace())?.store ?? CaseStore(root: Self.currentFolder), backend: indexBackend)
     }
 
     func runner() -> Runner {

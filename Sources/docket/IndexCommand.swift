@@ -4,16 +4,17 @@ import DocketIndex
 import DocketYAML
 import Foundation
 
-extension CaseStore {
-    /// This store with the case index fed from its journals' commit path.
-    func indexed() -> CaseStore {
-        var store = self
-        store.observer = IndexFeed(store: self)
-        return store
-    }
-}
-
 extension RootOptions {
+    /// The index docket.yaml names (`index:`), else the SQLite file.
+    var indexBackend: IndexBackend {
+        IndexBackend(config: (try? workspace())?.config, environment: Self.environment)
+    }
+
+    /// The workspace's case index, ready to read (see `CaseIndexes`).
+    func openIndex(_ store: CaseStore) throws -> OpenedIndex {
+        try CaseIndexes.open(store: store, backend: indexBackend)
+    }
+
     /// ` --root DIR` when the command was given one, for hints that repeat it.
     var rootHint: String {
         root.map { " --root " + TerminalText.escaped($0) } ?? ""
@@ -22,6 +23,7 @@ extension RootOptions {
     /// Prints an index error with the command that rebuilds it and returns its exit code.
     func reportIndex(_ error: Error) -> ExitCode {
         if let e = error as? IndexError {
+            if case .unreachable = e { printErr("docket: \(e.description)"); return ExitCode(e.exitCode) }
             printErr("docket: \(e.description)\nto rebuild it: docket index rebuild\(rootHint)")
             return ExitCode(e.exitCode)
         }
@@ -32,7 +34,7 @@ extension RootOptions {
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Checks or rebuilds the case index (index.sqlite), a cache of the journals.",
+        abstract: "Checks or rebuilds the case index (index.sqlite, or docket.yaml's index: server), a cache of the journals.",
         discussion: """
             The index answers 'docket status' and 'docket search' quickly. Every journal append \
             updates it; the journals stay the record, so the index can always be made again from \
@@ -49,7 +51,7 @@ struct IndexCommand: ParsableCommand {
         func run() throws {
             let store = options.store
             do {
-                let index = try SQLiteIndex(store: store)
+                let index = try options.openIndex(store)
                 var report = try index.check()
                 if let made = index.openReport {
                     report.problems = made.problems + report.problems
@@ -87,7 +89,7 @@ struct IndexCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let report = try SQLiteIndex.rebuildFromNothing(store: options.store)
+                let report = try CaseIndexes.rebuildFromNothing(store: options.store, backend: options.indexBackend)
                 for p in report.problems { _ = DocketCLI.report(p.error) }
                 print("the index was made anew from the journals: \(counted(report.cases, "case"))")
                 if !report.problems.isEmpty { throw ExitCode(65) }

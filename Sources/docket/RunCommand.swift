@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketIndex
 import DocketYAML
 import Foundation
 
@@ -13,7 +14,9 @@ struct RunCommand: AsyncParsableCommand {
             failed step runs again on the next 'docket run ID', once its cause is fixed.
 
             --all runs every case that can move on (in parallel); cases waiting for a record, \
-            failed cases and completed cases are left as they are.
+            failed cases and completed cases are left as they are. With the case index on \
+            PostgreSQL (docket.yaml's index:), workers on several machines share the cases: \
+            each runs only the cases it claims there, and skips those another worker runs.
 
             Exits 0 when the cases completed or wait for a person, 1 when a step failed.
             """)
@@ -45,15 +48,23 @@ struct RunCommand: AsyncParsableCommand {
             }
             return
         }
-        let results = await Self.runAll(runner)
+        // With a PostgreSQL index, workers on several machines share the cases: each runs
+        // only those it claims there (a claim it cannot reach the server for is no claim).
+        var claims: (any CaseClaims)?
+        if case .postgres = options.indexBackend {
+            do { claims = try options.openIndex(runner.store).claims } catch { throw options.reportIndex(error) }
+        }
+        let results = await Self.runAll(runner, claims: claims)
         var ran = 0
-        var failedCases: [String] = [], waiting: [String] = [], busy: [String] = [], broken = false
+        var failedCases: [String] = [], waiting: [String] = [], busy: [String] = [], elsewhere: [String] = [], broken = false
         for (id, result) in results {
             switch result {
             case .success(let report):
                 if report.lines.isEmpty { continue }
                 ran += 1
                 for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }
+            case .failure(is ClaimedElsewhere):
+                elsewhere.append(id)
             case .failure(let error as CaseError):
                 if case .busy = error { busy.append(id) } else { broken = true }
                 _ = DocketCLI.report(error)
@@ -76,11 +87,14 @@ struct RunCommand: AsyncParsableCommand {
         if !waiting.isEmpty { print("waiting: \(waiting.joined(separator: "; "))") }
         if !failedCases.isEmpty { print("failed: \(failedCases.joined(separator: "; "))") }
         if !busy.isEmpty { print("skipped, busy with another command: \(busy.joined(separator: ", ")); run again later") }
+        if !elsewhere.isEmpty { print("skipped, run by another worker: \(elsewhere.joined(separator: ", "))") }
         if !failedCases.isEmpty || broken { throw ExitCode(1) }
     }
 
     /// Runs the cases that can move on, one per core at a time, reporting in case order.
-    static func runAll(_ runner: Runner) async -> [(String, Result<Runner.Report, Error>)] {
+    /// With `claims`, a case is run only once claimed (after the claim, so its state is read
+    /// after any other worker's run of it ended), and released when its run ends.
+    static func runAll(_ runner: Runner, claims: (any CaseClaims)? = nil) async -> [(String, Result<Runner.Report, Error>)] {
         let ids = runner.store.caseIDs()
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return await withTaskGroup(of: (Int, Result<Runner.Report, Error>).self) { group in
@@ -91,6 +105,10 @@ struct RunCommand: AsyncParsableCommand {
                 next += 1
                 group.addTask {
                     do {
+                        if let claims {
+                            guard try claims.claim(id) else { return (i, .failure(ClaimedElsewhere())) }
+                        }
+                        defer { claims?.release(id) }
                         if try !runner.canMoveOn(caseID: id) {
                             return (i, .success(Runner.Report(caseID: id, status: .running, step: nil, lines: [])))
                         }
@@ -109,6 +127,9 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// A case another `run --all` worker has claimed (on the PostgreSQL index): skipped here.
+struct ClaimedElsewhere: Error {}
 
 enum DocketCLI {
     static func report(_ error: Error) -> ExitCode { docket.report(error) }

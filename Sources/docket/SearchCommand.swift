@@ -82,7 +82,7 @@ struct SearchCommand: ParsableCommand {
             return
         }
         do {
-            let index = try SQLiteIndex(store: store)
+            let index = try options.openIndex(store)
             let caughtUp = try index.catchUp()
             for p in (index.openReport?.problems ?? []) + caughtUp.problems { _ = report(p.error) }
             let hits = try index.search(search)

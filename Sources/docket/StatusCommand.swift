@@ -71,7 +71,7 @@ struct StatusCommand: ParsableCommand {
         // No cases folder: nothing to index, and no index file left in a folder that is not a root.
         guard FileManager.default.fileExists(atPath: store.casesFolder.path) else { return ([], [], false) }
         do {
-            let index = try SQLiteIndex(store: store)
+            let index = try options.openIndex(store)
             if let why = index.rebuiltBecause, why != "there was no index yet" {
                 printErr("docket: note: the case index was made again from the journals (\(why))")
             }

@@ -1,5 +1,6 @@
 import DocketCore
 @testable import DocketIndex
+import DocketWorkspace
 import Foundation
 import XCTest
 
@@ -23,17 +24,51 @@ final class IndexFixture {
             uses: render
         """
 
-    init() throws {
+    /// The index under test: the SQLite file, or a database of its own on the test server.
+    let backend: IndexBackend
+    private let database: TestDatabase?
+
+    init(postgres: Bool = false) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("docket-index-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         plain = CaseStore(root: root)
+        if postgres { database = try TestDatabase() } else { database = nil }
+        backend = database.map { .postgres($0.url, password: nil) } ?? .sqlite(path: nil)
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    var fed: CaseStore { CaseStore(root: root, observer: IndexFeed(store: plain)) }
+    var fed: CaseStore { CaseStore(root: root, observer: IndexFeed(store: plain, backend: backend)) }
 
-    func open() throws -> SQLiteIndex { try SQLiteIndex(store: plain) }
+    func open() throws -> OpenedIndex { try CaseIndexes.open(store: plain, backend: backend) }
+
+    func rebuildFromNothing() throws -> IndexReport { try CaseIndexes.rebuildFromNothing(store: plain, backend: backend) }
+
+    /// Leaves an index as a Docket that knew only the first migration would have, with a row
+    /// that is wrong (case c1 completed).
+    func forgeOlderIndex() throws {
+        if let database {
+            let s = try database.session()
+            try s.query(PostgresSchema.migrationsTable)
+            try s.query("CREATE TABLE cases (id text PRIMARY KEY, state text)")
+            try s.query("INSERT INTO cases VALUES ('c1', 'completed')")
+            try s.query("INSERT INTO docket_migrations (name) VALUES ('1-cases')")
+            return
+        }
+        let db = try SQLiteConnection(path: SQLiteIndex.location(in: plain).path)
+        try db.execute(IndexSchema.migrationsTable)
+        try db.execute("CREATE TABLE cases (id TEXT PRIMARY KEY, state TEXT); INSERT INTO cases VALUES ('c1', 'completed');")
+        try db.execute("INSERT INTO docket_migrations VALUES ('1-cases')")
+    }
+
+    /// Records a migration this Docket does not know, as a newer Docket would.
+    func forgeFutureMigration(_ name: String) throws {
+        if let database {
+            try database.session().query("INSERT INTO docket_migrations (name) VALUES ($1)", [.text(name)])
+        } else {
+            try SQLiteConnection(path: SQLiteIndex.location(in: plain).path).execute("INSERT INTO docket_migrations VALUES ('\(name)')")
+        }
+    }
 
     /// Opens case `id` and drafts its consultation (a document with `body`), so it waits for review.
     func draftedCase(_ id: String, subject: String, department: String = "人事課", body: String, store: CaseStore? = nil) throws {
@@ -71,9 +106,13 @@ final class IndexFixture {
     }
 }
 
-final class SQLiteIndexTests: XCTestCase {
+/// The index's behaviour, whatever backend holds it: these run on SQLite here and on
+/// PostgreSQL in `PostgresIndexTests` (a subclass that only changes `makeFixture`).
+class SQLiteIndexTests: XCTestCase {
+    func makeFixture() throws -> IndexFixture { try IndexFixture() }
+
     func testCommitPathKeepsTheIndexInStepWithoutACatchUp() throws {
-        let fx = try IndexFixture()
+        let fx = try makeFixture()
         let index = try fx.open()  // made (empty) before the cases, so the feed has a file to write
         try fx.draftedCase("c1", subject: "内定者管理ツールの個人情報", body: "# 諮問文\n\n件名: 内定者管理ツール\n外部委託先: 株式会社テスト\n")
         var rows = try index.cases(CaseFilter())
@@ -92,7 +131,7 @@ final class SQLiteIndexTests: XCTestCase {
     }
 
     func testACrashBetweenJournalAndIndexIsRepairedFromTheJournalTail() throws {
-        let fx = try IndexFixture()
+        let fx = try makeFixture()
         let index = try fx.open()
         try fx.draftedCase("c1", subject: "件名", body: "本文\n")
         // The journal gets the decision, the index never hears of it (as if the process died
@@ -108,7 +147,7 @@ final class SQLiteIndexTests: XCTestCase {
     }
 
     func testAnEditedJournalIsVerifiedAgainNeverShownFromTheCache() throws {
-        let fx = try IndexFixture()
+        let fx = try makeFixture()
         let index = try fx.open()
         try fx.draftedCase("c1", subject: "人事課の件", body: "本文\n")
         let path = fx.plain.journal("c1").url
@@ -121,7 +160,7 @@ final class SQLiteIndexTests: XCTestCase {
     }
 
     func testSearchFindsJapaneseSubstringsShortTermsAndHonoursFilters() throws {
-        let fx = try IndexFixture()
+        let fx = try makeFixture()
         _ = try fx.open()
         try fx.draftedCase("a", subject: "内定者管理ツール", body: "# 諮問文\n\n件名: 内定者管理ツールの利用\n個人情報の外部委託について\n")
         try fx.draftedCase("b", subject: "防犯カメラ", department: "総務課", body: "# 諮問文\n\n防犯カメラの映像を外部委託で保管する\n")
@@ -152,7 +191,7 @@ final class SQLiteIndexTests: XCTestCase {
     }
 
     func testHostileQueriesAreJustText() throws {
-        let fx = try IndexFixture()
+        let fx = try makeFixture()
         _ = try fx.open()
         try fx.draftedCase("a", subject: "s", body: "進捗 100%_done \"quoted\" O'Brien\n普通の文\n")
         let index = try fx.open()
@@ -173,34 +212,32 @@ final class SQLiteIndexTests: XCTestCase {
     }
 
     func testAnIndexFromAnOlderDocketIsRebuiltNeverMisread() throws {
-        let fx = try IndexFixture()
+        let fx = try makeFixture()
         try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
-        // An index as a Docket that knew only the first migration left it, with a row that is wrong.
-        let path = SQLiteIndex.location(in: fx.plain).path
-        let db = try SQLiteConnection(path: path)
-        try db.execute(IndexSchema.migrationsTable)
-        try db.execute("CREATE TABLE cases (id TEXT PRIMARY KEY, state TEXT); INSERT INTO cases VALUES ('c1', 'completed');")
-        try db.execute("INSERT INTO docket_migrations VALUES ('1-cases')")
+        try fx.forgeOlderIndex()
         let index = try fx.open()
         XCTAssertEqual(index.rebuiltBecause, "the index was written by an older Docket (schema 1-cases)")
         XCTAssertEqual(try index.cases(CaseFilter()).map(\.state), ["waiting"])
     }
 
     func testAnIndexFromTheFutureIsRefusedAndCanBeRebuilt() throws {
-        let fx = try IndexFixture()
+        let fx = try makeFixture()
         try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
         _ = try fx.open()
-        try SQLiteConnection(path: SQLiteIndex.location(in: fx.plain).path).execute("INSERT INTO docket_migrations VALUES ('3-from-2030')")
+        try fx.forgeFutureMigration("3-from-2030")
         XCTAssertThrowsError(try fx.open()) { error in
             XCTAssertTrue("\(error)".contains("was written by a newer Docket (it has 3-from-2030"), "\(error)")
             XCTAssertEqual((error as? IndexError)?.exitCode, 65)
         }
         // The commit path leaves it alone and still commits.
         try fx.decide("c1", approved: true)
-        XCTAssertEqual(try SQLiteIndex.rebuildFromNothing(store: fx.plain).cases, 1)
+        XCTAssertEqual(try fx.rebuildFromNothing().cases, 1)
         XCTAssertEqual(try fx.open().cases(CaseFilter()).map(\.state), ["completed"])
     }
+}
 
+/// What only the SQLite file can suffer: damage on disk, another process's lock.
+final class SQLiteFileTests: XCTestCase {
     func testADamagedIndexGetsAClearMessageAndARebuild() throws {
         let fx = try IndexFixture()
         try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
@@ -218,7 +255,7 @@ final class SQLiteIndexTests: XCTestCase {
     func testAnIndexLockedByAnotherProcessIsReportedAsBusy() throws {
         let fx = try IndexFixture()
         try fx.draftedCase("c1", subject: "件名", body: "本文\n", store: fx.plain)
-        let index = try fx.open()
+        let index = try SQLiteIndex(store: fx.plain)
         try fx.decide("c1", approved: true, store: fx.plain)  // so the catch-up has to write
         let holder = try SQLiteConnection(path: index.path)
         try holder.execute("BEGIN EXCLUSIVE")

@@ -1,0 +1,310 @@
+import DocketCore
+import DocketWorkspace
+import Foundation
+
+/// The shared index: the workspace's cases on a PostgreSQL server (docket.yaml's `index:`),
+/// for several machines working on one set of case folders (a shared file system). The same
+/// cache of the journals as `SQLiteIndex`, in the same shape (`PostgresSchema` mirrors
+/// `IndexSchema`), fed from the commit path and caught up when read. One database per
+/// workspace: the index holds nothing but Docket's four tables.
+///
+/// Writers (the feed, a catch-up, a fill) take one advisory lock for their transaction, so two
+/// machines catching up queue; readers never wait. `claim` lets `docket run --all` workers on
+/// several machines share the cases (see `CaseClaims`).
+public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
+    public let store: CaseStore
+    public let url: IndexURL
+    private let session: PostgresSession
+    private let steps = WorkflowSteps()
+    /// Guards the multi-statement work (a transaction is one connection's state).
+    private let lock = NSLock()
+    /// Why opening made the index anew, if it did.
+    public private(set) var rebuiltBecause: String?
+    /// What that fill did.
+    public private(set) var openReport: IndexReport?
+
+    /// Connects to `url` (with `password`, if the server asks for one) and makes the index
+    /// ready as `SQLiteIndex.init` does: created, filled or rebuilt in `.read` mode; in `.feed`
+    /// mode used only if current and complete.
+    public init(store: CaseStore, url: IndexURL, password: String?, mode: SQLiteIndex.OpenMode = .read, connectTimeout: Int64 = 5) throws {
+        self.store = CaseStore(root: store.root)
+        self.url = url
+        session = try PostgresSession(url: url, password: password, connectTimeout: connectTimeout)
+        if case .current(complete: true) = try schema() { return }
+        guard mode == .read else { throw IndexError.postgres(server: url.description, sqlState: nil, message: "not ready for feeding") }
+        // Decided again under the writers' lock: another process may be making it right now.
+        try session.writing {
+            switch try schema() {
+            case .current(complete: true):
+                return
+            case .current(complete: false):
+                rebuiltBecause = "an earlier fill of the index did not finish"
+            case .empty:
+                try migrate()
+                rebuiltBecause = "there was no index yet"
+            case .older(let applied):
+                try dropTables()
+                try migrate()
+                rebuiltBecause = "the index was written by an older Docket (schema \(applied.last ?? "none"))"
+            case .future(let unknown):
+                throw IndexError.fromFuture(path: url.description, unknown: unknown)
+            case .foreign:
+                throw IndexError.foreign(path: url.description)
+            }
+            openReport = try fill()
+        }
+    }
+
+    private enum SchemaState {
+        case empty, current(complete: Bool), older([String]), future([String]), foreign
+    }
+
+    private func schema() throws -> SchemaState {
+        let tables = try session.query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()")
+            .map { try $0[0].decode(String.self) }
+        if tables.isEmpty { return .empty }
+        guard tables.contains("docket_migrations") else { return .foreign }
+        let applied = try session.query("SELECT name FROM docket_migrations ORDER BY position").map { try $0[0].decode(String.self) }
+        let known = PostgresSchema.migrations.map(\.name)
+        let unknown = applied.filter { !known.contains($0) }
+        if !unknown.isEmpty { return .future(unknown) }
+        guard applied == known else { return .older(applied) }
+        let complete = try session.query("SELECT value FROM docket_index WHERE key = 'complete'").first.map { try $0[0].decode(String.self) } == "1"
+        return .current(complete: complete)
+    }
+
+    /// Applies the migrations not yet applied, in order (inside the caller's transaction).
+    private func migrate() throws {
+        try session.query(PostgresSchema.migrationsTable)
+        for (name, statements) in PostgresSchema.migrations {
+            guard try session.query("SELECT 1 FROM docket_migrations WHERE name = $1", [.text(name)]).isEmpty else { continue }
+            do {
+                for sql in statements { try session.query(sql) }
+            } catch IndexError.postgres(let server, let state, let message) where message.contains("pg_trgm") || state == "0A000" {
+                throw IndexError.postgres(server: server, sqlState: state,
+                                          message: "\(message); the server needs the pg_trgm extension (Debian: apt-get install postgresql-contrib)")
+            }
+            try session.query("INSERT INTO docket_migrations (name) VALUES ($1)", [.text(name)])
+        }
+    }
+
+    /// Drops Docket's tables (never others: the database may hold what is not ours).
+    private func dropTables() throws {
+        try session.query("DROP TABLE IF EXISTS \(PostgresSchema.tables.joined(separator: ", ")) CASCADE")
+    }
+
+    /// Empties the index and folds every journal into it (inside the caller's transaction:
+    /// readers see the old index until it commits; `complete` is set in the same commit).
+    private func fill() throws -> IndexReport {
+        try session.query("DELETE FROM documents")
+        try session.query("DELETE FROM cases")
+        try session.query("DELETE FROM docket_index")
+        var report = IndexReport()
+        try report.refresh(try store.journalStamps()) { try refresh($0, stamp: $1, replace: true) }
+        try session.query("INSERT INTO docket_index (key, value) VALUES ('complete', '1')")
+        report.cases = report.refreshed.count
+        return report
+    }
+
+    // MARK: - Feeding
+
+    /// Folds case `id`'s journal (read now) into its row; a journal that does not verify
+    /// takes the case out of the index.
+    private func refresh(_ id: String, stamp: JournalStamp, replace: Bool) throws {
+        let contents: Journal.Contents
+        do { contents = try store.load(id).0 } catch {
+            try delete(id)
+            throw error
+        }
+        try record(id, events: contents.events, stamp: stamp, replace: replace)
+    }
+
+    /// Writes what `events` say, as `SQLiteIndex.record` does (a row never goes back in seq).
+    private func record(_ id: String, events: [JournalEvent], stamp: JournalStamp, replace: Bool = false) throws {
+        var rowSeq = try session.query("SELECT seq FROM cases WHERE id = $1", [.text(id)]).first.map { try Int($0[0].decode(Int64.self)) }
+        let last = events.last?.seq ?? 0
+        if let seq = rowSeq, last < seq {
+            guard replace else { return }
+            try delete(id)
+            rowSeq = nil
+        }
+        if let seq = rowSeq, last == seq {
+            try session.query("UPDATE cases SET journal_bytes = $1, journal_mtime = $2 WHERE id = $3", [.int(stamp.bytes), .int(stamp.mtime), .text(id)])
+            return
+        }
+        let summary = CaseSummary(id: id, events: events, steps: steps.steps(of: store, case: id, sha256: events.first?.workflow?.sha256))
+        func optional(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
+        try session.query("""
+            INSERT INTO cases (id, seq, journal_bytes, journal_mtime, workflow, state, step, subject, department, fiscal_year, decision,
+                               created, updated, waiting_since, summary)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11, $12, $13, $14, $15)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, journal_bytes = excluded.journal_bytes, journal_mtime = excluded.journal_mtime,
+                workflow = excluded.workflow, state = excluded.state, step = excluded.step, subject = excluded.subject,
+                department = excluded.department, fiscal_year = excluded.fiscal_year, decision = excluded.decision,
+                created = excluded.created, updated = excluded.updated, waiting_since = excluded.waiting_since,
+                summary = excluded.summary
+            WHERE excluded.seq >= cases.seq
+            """, [.text(id), .int(Int64(last)), .int(stamp.bytes), .int(stamp.mtime), .text(summary.workflow), .text(summary.state),
+                  optional(summary.step), optional(summary.subject), optional(summary.department),
+                  summary.fiscalYear.map { .int(Int64($0)) } ?? .null, optional(summary.decision),
+                  .text(summary.created), .text(summary.updated), optional(summary.waitingSince), .text(try summary.json())])
+        for event in events where event.seq > (rowSeq ?? 0) {
+            for (path, kind, body) in store.indexTexts(of: event, case: id) {
+                try session.query("""
+                    INSERT INTO documents (case_id, path, kind, body) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (case_id, path) DO UPDATE SET kind = excluded.kind, body = excluded.body
+                    """, [.text(id), .text(path), .text(kind), .text(body)])
+            }
+        }
+    }
+
+    private func delete(_ id: String) throws {
+        try session.query("DELETE FROM documents WHERE case_id = $1", [.text(id)])
+        try session.query("DELETE FROM cases WHERE id = $1", [.text(id)])
+    }
+
+    // MARK: - CaseIndex
+
+    public func catchUp() throws -> IndexReport {
+        lock.lock()
+        defer { lock.unlock() }
+        var recorded: [String: JournalStamp] = [:]
+        for row in try session.query("SELECT id, journal_bytes, journal_mtime FROM cases") {
+            recorded[try row[0].decode(String.self)] = JournalStamp(bytes: try row[1].decode(Int64.self), mtime: try row[2].decode(Int64.self))
+        }
+        let plan = CatchUpPlan(recorded: recorded, present: try store.journalStamps())
+        var report = IndexReport()
+        report.cases = plan.present
+        guard !plan.isEmpty else { return report }
+        try session.writing {
+            try report.refresh(plan.changed) { try refresh($0, stamp: $1, replace: true) }
+            for id in plan.gone { try delete(id) }
+        }
+        report.removed = plan.gone
+        return report
+    }
+
+    public func cases(_ filter: CaseFilter) throws -> [CaseRow] {
+        let (clause, values) = Self.whereClause(filter, first: 1)
+        return try session.query("SELECT id, workflow, state, step, subject, waiting_since, updated FROM cases c \(clause) ORDER BY id", values).map { r in
+            CaseRow(id: try r[0].decode(String.self), workflow: try r[1].decode(String.self), state: try r[2].decode(String.self),
+                    step: try r[3].decode(String?.self), subject: try r[4].decode(String?.self),
+                    waitingSince: try r[5].decode(String?.self), updated: try r[6].decode(String.self))
+        }
+    }
+
+    public func summaries(_ filter: CaseFilter) throws -> [String] {
+        let (clause, values) = Self.whereClause(filter, first: 1)
+        return try session.query("SELECT summary FROM cases c \(clause) ORDER BY id", values).map { try $0[0].decode(String.self) }
+    }
+
+    /// `WHERE …` (or `AND …`) for `filter` over `cases c`, parameters numbered from `first`.
+    static func whereClause(_ filter: CaseFilter, first: Int, and: Bool = false) -> (String, [SQLValue]) {
+        let columns = filter.columns
+        guard !columns.isEmpty else { return ("", []) }
+        let parts = columns.enumerated().map { "c.\($0.element.name) = $\(first + $0.offset)" }
+        return ((and ? "AND " : "WHERE ") + parts.joined(separator: " AND "), columns.map(\.value))
+    }
+
+    /// Every term is an `ILIKE` with `%`, `_` and `\` escaped (pg_trgm's GIN index answers a
+    /// term of three or more characters; shorter ones are a scan, as in SQLite). Ranked by how
+    /// often the terms occur, per 2,000 characters of the text (a term-frequency score: pg_trgm
+    /// has no bm25), then by case and document.
+    public func search(_ query: SearchQuery) throws -> [SearchHit] {
+        guard !query.terms.isEmpty else { return [] }
+        var values: [SQLValue] = []
+        var conditions: [String] = [], counts: [String] = []
+        for term in query.terms {
+            values.append(.text(SearchQuery.likePattern(term)))
+            conditions.append("d.body ILIKE $\(values.count) ESCAPE '\\'")
+            values.append(.text(term.lowercased()))
+            // Occurrences of the term: the text's length less its length without them, over the term's.
+            counts.append("(char_length(t.low) - char_length(replace(t.low, $\(values.count), ''))) / \(max(1, term.count))")
+        }
+        let (filterClause, filterValues) = Self.whereClause(query.filter, first: values.count + 1, and: true)
+        values += filterValues + [.int(Int64(query.limit))]
+        let sql = """
+            SELECT d.case_id, d.path, d.body, c.workflow, c.state, c.subject, c.department, c.decision, c.fiscal_year,
+                   ((\(counts.joined(separator: " + "))) / (1.0 + char_length(d.body) / 2000.0))::float8 AS score
+            FROM documents d JOIN cases c ON c.id = d.case_id, LATERAL (SELECT lower(d.body) AS low) t
+            WHERE \(conditions.joined(separator: " AND ")) \(filterClause)
+            ORDER BY score DESC, d.case_id, d.path LIMIT $\(values.count)
+            """
+        return try session.query(sql, values).map { r in
+            let body = try r[2].decode(String.self)
+            let found = Excerpt.find(query.terms, in: body) ?? (1, String(body.prefix(100)))
+            return SearchHit(case: try r[0].decode(String.self), document: try r[1].decode(String.self), line: found.line, excerpt: found.excerpt,
+                             workflow: try r[3].decode(String.self), state: try r[4].decode(String.self), subject: try r[5].decode(String?.self),
+                             department: try r[6].decode(String?.self), decision: try r[7].decode(String?.self),
+                             year: try r[8].decode(Int32?.self).map(Int.init), score: try r[9].decode(Double.self))
+        }
+    }
+
+    /// The schema is checked when the index is opened; this drops texts whose case row is gone
+    /// (left by nothing Docket does, but cheap to make sure of) and catches up.
+    public func check() throws -> IndexReport {
+        lock.lock()
+        do {
+            _ = try session.writing { try session.query("DELETE FROM documents WHERE case_id NOT IN (SELECT id FROM cases)") }
+            lock.unlock()
+        } catch {
+            lock.unlock()
+            throw error
+        }
+        return try catchUp()
+    }
+
+    public func rebuild() throws -> IndexReport {
+        lock.lock()
+        defer { lock.unlock() }
+        var report = try session.writing { try fill() }
+        report.rebuiltBecause = rebuiltBecause ?? "asked to"
+        return report
+    }
+
+    /// Makes the index anew at `url` whatever state Docket's tables are in (older, newer, half
+    /// filled) and fills it from the journals. A database holding tables that are not Docket's
+    /// is refused, never emptied.
+    public static func rebuildFromNothing(store: CaseStore, url: IndexURL, password: String?) throws -> IndexReport {
+        let session = try PostgresSession(url: url, password: password)
+        try session.writing {
+            let tables = try session.query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()")
+                .map { try $0[0].decode(String.self) }
+            if !tables.isEmpty && !tables.contains("docket_migrations") { throw IndexError.foreign(path: url.description) }
+            try session.query("DROP TABLE IF EXISTS \(PostgresSchema.tables.joined(separator: ", ")) CASCADE")
+        }
+        let index = try PostgresIndex(store: store, url: url, password: password)
+        var report = index.openReport ?? IndexReport()
+        report.rebuiltBecause = "asked to"
+        return report
+    }
+
+    // MARK: - Claims
+
+    public func claim(_ id: String) throws -> Bool {
+        try session.query("SELECT pg_try_advisory_lock($1::int, hashtext($2))", [.int(Int64(PostgresSession.claimSpace)), .text(id)])
+            .first.map { try $0[0].decode(Bool.self) } ?? false
+    }
+
+    public func release(_ id: String) {
+        _ = try? session.query("SELECT pg_advisory_unlock($1::int, hashtext($2))", [.int(Int64(PostgresSession.claimSpace)), .text(id)])
+    }
+}
+
+extension PostgresIndex: FeedableIndex {
+    func feed(_ id: String, events: [JournalEvent], stamp: JournalStamp) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try session.writing { try record(id, events: events, stamp: stamp) }
+    }
+}
+
+/// Cases a worker takes for itself while it runs them, so that `docket run --all` on several
+/// machines never runs one case twice at once: a claim is held until released or until the
+/// worker's connection ends (a worker that dies lets go). It stands beside the case's file lock,
+/// which is not reliable across machines on a network file system.
+public protocol CaseClaims: Sendable {
+    /// Takes case `id` for this worker: false if another worker holds it.
+    func claim(_ id: String) throws -> Bool
+    func release(_ id: String)
+}

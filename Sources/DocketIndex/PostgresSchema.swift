@@ -1,0 +1,60 @@
+/// The PostgreSQL index's tables: `IndexSchema`'s migrations, by the same names in the same
+/// order, in PostgreSQL's SQL (one statement per entry: the extended protocol runs one at a
+/// time). Recorded in `docket_migrations` as in the SQLite file, with the same rules: an older
+/// prefix is rebuilt from the journals, an unknown name (a newer Docket) is refused.
+///
+/// Differences from SQLite: the searchable text is a column of `documents` (`body`) with a
+/// pg_trgm GIN index instead of an FTS5 table; pg_trgm (in postgresql-contrib, a "trusted"
+/// extension since PostgreSQL 13, so the database's owner may create it) serves `ILIKE` on any
+/// substring of three or more characters from the index, Japanese included.
+enum PostgresSchema {
+    static let migrations: [(name: String, statements: [String])] = [
+        ("1-cases", [
+            """
+            CREATE TABLE cases (
+                id text PRIMARY KEY,
+                seq bigint NOT NULL,
+                journal_bytes bigint NOT NULL,
+                journal_mtime bigint NOT NULL,
+                workflow text NOT NULL,
+                state text NOT NULL,
+                step text,
+                subject text,
+                department text,
+                fiscal_year integer,
+                decision text,
+                created text NOT NULL,
+                updated text NOT NULL,
+                waiting_since text,
+                summary text NOT NULL
+            )
+            """,
+            "CREATE INDEX cases_state ON cases (state)",
+            "CREATE INDEX cases_workflow ON cases (workflow)",
+            "CREATE TABLE docket_index (key text PRIMARY KEY, value text NOT NULL)",
+        ]),
+        ("2-documents", [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            """
+            CREATE TABLE documents (
+                id bigserial PRIMARY KEY,
+                case_id text NOT NULL,
+                path text NOT NULL,
+                kind text NOT NULL,
+                body text NOT NULL,
+                UNIQUE (case_id, path)
+            )
+            """,
+            "CREATE INDEX documents_body ON documents USING gin (body gin_trgm_ops)",
+        ]),
+        ("3-status-columns", [
+            "CREATE INDEX cases_stamp ON cases (id, journal_bytes, journal_mtime)",
+            "CREATE INDEX cases_table ON cases (id, workflow, state, step, subject, waiting_since, updated)",
+        ]),
+    ]
+
+    static let migrationsTable = "CREATE TABLE IF NOT EXISTS docket_migrations (position serial PRIMARY KEY, name text UNIQUE NOT NULL)"
+
+    /// Docket's own tables, the only ones a rebuild drops.
+    static let tables = ["docket_migrations", "docket_index", "documents", "cases"]
+}
