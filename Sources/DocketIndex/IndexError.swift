@@ -29,6 +29,8 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
             }
         case .fromFuture(let path, let unknown):
             return "\(path): error: the case index was written by a newer Docket (it has \(unknown.joined(separator: ", ")), which this one does not know); use that Docket, or rebuild the index from the journals with this one"
+        case .foreign(let path) where path.hasPrefix("postgres://"):
+            return "\(path): error: this database holds tables that are not a Docket case index; Docket neither reads nor empties it: give the index a database of its own (createdb) and name it in docket.yaml's 'index'"
         case .foreign(let path):
             return "\(path): error: this file is not a Docket case index; move it away or rebuild the index"
         case .locked(let path):

@@ -206,27 +206,30 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         return ((and ? "AND " : "WHERE ") + parts.joined(separator: " AND "), columns.map(\.value))
     }
 
-    /// Every term is an `ILIKE` with `%`, `_` and `\` escaped (pg_trgm's GIN index answers a
-    /// term of three or more characters; shorter ones are a scan, as in SQLite). Ranked by how
-    /// often the terms occur, per 2,000 characters of the text (a term-frequency score: pg_trgm
-    /// has no bm25), then by case and document.
+    /// Every term is an `ILIKE` (`LIKE` for a term without case) with `%`, `_` and `\` escaped
+    /// (pg_trgm's GIN index answers a term of three or more characters; shorter ones are a
+    /// scan, as in SQLite). Ranked by how often the terms occur as written, per 2,000 characters
+    /// of the text (a term-frequency score: pg_trgm has no bm25), then by case and document.
     public func search(_ query: SearchQuery) throws -> [SearchHit] {
         guard !query.terms.isEmpty else { return [] }
         var values: [SQLValue] = []
         var conditions: [String] = [], counts: [String] = []
         for term in query.terms {
             values.append(.text(SearchQuery.likePattern(term)))
-            conditions.append("d.body ILIKE $\(values.count) ESCAPE '\\'")
-            values.append(.text(term.lowercased()))
-            // Occurrences of the term: the text's length less its length without them, over the term's.
-            counts.append("(char_length(t.low) - char_length(replace(t.low, $\(values.count), ''))) / \(max(1, term.count))")
+            // A term without upper or lower case (Japanese) is compared byte by byte: LIKE,
+            // several times faster than ILIKE, which folds every character of every text.
+            let caseless = term.lowercased() == term.uppercased()
+            conditions.append("d.body \(caseless ? "LIKE" : "ILIKE") $\(values.count) ESCAPE '\\'")
+            values.append(.text(term))
+            // Occurrences of the term as written: the text's length less its length without them, over the term's.
+            counts.append("(char_length(d.body) - char_length(replace(d.body, $\(values.count), ''))) / \(max(1, term.count))")
         }
         let (filterClause, filterValues) = Self.whereClause(query.filter, first: values.count + 1, and: true)
         values += filterValues + [.int(Int64(query.limit))]
         let sql = """
             SELECT d.case_id, d.path, d.body, c.workflow, c.state, c.subject, c.department, c.decision, c.fiscal_year,
                    ((\(counts.joined(separator: " + "))) / (1.0 + char_length(d.body) / 2000.0))::float8 AS score
-            FROM documents d JOIN cases c ON c.id = d.case_id, LATERAL (SELECT lower(d.body) AS low) t
+            FROM documents d JOIN cases c ON c.id = d.case_id
             WHERE \(conditions.joined(separator: " AND ")) \(filterClause)
             ORDER BY score DESC, d.case_id, d.path LIMIT $\(values.count)
             """

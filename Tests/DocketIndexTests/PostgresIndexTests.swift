@@ -132,5 +132,13 @@ final class PostgresIndexTests: SQLiteIndexTests {
         guard case .failure(let e) = IndexURL.parse("postgres://docket:hunter2@db.example/council") else { return XCTFail("accepted a password") }
         XCTAssertTrue(e.message.contains("a password does not belong in docket.yaml"), e.message)
         XCTAssertFalse(e.message.contains("hunter2"))
+        XCTAssertEqual(try IndexURL.parse("postgresql://docket@db.example/council").get(),
+                       IndexURL(host: "db.example", port: 5432, user: "docket", database: "council"))
+        XCTAssertEqual(try IndexURL.parse("postgres://docket@db.example:6432/council?sslmode=require").get().description,
+                       "postgres://docket@db.example:6432/council?sslmode=require")
+        for bad in ["index.sqlite", "postgres://db.example/council", "postgres://docket@db.example/", "postgres://docket@db.example/c?x=1"] {
+            XCTAssertThrowsError(try IndexURL.parse(bad).get(), bad)
+        }
+        XCTAssertEqual(IndexURL.redacted("postgres://u:secret@h/db"), "postgres://u:***@h/db")
     }
 }
