@@ -130,9 +130,10 @@ public struct CaseStore: Sendable {
 
     /// Hidden folders a killed command left in `cases/`: `.purging-*` (a deletion not yet
     /// finished) and `.new-*` of a `new` no longer running. Those of a `new` that still runs,
-    /// or that may (its process id cannot be read), are not listed.
-    public func leftovers() -> [String] {
-        ((try? FileIO.names(in: casesFolder)) ?? []).filter { name in
+    /// or that may (its process id cannot be read), are not listed. `names`: the folder's
+    /// names if the caller has just listed it.
+    public func leftovers(among names: [String]? = nil) -> [String] {
+        (names ?? (try? FileIO.names(in: casesFolder)) ?? []).filter { name in
             if name.hasPrefix(".purging-") { return true }
             guard name.hasPrefix(".new-") else { return false }
             return Self.creatorGone(name)

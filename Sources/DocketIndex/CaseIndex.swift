@@ -12,12 +12,30 @@ public protocol CaseIndex: Sendable {
     func cases(_ filter: CaseFilter) throws -> [CaseRow]
     /// The status JSON of the cases that pass `filter`, by id (see `CaseSummary.json`).
     func summaries(_ filter: CaseFilter) throws -> [String]
+    /// `summaries`, handed to `body` one at a time as UTF-8 (valid only during the call), so a
+    /// list of 100,000 cases is written out without being held as strings.
+    func forEachSummary(_ filter: CaseFilter, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+    /// The rows of the cases named that are in the index, by id (the register's states).
+    func cases(ids: [String]) throws -> [CaseRow]
     /// The best matches of `query` (all its terms in one text of one case), best first.
     func search(_ query: SearchQuery) throws -> [SearchHit]
     /// Verifies the index itself and its agreement with every journal, repairing what lags.
     func check() throws -> IndexReport
     /// Empties the index and fills it again from the journals.
     func rebuild() throws -> IndexReport
+}
+
+extension CaseIndex {
+    /// By way of `summaries` (a backend may hand out its rows' bytes directly instead).
+    public func forEachSummary(_ filter: CaseFilter, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        for var s in try summaries(filter) { try s.withUTF8 { try body(UnsafeRawBufferPointer($0)) } }
+    }
+
+    /// By way of `cases` (a backend may look the ids up instead).
+    public func cases(ids: [String]) throws -> [CaseRow] {
+        let wanted = Set(ids)
+        return try cases(CaseFilter()).filter { wanted.contains($0.id) }
+    }
 }
 
 /// One line of the status table.
@@ -55,4 +73,7 @@ public struct IndexReport: Sendable {
     public var problems: [(id: String, error: Error)] = []
     /// Why the index was made anew, if it was (missing, older version, damaged…).
     public var rebuiltBecause: String?
+    /// The names starting with `.` in the cases folder, if the catch-up listed it (so `status`
+    /// finds interrupted `new`s and deletions without listing 100,000 names again).
+    public var hidden: [String]?
 }

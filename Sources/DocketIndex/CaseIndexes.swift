@@ -69,6 +69,10 @@ extension OpenedIndex: CaseIndex {
     public func catchUp() throws -> IndexReport { try index.catchUp() }
     public func cases(_ filter: CaseFilter) throws -> [CaseRow] { try index.cases(filter) }
     public func summaries(_ filter: CaseFilter) throws -> [String] { try index.summaries(filter) }
+    public func forEachSummary(_ filter: CaseFilter, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try index.forEachSummary(filter, body)
+    }
+    public func cases(ids: [String]) throws -> [CaseRow] { try index.cases(ids: ids) }
     public func search(_ query: SearchQuery) throws -> [SearchHit] { try index.search(query) }
     public func check() throws -> IndexReport { try index.check() }
     public func rebuild() throws -> IndexReport { try index.rebuild() }

@@ -18,6 +18,8 @@
 ///     document_text  FTS5, trigram tokenizer, rowid = documents.id: the text itself
 ///     docket_index   key/value: `complete` is 1 once a fill from the journals has finished
 ///     cases_stamp, cases_table  covering indexes for the catch-up and the status table
+///     meetings   one row per meeting (title, date, fiscal year, state, journal stamp); its
+///                texts are in `documents` with case_id `meeting:<id>`
 enum IndexSchema {
     static let migrations: [(name: String, sql: String)] = [
         ("1-cases", """
@@ -57,6 +59,20 @@ enum IndexSchema {
         ("3-status-columns", """
             CREATE INDEX cases_stamp ON cases(id, journal_bytes, journal_mtime);
             CREATE INDEX cases_table ON cases(id, workflow, state, step, subject, waiting_since, updated);
+            """),
+        // Meetings (`meetings/<id>/`), for search: their texts are in `documents` under the
+        // case_id `meeting:<id>` (see `SQLiteIndex+Meetings.swift`).
+        ("4-meetings", """
+            CREATE TABLE meetings (
+                id TEXT PRIMARY KEY NOT NULL,
+                seq INTEGER NOT NULL,
+                journal_bytes INTEGER NOT NULL,
+                journal_mtime INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                date TEXT NOT NULL,
+                fiscal_year INTEGER,
+                state TEXT NOT NULL
+            ) WITHOUT ROWID;
             """),
     ]
 

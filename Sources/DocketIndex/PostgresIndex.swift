@@ -6,7 +6,7 @@ import Foundation
 /// for several machines working on one set of case folders (a shared file system). The same
 /// cache of the journals as `SQLiteIndex`, in the same shape (`PostgresSchema` mirrors
 /// `IndexSchema`), fed from the commit path and caught up when read. One database per
-/// workspace: the index holds nothing but Docket's four tables.
+/// workspace: the index holds nothing but Docket's own tables.
 ///
 /// Writers (the feed, a catch-up, a fill) take one advisory lock for their transaction, so two
 /// machines catching up queue; readers never wait. `claim` lets `docket run --all` workers on
@@ -14,7 +14,7 @@ import Foundation
 public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
     public let store: CaseStore
     public let url: IndexURL
-    private let session: PostgresSession
+    let session: PostgresSession
     private let steps = WorkflowSteps()
     /// Guards the multi-statement work (a transaction is one connection's state).
     private let lock = NSLock()
@@ -99,8 +99,10 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         try session.query("DELETE FROM documents")
         try session.query("DELETE FROM cases")
         try session.query("DELETE FROM docket_index")
+        try session.query("DELETE FROM meetings")
         var report = IndexReport()
-        try report.refresh(try store.journalStamps()) { try refresh($0, stamp: $1, replace: true) }
+        try report.refresh(try SQLiteIndex.journalStamps(in: store.casesFolder)) { try refresh($0, stamp: $1, replace: true) }
+        try catchUpMeetings(try meetingPlan(), &report)
         try session.query("INSERT INTO docket_index (key, value) VALUES ('complete', '1')")
         report.cases = report.refreshed.count
         return report
@@ -149,7 +151,7 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
                   summary.fiscalYear.map { .int(Int64($0)) } ?? .null, optional(summary.decision),
                   .text(summary.created), .text(summary.updated), optional(summary.waitingSince), .text(try summary.json())])
         for event in events where event.seq > (rowSeq ?? 0) {
-            for (path, kind, body) in store.indexTexts(of: event, case: id) {
+            for (path, kind, body) in SQLiteIndex.texts(of: event, in: store.documents(id)) {
                 try session.query("""
                     INSERT INTO documents (case_id, path, kind, body) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (case_id, path) DO UPDATE SET kind = excluded.kind, body = excluded.body
@@ -172,11 +174,15 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         for row in try session.query("SELECT id, journal_bytes, journal_mtime FROM cases") {
             recorded[try row[0].decode(String.self)] = JournalStamp(bytes: try row[1].decode(Int64.self), mtime: try row[2].decode(Int64.self))
         }
-        let plan = CatchUpPlan(recorded: recorded, present: try store.journalStamps())
+        var hidden: [String] = []
+        let plan = CatchUpPlan(recorded: recorded, present: try SQLiteIndex.journalStamps(in: store.casesFolder, hidden: &hidden))
         var report = IndexReport()
+        report.hidden = hidden
         report.cases = plan.present
-        guard !plan.isEmpty else { return report }
+        let meetings = try meetingPlan()
+        guard !plan.isEmpty || !meetings.isEmpty else { return report }
         try session.writing {
+            try catchUpMeetings(meetings, &report)
             try report.refresh(plan.changed) { try refresh($0, stamp: $1, replace: true) }
             for id in plan.gone { try delete(id) }
         }
@@ -224,22 +230,42 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
             // Occurrences of the term as written: the text's length less its length without them, over the term's.
             counts.append("(char_length(d.body) - char_length(replace(d.body, $\(values.count), ''))) / \(max(1, term.count))")
         }
-        let (filterClause, filterValues) = Self.whereClause(query.filter, first: values.count + 1, and: true)
-        values += filterValues + [.int(Int64(query.limit))]
+        // Meetings too, unless the filter is one only cases have (as in SQLite).
+        let f = query.filter
+        let withMeetings = f.state == nil && f.workflow == nil && f.department == nil && f.decision == nil
+        let (filterClause, filterValues) = Self.whereClause(f, first: values.count + 1, and: true)
+        values += filterValues
+        var scope = filterClause
+        if withMeetings {
+            var year = ""
+            if let y = f.fiscalYear { values.append(.int(Int64(y))); year = " AND m.fiscal_year = $\(values.count)" }
+            scope = "AND ((c.id IS NOT NULL \(filterClause)) OR (m.id IS NOT NULL\(year)))"
+        }
+        values.append(.int(Int64(query.limit)))
         let sql = """
             SELECT d.case_id, d.path, d.body, c.workflow, c.state, c.subject, c.department, c.decision, c.fiscal_year,
-                   ((\(counts.joined(separator: " + "))) / (1.0 + char_length(d.body) / 2000.0))::float8 AS score
-            FROM documents d JOIN cases c ON c.id = d.case_id
-            WHERE \(conditions.joined(separator: " AND ")) \(filterClause)
+                   ((\(counts.joined(separator: " + "))) / (1.0 + char_length(d.body) / 2000.0))::float8 AS score,
+                   \(withMeetings ? "m.id, m.title, m.state, m.fiscal_year" : "NULL::text, NULL::text, NULL::text, NULL::int")
+            FROM documents d \(withMeetings
+                ? "LEFT JOIN cases c ON c.id = d.case_id LEFT JOIN meetings m ON 'meeting:' || m.id = d.case_id"
+                : "JOIN cases c ON c.id = d.case_id")
+            WHERE \(conditions.joined(separator: " AND ")) \(scope)
             ORDER BY score DESC, d.case_id, d.path LIMIT $\(values.count)
             """
         return try session.query(sql, values).map { r in
             let body = try r[2].decode(String.self)
             let found = Excerpt.find(query.terms, in: body) ?? (1, String(body.prefix(100)))
+            if let meeting = try r[10].decode(String?.self) {
+                return SearchHit(case: "", document: try r[1].decode(String.self), line: found.line, excerpt: found.excerpt,
+                                 workflow: "", state: try r[12].decode(String?.self) ?? "", subject: try r[11].decode(String?.self),
+                                 department: nil, decision: nil, year: try r[13].decode(Int32?.self).map(Int.init),
+                                 score: try r[9].decode(Double.self), meeting: meeting)
+            }
             return SearchHit(case: try r[0].decode(String.self), document: try r[1].decode(String.self), line: found.line, excerpt: found.excerpt,
-                             workflow: try r[3].decode(String.self), state: try r[4].decode(String.self), subject: try r[5].decode(String?.self),
-                             department: try r[6].decode(String?.self), decision: try r[7].decode(String?.self),
-                             year: try r[8].decode(Int32?.self).map(Int.init), score: try r[9].decode(Double.self))
+                             workflow: try r[3].decode(String?.self) ?? "", state: try r[4].decode(String?.self) ?? "",
+                             subject: try r[5].decode(String?.self), department: try r[6].decode(String?.self),
+                             decision: try r[7].decode(String?.self), year: try r[8].decode(Int32?.self).map(Int.init),
+                             score: try r[9].decode(Double.self))
         }
     }
 

@@ -51,10 +51,25 @@ enum PostgresSchema {
             "CREATE INDEX cases_stamp ON cases (id, journal_bytes, journal_mtime)",
             "CREATE INDEX cases_table ON cases (id, workflow, state, step, subject, waiting_since, updated)",
         ]),
+        // Meetings, for search: their texts are in `documents` under `meeting:<id>`.
+        ("4-meetings", [
+            """
+            CREATE TABLE meetings (
+                id text PRIMARY KEY,
+                seq bigint NOT NULL,
+                journal_bytes bigint NOT NULL,
+                journal_mtime bigint NOT NULL,
+                title text NOT NULL,
+                date text NOT NULL,
+                fiscal_year integer,
+                state text NOT NULL
+            )
+            """,
+        ]),
     ]
 
     static let migrationsTable = "CREATE TABLE IF NOT EXISTS docket_migrations (position serial PRIMARY KEY, name text UNIQUE NOT NULL)"
 
     /// Docket's own tables, the only ones a rebuild drops.
-    static let tables = ["docket_migrations", "docket_index", "documents", "cases"]
+    static let tables = ["docket_migrations", "docket_index", "documents", "cases", "meetings"]
 }

@@ -128,6 +128,12 @@ final class SQLiteStatement {
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
+    /// The column's text as bytes, valid until the next step (no copy, no `String`).
+    func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        let p = sqlite3_column_text(stmt, column)
+        return UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : Int(sqlite3_column_bytes(stmt, column)))
+    }
+
     func int(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
 
     func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }

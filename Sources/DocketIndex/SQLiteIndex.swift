@@ -13,7 +13,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     public let store: CaseStore
     public let path: String
     private let steps = WorkflowSteps()
-    private var db: SQLiteConnection
+    var db: SQLiteConnection
     /// How long (ms) to wait for another process's write before reporting the index locked.
     private let busyTimeout: Int32
     /// Guards `db` (a connection is used by one thread at a time).
@@ -72,7 +72,8 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         let db = try SQLiteConnection(path: path, busyTimeout: busyTimeout)
         // WAL: readers see the last commit while a writer works. NORMAL: a power cut may lose
         // the last commits of the index, never corrupt it; the catch-up redoes them.
-        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF")
+        // mmap: a status reads 100 MB of summaries without copying them through read calls.
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA mmap_size = 1073741824")
         return db
     }
 
@@ -128,7 +129,13 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         try db.transaction {
             try db.execute("DELETE FROM cases; DELETE FROM documents; DELETE FROM document_text; DELETE FROM docket_index")
             var report = IndexReport()
-            try report.refresh(try store.journalStamps()) { try refresh($0, stamp: $1, replace: true) }
+            try db.execute("DELETE FROM meetings")
+            for (id, stamp) in try Self.journalStamps(in: store.casesFolder) {
+                do { try refresh(id, stamp: stamp, replace: true); report.refreshed.append(id) } catch let e as IndexError { throw e } catch {
+                    report.problems.append((id, error))
+                }
+            }
+            try catchUpMeetings(try meetingWork(), &report)
             try db.prepare("INSERT INTO docket_index (key, value) VALUES ('complete', '1')").run()
             report.cases = report.refreshed.count
             return report
@@ -136,6 +143,96 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     }
 
     // MARK: - Feeding
+
+    /// The journal stamps the rows of `table` (cases or meetings) record, in id order (bytes).
+    func recordedStamps(_ table: String) throws -> [(String, JournalStamp)] {
+        var recorded: [(String, JournalStamp)] = []
+        try db.prepare("SELECT id, journal_bytes, journal_mtime FROM \(table) ORDER BY id").query {
+            recorded.append(($0.text(0) ?? "", JournalStamp(bytes: $0.int(1), mtime: $0.int(2))))
+        }
+        return recorded
+    }
+
+    /// What differs between the journals `present` and the rows' `recorded` stamps, both in id
+    /// order (bytes, as SQLite orders text): the journals to fold again (new or changed) and
+    /// the ids whose folder is gone. One pass over both lists, no table of 100,000 strings.
+    static func compare(_ present: [(String, JournalStamp)], _ recorded: [(String, JournalStamp)])
+        -> (changed: [(String, JournalStamp)], gone: [String]) {
+        var changed: [(String, JournalStamp)] = [], gone: [String] = []
+        var i = 0, j = 0
+        while i < present.count || j < recorded.count {
+            if j == recorded.count || (i < present.count && precedes(present[i].0, recorded[j].0)) {
+                changed.append(present[i])
+                i += 1
+            } else if i == present.count || precedes(recorded[j].0, present[i].0) {
+                gone.append(recorded[j].0)
+                j += 1
+            } else {
+                if present[i].1 != recorded[j].1 { changed.append(present[i]) }
+                i += 1
+                j += 1
+            }
+        }
+        return (changed, gone)
+    }
+
+    /// Byte order of UTF-8, SQLite's order of text.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// Every case folder with a journal, and the journal's stamp (one `stat` each, relative to
+    /// the open cases folder: no path is built per case), in id order (bytes). The `stat`s of a large
+    /// workspace are shared among the cores (the kernel's path lookups are most of a catch-up).
+    static func journalStamps(in folder: URL, hidden: UnsafeMutablePointer<[String]>? = nil) throws -> [(String, JournalStamp)] {
+        let all: [String]
+        do { all = try FileIO.names(in: folder) } catch { return [] }
+        hidden?.pointee = all.filter { $0.hasPrefix(".") }
+        let names = all.filter { !$0.hasPrefix(".") }.sorted(by: Self.precedes)
+        guard !names.isEmpty else { return [] }
+        let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { return [] }
+        defer { close(dir) }
+        // Per name: the journal's stamp, `.missing` for a folder without a journal, nil for neither.
+        var stamps = [JournalStamp?](repeating: nil, count: names.count)
+        let workers = names.count < 4096 ? 1 : min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let chunk = (names.count + workers - 1) / max(workers, 1)
+        stamps.withUnsafeMutableBufferPointer { buffer in
+            // Each worker writes only its own slice of the slots.
+            struct Slots: @unchecked Sendable { let base: UnsafeMutablePointer<JournalStamp?> }
+            let slots = Slots(base: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var path = [CChar](repeating: 0, count: 4096)
+                for i in (w * chunk)..<min(names.count, (w + 1) * chunk) { slots.base[i] = Self.stamp(dir, names[i], &path) }
+            }
+        }
+        var out: [(String, JournalStamp)] = []
+        out.reserveCapacity(names.count)
+        for (name, stamp) in zip(names, stamps) {
+            // A case folder whose journal is gone (`.missing`) never matches a row, so it is read
+            // (and reported as damaged) every time, instead of vanishing from the lists.
+            if let stamp { out.append((name, stamp)) }
+        }
+        return out
+    }
+
+    /// The stamp of `name/journal.jsonl` under `dir`, `.missing` if `name` is a folder without
+    /// one, nil if `name` is not a folder; `path` is scratch space for the relative path.
+    private static func stamp(_ dir: Int32, _ name: String, _ path: inout [CChar]) -> JournalStamp? {
+        let suffix = "/journal.jsonl"
+        let n = name.utf8.count
+        guard n + suffix.utf8.count < path.count else { return nil }
+        return path.withUnsafeMutableBufferPointer { p -> JournalStamp? in
+            var i = 0
+            for b in name.utf8 { p[i] = CChar(bitPattern: b); i += 1 }
+            for b in suffix.utf8 { p[i] = CChar(bitPattern: b); i += 1 }
+            p[i] = 0
+            var st = stat()
+            if fstatat(dir, p.baseAddress!, &st, 0) == 0 { return JournalStamp(st) }
+            p[n] = 0  // the folder itself
+            return fstatat(dir, p.baseAddress!, &st, 0) == 0 && st.st_mode & S_IFMT == S_IFDIR ? .missing : nil
+        }
+    }
 
     /// Folds case `id`'s journal (read now) into its row; a journal that does not verify
     /// takes the case out of the index (it is reported, never shown from the cache).
@@ -181,7 +278,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
                       summary.fiscalYear.map { .int(Int64($0)) } ?? .null, Self.optional(summary.decision),
                       .text(summary.created), .text(summary.updated), Self.optional(summary.waitingSince), .text(try summary.json())])
         for event in events where event.seq > (rowSeq ?? 0) {
-            for (path, kind, body) in store.indexTexts(of: event, case: id) { try putText(id, path: path, kind: kind, body: body) }
+            for (path, kind, body) in Self.texts(of: event, in: store.documents(id)) { try putText(id, path: path, kind: kind, body: body) }
         }
     }
 
@@ -193,7 +290,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         try db.prepare("DELETE FROM cases WHERE id = ?").run([.text(id)])
     }
 
-    private func putText(_ id: String, path: String, kind: String, body: String) throws {
+    func putText(_ id: String, path: String, kind: String, body: String) throws {
         var docID: Int64 = 0
         try db.prepare("""
             INSERT INTO documents (case_id, path, kind) VALUES (?, ?, ?)
@@ -203,26 +300,80 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         try db.prepare("INSERT INTO document_text (rowid, body) VALUES (?, ?)").run([.int(docID), .text(body)])
     }
 
+    /// Document kinds read as text (others, such as PDF or zip, are not searched).
+    static let textExtensions: Set<String> = ["md", "txt", "html", "htm", "yaml", "yml", "json", "csv", "xml", "mustache"]
+    /// Larger documents are not searched (the index would outgrow the cases).
+    static let maxTextBytes: Int64 = 4 << 20
+
+    /// The searchable texts an event adds: the inputs, a record, a step's text documents (in
+    /// the `documents` folder given).
+    static func texts(of event: JournalEvent, in documents: URL) -> [(String, String, String)] {
+        switch event.type {
+        case .created:
+            return [("inputs", "inputs", Self.text(of: .map(event.inputs ?? [:])))]
+        case .recorded:
+            return [("records/\(event.step ?? "-")/\(event.seq)", "record", Self.text(of: event.record ?? .null))]
+        case .completed:
+            return (event.documents ?? []).compactMap { doc in
+                let ext = (doc.path as NSString).pathExtension.lowercased()
+                guard Self.textExtensions.contains(ext), doc.size <= Self.maxTextBytes,
+                      let data = FileManager.default.contents(atPath: documents.appendingPathComponent(doc.path).path),
+                      let text = String(data: data, encoding: .utf8)
+                else { return nil }
+                return (doc.path, "document", text)
+            }
+        default:
+            return []
+        }
+    }
+
+    /// A value as lines of `key: value` (nested values indented), so a record reads as written.
+    static func text(of value: Value, indent: String = "") -> String {
+        switch value {
+        case .map(let m):
+            return m.keys.sorted().map { key in
+                switch m[key]! {
+                case .map, .list: return "\(indent)\(key):\n" + text(of: m[key]!, indent: indent + "  ")
+                case let v: return "\(indent)\(key): \(v)"
+                }
+            }.joined(separator: "\n")
+        case .list(let l):
+            return l.map { item in
+                switch item {
+                case .map, .list: return "\(indent)-\n" + text(of: item, indent: indent + "  ")
+                default: return "\(indent)- \(item)"
+                }
+            }.joined(separator: "\n")
+        default:
+            return indent + value.description
+        }
+    }
+
     // MARK: - CaseIndex
 
     public func catchUp() throws -> IndexReport {
         lock.lock()
         defer { lock.unlock() }
-        var recorded: [String: JournalStamp] = [:]
-        try db.prepare("SELECT id, journal_bytes, journal_mtime FROM cases").query {
-            recorded[$0.text(0) ?? ""] = JournalStamp(bytes: $0.int(1), mtime: $0.int(2))
-        }
-        let plan = CatchUpPlan(recorded: recorded, present: try store.journalStamps())
         var report = IndexReport()
-        report.cases = plan.present
-        guard !plan.isEmpty else { return report }
+        var hidden: [String] = []
+        let present = try Self.journalStamps(in: store.casesFolder, hidden: &hidden)
+        report.hidden = hidden
+        let (changed, gone) = Self.compare(present, try recordedStamps("cases"))
+        report.cases = present.count
+        let meetings = try meetingWork()
+        guard !changed.isEmpty || !gone.isEmpty || !meetings.isEmpty else { return report }
         try db.transaction {
-            // Read inside the write transaction: a row ahead of this read means the journal
-            // really is shorter (the case was made anew), never a race with a feed.
-            try report.refresh(plan.changed) { try refresh($0, stamp: $1, replace: true) }
-            for id in plan.gone { try delete(id) }
+            try catchUpMeetings(meetings, &report)
+            for (id, stamp) in changed {
+                // Read inside the write transaction: a row ahead of this read means the journal
+                // really is shorter (the case was made anew), never a race with a feed.
+                do { try refresh(id, stamp: stamp, replace: true); report.refreshed.append(id) } catch let e as IndexError { throw e } catch {
+                    report.problems.append((id, error))
+                }
+            }
+            for id in gone { try delete(id) }
         }
-        report.removed = plan.gone
+        report.removed = gone
         return report
     }
 
@@ -232,10 +383,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         let (clause, values) = Self.whereClause(filter, table: "cases")
         var rows: [CaseRow] = []
         try db.prepare("SELECT id, workflow, state, step, subject, waiting_since, updated FROM cases \(clause) ORDER BY id")
-            .query(values) { s in
-                rows.append(CaseRow(id: s.text(0) ?? "", workflow: s.text(1) ?? "", state: s.text(2) ?? "", step: s.text(3),
-                                    subject: s.text(4), waitingSince: s.text(5), updated: s.text(6) ?? ""))
-            }
+            .query(values) { rows.append(Self.row($0)) }
         return rows
     }
 
@@ -248,23 +396,64 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         return out
     }
 
+    public func forEachSummary(_ filter: CaseFilter, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let (clause, values) = Self.whereClause(filter, table: "cases")
+        try db.prepare("SELECT summary FROM cases \(clause) ORDER BY id").query(values) { try body($0.bytes(0)) }
+    }
+
+    public func cases(ids: [String]) throws -> [CaseRow] {
+        lock.lock()
+        defer { lock.unlock() }
+        let statement = try db.prepare("SELECT id, workflow, state, step, subject, waiting_since, updated FROM cases WHERE id = ?")
+        var rows: [CaseRow] = []
+        for id in Set(ids).sorted() {
+            try statement.query([.text(id)]) { rows.append(Self.row($0)) }
+        }
+        return rows
+    }
+
+    private static func row(_ s: SQLiteStatement) -> CaseRow {
+        CaseRow(id: s.text(0) ?? "", workflow: s.text(1) ?? "", state: s.text(2) ?? "", step: s.text(3),
+                subject: s.text(4), waitingSince: s.text(5), updated: s.text(6) ?? "")
+    }
+
     /// `WHERE …` for `filter` over `table`'s columns, with its values to bind (never spliced).
     static func whereClause(_ filter: CaseFilter, table: String, and: Bool = false) -> (String, [SQLValue]) {
-        let columns = filter.columns
-        guard !columns.isEmpty else { return ("", []) }
-        return ((and ? "AND " : "WHERE ") + columns.map { "\(table).\($0.name) = ?" }.joined(separator: " AND "), columns.map(\.value))
+        var parts: [String] = []
+        var values: [SQLValue] = []
+        func add(_ column: String, _ value: SQLValue?) {
+            guard let value else { return }
+            parts.append("\(table).\(column) = ?")
+            values.append(value)
+        }
+        add("state", filter.state.map { .text($0) })
+        add("workflow", filter.workflow.map { .text($0) })
+        add("department", filter.department.map { .text($0) })
+        add("fiscal_year", filter.fiscalYear.map { .int(Int64($0)) })
+        add("decision", filter.decision.map { .text($0) })
+        guard !parts.isEmpty else { return ("", []) }
+        return ((and ? "AND " : "WHERE ") + parts.joined(separator: " AND "), values)
     }
 
     public func search(_ query: SearchQuery) throws -> [SearchHit] {
         lock.lock()
         defer { lock.unlock() }
         guard !query.terms.isEmpty else { return [] }
+        // Meetings are searched too unless the filter is one only cases have (a meeting has a
+        // fiscal year, from its date, but no state, workflow, department or decision of a case).
+        let f = query.filter
+        let withMeetings = f.state == nil && f.workflow == nil && f.department == nil && f.decision == nil
         var sql = """
             SELECT documents.case_id, documents.path, document_text.body, cases.workflow, cases.state, cases.subject,
-                   cases.department, cases.decision, cases.fiscal_year, \(query.matchExpression == nil ? "0.0" : "bm25(document_text)")
-            FROM document_text JOIN documents ON documents.id = document_text.rowid JOIN cases ON cases.id = documents.case_id
-            WHERE 1
+                   cases.department, cases.decision, cases.fiscal_year, \(query.matchExpression == nil ? "0.0" : "bm25(document_text)"),
+                   \(withMeetings ? "meetings.id, meetings.title, meetings.state, meetings.fiscal_year" : "NULL, NULL, NULL, NULL")
+            FROM document_text JOIN documents ON documents.id = document_text.rowid
             """
+        sql += withMeetings
+            ? " LEFT JOIN cases ON cases.id = documents.case_id LEFT JOIN meetings ON 'meeting:' || meetings.id = documents.case_id WHERE 1"
+            : " JOIN cases ON cases.id = documents.case_id WHERE 1"
         var values: [SQLValue] = []
         if let match = query.matchExpression {
             sql += " AND document_text MATCH ?"
@@ -275,12 +464,26 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
             values.append(.text(SearchQuery.likePattern(term)))
         }
         let (clause, filterValues) = Self.whereClause(query.filter, table: "cases", and: true)
-        sql += " " + clause + " ORDER BY 10, documents.case_id, documents.path LIMIT ?"
-        values += filterValues + [.int(Int64(query.limit))]
+        if withMeetings {
+            let year = f.fiscalYear.map { _ in " AND meetings.fiscal_year = ?" } ?? ""
+            sql += " AND ((cases.id IS NOT NULL \(clause)) OR (meetings.id IS NOT NULL\(year)))"
+            values += filterValues + (f.fiscalYear.map { [.int(Int64($0))] } ?? [])
+        } else {
+            sql += " " + clause
+            values += filterValues
+        }
+        sql += " ORDER BY 10, documents.case_id, documents.path LIMIT ?"
+        values.append(.int(Int64(query.limit)))
         var hits: [SearchHit] = []
         try db.prepare(sql).query(values) { s in
             let body = s.text(2) ?? ""
             let found = Excerpt.find(query.terms, in: body) ?? (1, String(body.prefix(100)))
+            if let meeting = s.text(10) {
+                hits.append(SearchHit(case: "", document: s.text(1) ?? "", line: found.line, excerpt: found.excerpt,
+                                      workflow: "", state: s.text(12) ?? "", subject: s.text(11), department: nil,
+                                      decision: nil, year: s.text(13).flatMap { Int($0) }, score: -s.double(9), meeting: meeting))
+                return
+            }
             hits.append(SearchHit(case: s.text(0) ?? "", document: s.text(1) ?? "", line: found.line, excerpt: found.excerpt,
                                   workflow: s.text(3) ?? "", state: s.text(4) ?? "", subject: s.text(5), department: s.text(6),
                                   decision: s.text(7), year: s.text(8).flatMap { Int($0) }, score: -s.double(9)))
@@ -374,5 +577,31 @@ extension SQLiteIndex: FeedableIndex {
         lock.lock()
         defer { lock.unlock() }
         try db.transaction { try record(id, events: events, stamp: stamp) }
+    }
+}
+
+/// A journal's size and modification time (ns): what the index compares to know a case's row
+/// is still the journal's (an append or any edit changes one of them).
+struct JournalStamp: Equatable {
+    var bytes: Int64
+    var mtime: Int64
+
+    init(bytes: Int64, mtime: Int64) {
+        self.bytes = bytes
+        self.mtime = mtime
+    }
+
+    /// The stamp of a case folder without a journal.
+    static let missing = JournalStamp(bytes: -1, mtime: -1)
+
+    init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        self.init(st)
+    }
+
+    init(_ st: stat) {
+        bytes = Int64(st.st_size)
+        mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 }

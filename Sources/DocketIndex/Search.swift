@@ -73,6 +73,7 @@ public struct SearchQuery: Sendable, Equatable {
 
 /// One place a query was found.
 public struct SearchHit: Codable, Sendable, Equatable {
+    /// The case (empty for a meeting's hit, see `meeting`).
     public var `case`: String
     /// The document's path under the case's `documents/`, or `inputs`, or `records/STEP#N`.
     public var document: String
@@ -88,6 +89,10 @@ public struct SearchHit: Codable, Sendable, Equatable {
     public var year: Int?
     /// Higher is a better match (bm25, negated); equal for `LIKE`-only queries.
     public var score: Double
+    /// The meeting (`meetings/<id>/`) whose text this is, for a hit in a meeting's header,
+    /// records or minutes; `case` is then empty, `workflow` empty, `state` the meeting's (open,
+    /// closed, archived), `subject` its title and `year` the fiscal year of its date.
+    public var meeting: String? = nil
 }
 
 /// Finding the line and the excerpt of a hit in a document's text.

@@ -7,7 +7,7 @@ import Foundation
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Finds cases by the words in their documents, records and inputs (先例検索).",
+        abstract: "Finds cases and meetings by the words in their documents, records and inputs (先例検索).",
         discussion: """
             Every word must occur in one text of a case (a document, a record, or the inputs); \
             words are separated by spaces and matched as written, Japanese included, anywhere in \
@@ -16,8 +16,13 @@ struct SearchCommand: ParsableCommand {
             (slower on a large index). Results come best first, each with the case, the \
             document, the line and an excerpt where »the words« are marked.
 
+            Meetings are searched too (their header, agenda and attendance records and minutes), \
+            shown as 'meeting ID', unless --department, --workflow, --decision or --state asks \
+            for cases only (--year applies to a meeting's date).
+
             --json prints a list of: case, document, line, excerpt, workflow, state, subject, \
-            department, decision, year, score.
+            department, decision, year, score; a meeting's hit has an empty case and adds \
+            meeting (its id), with its state (open, closed, archived) and its title as subject.
             """)
 
     @OptionGroup var options: RootOptions
@@ -97,7 +102,7 @@ struct SearchCommand: ParsableCommand {
                 return
             }
             print(Table.render([["CASE", "DOCUMENT:LINE", "SUBJECT", "EXCERPT"]] + hits.map {
-                [$0.case, "\(TerminalText.escaped($0.document)):\($0.line)", Table.shortened(TerminalText.escaped($0.subject ?? "-"), to: 24),
+                [$0.meeting.map { "meeting \($0)" } ?? $0.case, "\(TerminalText.escaped($0.document)):\($0.line)", Table.shortened(TerminalText.escaped($0.subject ?? "-"), to: 24),
                  TerminalText.escaped($0.excerpt)]
             }))
             print("\(counted(hits.count, "result"))\(hits.count == limit ? " (the first \(limit); --limit shows more)" : "")")

@@ -49,10 +49,23 @@ struct StatusCommand: ParsableCommand {
                 return
             }
             let filter = CaseFilter(state: state, workflow: workflow)
-            let (rows, summaries, failed) = try read(store, filter: filter)
-            if json { Stdout.write(Self.list(summaries)) }
-            else { printTable(rows, clock: clock, total: failed ? nil : rows.count) }
-            for name in store.leftovers() {
+            let failed: Bool
+            var hidden: [String]?  // the cases folder's dot-names, if the index's catch-up listed it
+            if json {
+                let list = JSONListWriter()
+                failed = try read(store, hidden: &hidden, canFallBack: { !list.started }, { index in
+                    try index.forEachSummary(filter) { list.add($0) }
+                }, fallback: { summaries in
+                    for s in summaries where filter.matches(s) { var j = try s.json(); j.withUTF8 { list.add(UnsafeRawBufferPointer($0)) } }
+                })
+                list.finish()
+            } else {
+                var rows: [CaseRow] = []
+                failed = try read(store, hidden: &hidden, canFallBack: { true }, { rows = try $0.cases(filter) },
+                                  fallback: { rows = $0.filter(filter.matches).map(CaseRow.init) })
+                printTable(rows, clock: clock, total: failed ? nil : rows.count)
+            }
+            for name in store.leftovers(among: hidden) {
                 printErr(name.hasPrefix(".purging-")
                     ? "docket: note: cases/\(name) holds a deletion that was interrupted; 'docket retention due' finishes it or says what to do"
                     : "docket: note: cases/\(name) was left by a 'docket new' that was killed; it holds no case and is removed by the next 'docket new'")
@@ -65,37 +78,37 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
-    /// The rows (or their JSON) from the index, caught up with the journals first; from the
-    /// journals alone if the index cannot be used. `failed`: some journal did not verify.
-    func read(_ store: CaseStore, filter: CaseFilter) throws -> (rows: [CaseRow], json: [String], failed: Bool) {
+    /// Hands `use` the index, caught up with the journals first; if the index cannot be used
+    /// (and `canFallBack`: nothing is printed yet), hands `fallback` every case read from the
+    /// journals instead. Returns whether some journal did not verify (each is reported).
+    func read(_ store: CaseStore, hidden: inout [String]?, canFallBack: () -> Bool, _ use: (any CaseIndex) throws -> Void,
+              fallback: ([CaseSummary]) throws -> Void) throws -> Bool {
         // No cases folder: nothing to index, and no index file left in a folder that is not a root.
-        guard FileManager.default.fileExists(atPath: store.casesFolder.path) else { return ([], [], false) }
+        guard FileManager.default.fileExists(atPath: store.casesFolder.path) else { try fallback([]); return false }
         do {
             let index = try options.openIndex(store)
             if let why = index.rebuiltBecause, why != "there was no index yet" {
                 printErr("docket: note: the case index was made again from the journals (\(why))")
             }
             let caughtUp = try index.catchUp()
+            hidden = caughtUp.hidden
             let problems = (index.openReport?.problems ?? []) + caughtUp.problems
             for p in problems { _ = report(p.error) }
-            if json { return ([], try index.summaries(filter), !problems.isEmpty) }
-            return (try index.cases(filter), [], !problems.isEmpty)
-        } catch let e as IndexError {
+            try use(index)
+            return !problems.isEmpty
+        } catch let e as IndexError where canFallBack() {
             printErr("docket: warning: \(e.description) (docket index rebuild\(options.rootHint)); reading the journals instead")
         }
-        var rows: [CaseRow] = [], json: [String] = []
+        var summaries: [CaseSummary] = []
         var failed = false
         for id in store.caseIDs() {
-            do {
-                let s = try Self.summary(store, id)
-                guard filter.matches(s) else { continue }
-                if self.json { json.append(try s.json()) } else { rows.append(CaseRow(s)) }
-            } catch {
+            do { summaries.append(try Self.summary(store, id)) } catch {
                 failed = true
                 _ = report(error)
             }
         }
-        return (rows, json, failed)
+        try fallback(summaries)
+        return failed
     }
 
     /// One case read from its journal (verified), with a warning where its snapshot does not
@@ -110,23 +123,6 @@ struct StatusCommand: ParsableCommand {
         return CaseSummary(id: id, events: contents.events, steps: steps)
     }
 
-    /// Cases' pretty JSON as a pretty list (each indented two more spaces), `[]` if none.
-    static func list(_ cases: [String]) -> [UInt8] {
-        guard !cases.isEmpty else { return Array("[]".utf8) }
-        var out: [UInt8] = []
-        out.reserveCapacity(cases.reduce(16) { $0 + $1.utf8.count * 5 / 4 })
-        out.append(contentsOf: "[\n  ".utf8)
-        for (n, json) in cases.enumerated() {
-            if n > 0 { out.append(contentsOf: ",\n  ".utf8) }
-            for b in json.utf8 {
-                out.append(b)
-                if b == 0x0A { out.append(0x20); out.append(0x20) }
-            }
-        }
-        out.append(contentsOf: "\n]".utf8)
-        return out
-    }
-
     func printTable(_ rows: [CaseRow], clock: WallClock, total: Int?) {
         guard !rows.isEmpty else {
             if state != nil || workflow != nil {
@@ -137,18 +133,26 @@ struct StatusCommand: ParsableCommand {
             }
             return
         }
-        let header = ["CASE", "WORKFLOW", "STATE", "STEP", "SUBJECT", "WAITING SINCE", "UPDATED (\(clock.zoneName))"]
-        let lines = rows.map { r in
-            [r.id, TerminalText.escaped(r.workflow), r.state, r.step.map { TerminalText.escaped($0) } ?? "-",
-             Table.shortened(TerminalText.escaped(r.subject ?? "-"), to: 30),
-             r.waitingSince.map(clock.show) ?? "-", clock.show(r.updated)]
+        var table = TableBuilder(columns: 7, rows: rows.count + 1)
+        for title in ["CASE", "WORKFLOW", "STATE", "STEP", "SUBJECT", "WAITING SINCE", "UPDATED (\(clock.zoneName))"] { table.add(title) }
+        table.endRow()
+        for r in rows {
+            table.add(r.id)
+            table.add(r.workflow)
+            table.add(r.state)
+            table.add(r.step ?? "-")
+            table.add(r.subject ?? "-", shortenedTo: 30)
+            if let since = r.waitingSince { clock.show(since, into: &table) } else { table.add("-") }
+            clock.show(r.updated, into: &table)
+            table.endRow()
         }
-        var out = Table.renderBytes([header] + lines)
+        let out = StdoutBuffer()
+        table.write(to: out)
         var counts: [String: Int] = [:]
         for r in rows { counts[r.state, default: 0] += 1 }
         let parts = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-        out += Array("\n\(counted(rows.count, "case")): \(parts.joined(separator: ", "))".utf8)
-        Stdout.write(out)
+        out.write(Array("\n\(counted(rows.count, "case")): \(parts.joined(separator: ", "))\n".utf8))
+        out.flush()
     }
 
     func printDetail(_ c: CaseSummary, clock: WallClock) {
@@ -172,6 +176,35 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
+/// `docket status --json`'s list, written as it is read: `[]`, or each case's pretty JSON
+/// indented two more spaces, between `[` and `]`; copied in runs between line breaks.
+final class JSONListWriter {
+    private let out = StdoutBuffer()
+    private var count = 0
+    private let open = Array("[\n  ".utf8), next = Array(",\n  ".utf8), indent = Array("  ".utf8)
+    /// Whether anything was given yet.
+    var started: Bool { count > 0 }
+
+    func add(_ item: UnsafeRawBufferPointer) {
+        out.write(count == 0 ? open : next)
+        count += 1
+        guard let base = item.baseAddress else { return }
+        var start = 0
+        while start < item.count {
+            var end = item.count
+            if let nl = memchr(base + start, 0x0A, item.count - start) { end = base.distance(to: UnsafeRawPointer(nl)) + 1 }
+            out.write(UnsafeRawBufferPointer(rebasing: item[start..<end]))
+            if item[end - 1] == 0x0A { out.write(indent) }
+            start = end
+        }
+    }
+
+    func finish() {
+        out.write(Array((count == 0 ? "[]\n" : "\n]\n").utf8))
+        out.flush()
+    }
+}
+
 /// Journal times (UTC, ISO 8601) shown in a time zone, to the minute: `2022-06-27 14:00`.
 final class WallClock {
     static let defaultZone = "Asia/Tokyo"
@@ -187,6 +220,107 @@ final class WallClock {
         }
         self.zone = zone
         zoneName = name
+    }
+
+    /// `show(iso)` as a table cell. The journal's own form (`YYYY-MM-DDTHH:MM[:SS[.fff]][Z]`)
+    /// is converted with integer arithmetic and written as bytes (no `String`, no allocation:
+    /// a 100,000-row table shows 200,000 times); anything else goes by way of `show`.
+    func show(_ iso: String, into table: inout TableBuilder) {
+        var handled = false
+        TextBytes.with(iso) { b in
+            guard let f = Self.journalTime(b) else { return }
+            let days = Self.days(year: f.year, month: f.month, day: f.day)
+            let t = days * 86_400 + f.hour * 3_600 + f.minute * 60 + f.second
+            let offset = offset(at: t)
+            let local = t + offset
+            let localDays = local.quotientFloor(86_400), seconds = local - localDays * 86_400
+            let (y, m, d) = Self.civil(localDays)
+            guard (1000...9999).contains(y) else { return }
+            let hh = seconds / 3_600, mm = seconds % 3_600 / 60
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { out in
+                func two(_ n: Int, at i: Int) { out[i] = UInt8(48 + n / 10); out[i + 1] = UInt8(48 + n % 10) }
+                two(y / 100, at: 0); two(y % 100, at: 2); out[4] = 0x2D; two(m, at: 5); out[7] = 0x2D; two(d, at: 8)
+                out[10] = 0x20; two(hh, at: 11); out[13] = 0x3A; two(mm, at: 14)
+                table.add(plain: UnsafeBufferPointer(out))
+            }
+            handled = true
+        }
+        if !handled { table.add(show(iso)) }
+    }
+
+    /// The zone's offset (seconds) at UTC time `t`, asked of Foundation once per hour of time.
+    private func offset(at t: Int) -> Int {
+        let hour = t.quotientFloor(3600)
+        if hour == lastHour { return lastOffset }
+        let offset = offsets[hour] ?? zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t)))
+        offsets[hour] = offset
+        lastHour = hour
+        lastOffset = offset
+        return offset
+    }
+
+    private var lastHour = Int.min, lastOffset = 0
+
+    /// The fields of `YYYY-MM-DDTHH:MM[:SS[.digits]][Z]` with every field in its range, else nil.
+    static func journalTime(_ b: UnsafeBufferPointer<UInt8>) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)? {
+        guard b.count >= 16, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A else { return nil }
+        func number(_ from: Int, _ to: Int) -> Int? {
+            var n = 0
+            for i in from..<to {
+                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                n = n * 10 + Int(b[i] - 0x30)
+            }
+            return n
+        }
+        guard let year = number(0, 4), let month = number(5, 7), let day = number(8, 10), let hour = number(11, 13),
+              let minute = number(14, 16) else { return nil }
+        var second = 0, i = 16
+        if i < b.count && b[i] == 0x3A {
+            guard b.count >= 19, let s = number(17, 19) else { return nil }
+            second = s
+            i = 19
+            if i < b.count && b[i] == 0x2E {
+                i += 1
+                let start = i
+                while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+                guard i > start else { return nil }
+            }
+        }
+        if i < b.count && b[i] == 0x5A { i += 1 }
+        guard i == b.count, year >= 1000, (1...12).contains(month), day >= 1, day <= Self.monthDays(year, month),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        return (year, month, day, hour, minute, second)
+    }
+
+    private static func monthDays(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The date of a day since 1970-01-01 (`civil_from_days`).
+    static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     /// `2022-06-27T05:00:00.000Z` → `2022-06-27 14:00` in the zone; other text as it is.
@@ -246,6 +380,6 @@ final class WallClock {
     }
 }
 
-private extension Int {
+extension Int {
     func quotientFloor(_ d: Int) -> Int { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }

@@ -66,6 +66,49 @@ final class IndexCLITests: XCTestCase {
         XCTAssertTrue(r.out.contains("(Asia/Tokyo)"), r.out)
     }
 
+    func testStatusTableAndJSONFromTheIndexAreWhatTheJournalsSay() throws {
+        let ws = try twoCases()
+        // Text a terminal must not obey, and wide and narrow characters in one cell.
+        try ws.write("c.yaml", "department: 総務課\nsubject: \"端\\e赤\\u0085字…Ａabc\"\ndate: 2023-04-10\n")
+        XCTAssertEqual(try ws.cli("new", "simple-consultation", "--case", "c", "--inputs", "c.yaml").status, 0)
+        XCTAssertEqual(try ws.cli("run", "c").status, 0)
+        let table = try ws.cli("status")
+        XCTAssertEqual(table.status, 0, table.err)
+        XCTAssertFalse(table.out.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x85 }, table.out)
+        let lines = table.out.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[3].hasPrefix("c     simple-consultation  waiting    review  端\\u{1B}赤\\u{85}字…Ａabc  "), lines[3])
+        // Every row's WAITING SINCE starts in the same terminal column (wide characters count two).
+        func width(_ s: Substring) -> Int {
+            s.unicodeScalars.reduce(0) { n, u in n + ((0x2E80...0xA4CF).contains(u.value) || (0xFF00...0xFF60).contains(u.value) ? 2 : 1) }
+        }
+        let starts = lines[0..<4].map { line -> Int in
+            let tail = line.range(of: #"(WAITING SINCE|-|20\d\d-\d\d-\d\d \d\d:\d\d)  +(UPDATED.*|20\d\d-\d\d-\d\d \d\d:\d\d)$"#, options: .regularExpression)
+            return tail.map { width(line[..<$0.lowerBound]) } ?? -1
+        }
+        XCTAssertEqual(Set(starts).count, 1, "\(starts)\n\(table.out)")
+
+        // The JSON list: each case as `status ID --json` prints it, in id order.
+        let json = try ws.cli("status", "--json")
+        XCTAssertEqual(json.status, 0, json.err)
+        XCTAssertTrue(json.out.hasPrefix("[\n  {\n    \"case\" : \"a\","), json.out)
+        XCTAssertTrue(json.out.hasSuffix("\n  }\n]\n"), json.out)
+        let list = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [NSDictionary])
+        for (i, id) in ["a", "b", "c"].enumerated() {
+            XCTAssertEqual(list[i], try ws.json(try ws.cli("status", id, "--json").out) as NSDictionary, id)
+        }
+        XCTAssertEqual(try ws.cli("status", "--json", "--state", "failed").out, "[]\n")
+        XCTAssertEqual(try ws.cli("status", "--json", "--state", "completed").out.components(separatedBy: "\"case\" :").count, 2)
+
+        // Read from the journals (index damaged), both print the same bytes.
+        let index = ws.root.appendingPathComponent("index.sqlite")
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index.path + suffix) }
+        try Data(repeating: 0x41, count: 4096).write(to: index)
+        let fromJournals = try ws.cli("status", "--json")
+        XCTAssertTrue(fromJournals.err.contains("reading the journals instead"), fromJournals.err)
+        XCTAssertEqual(fromJournals.out, json.out)
+        XCTAssertEqual(try ws.cli("status").out, table.out)
+    }
+
     func testSearchFindsPrecedentsWithFiltersAndTakesHostileTextLiterally() throws {
         let ws = try twoCases()
         var r = try ws.cli("search", "内定者管理")

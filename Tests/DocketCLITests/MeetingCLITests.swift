@@ -85,6 +85,34 @@ final class MeetingCLITests: XCTestCase {
         XCTAssertEqual(try ws.cli("reopen", "c", "--reason", "取下げの撤回").status, 0)
         XCTAssertEqual(try ws.json(try ws.cli("status", "c", "--json").out)["state"] as? String, "completed")
         XCTAssertTrue(try ws.cli("answers", "--csv").out.hasSuffix(",承認,issued\r\n"))
+
+        // The register's states come from the case index; with the index damaged, from the
+        // journals, the same answer and a warning.
+        let register = try ws.cli("answers")
+        XCTAssertEqual(register.status, 0, register.err)
+        XCTAssertEqual(register.err, "")
+        let index = ws.root.appendingPathComponent("index.sqlite")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: index.path))
+        XCTAssertEqual(try ws.cli("withdraw", "c", "--reason", "再度の取下げ").status, 0)
+        let withIndex = try ws.cli("answers")
+        XCTAssertTrue(withIndex.out.contains("承認      withdrawn"), withIndex.out)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index.path + suffix) }
+        try Data(repeating: 0x41, count: 4096).write(to: index)
+        let fromJournals = try ws.cli("answers")
+        XCTAssertEqual(fromJournals.status, 0, fromJournals.err)
+        XCTAssertEqual(fromJournals.out, withIndex.out)
+        XCTAssertTrue(fromJournals.err.contains("reading the journals instead"), fromJournals.err)
+        XCTAssertEqual(try ws.cli("index", "rebuild").status, 0)
+
+        // The meeting is searched with the cases, and named as a meeting.
+        let found = try ws.cli("search", "会長あいさつ")
+        XCTAssertEqual(found.status, 0, found.err)
+        XCTAssertTrue(found.out.contains("meeting m  records/agenda/2:"), found.out)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try ws.cli("search", "会長あいさつ", "--json").out.utf8)) as? [[String: Any]])
+        XCTAssertEqual(json.first?["meeting"] as? String, "m")
+        XCTAssertEqual(json.first?["case"] as? String, "")
+        XCTAssertEqual(json.first?["state"] as? String, "closed")
+        XCTAssertEqual(try ws.cli("search", "会長あいさつ", "--department", "子育て支援課").out, "nothing found for '会長あいさつ'\n")
     }
 
     func testUsageAndUnknownMeetings() throws {

@@ -190,6 +190,83 @@ class SQLiteIndexTests: XCTestCase {
         XCTAssertEqual(try index.search(SearchQuery("総務課")).map(\.document), ["inputs"])
     }
 
+    func testMeetingsHeaderRecordsAndMinutesAreSearchedAndNamedAsMeetings() throws {
+        let fx = try makeFixture()
+        try fx.draftedCase("a", subject: "防犯カメラ", body: "# 諮問文\n\n防犯カメラの映像を外部委託で保管する\n", store: fx.plain)
+        // A meeting kept as MeetingBook keeps it: meetings/<id>/ with a journal and its minutes.
+        let meetings = CaseStore(root: fx.root, folderName: "meetings")
+        try meetings.create(id: "2022-1", workflowText: Array("docket-meeting: 1\n".utf8), workflowSource: "council.yaml",
+                            workflowName: "meeting", referencedFiles: [],
+                            inputs: ["title": .string("令和4年度第1回 審査会"), "date": .string("2022-06-27"), "place": .string("特別会議室")],
+                            by: "clerk", now: fx.now)
+        var agenda = JournalEvent(type: .recorded, step: "agenda")
+        agenda.record = .map(["kind": .string("other"), "text": .string("会長あいさつ")])
+        let minutes = "# 会議録\n\n## 会議次第\n\n委員から防犯カメラの映像の保存期間について質問があった。\n"
+        let docs = meetings.documents("2022-1").appendingPathComponent("minutes")
+        try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
+        try Data(minutes.utf8).write(to: docs.appendingPathComponent("会議録.md"))
+        var completed = JournalEvent(type: .completed, step: "minutes")
+        completed.documents = [DocumentRecord(path: "minutes/会議録.md", size: Int64(minutes.utf8.count), sha256: Journal.sha256Hex(Array(minutes.utf8)))]
+        var contents = try meetings.journal("2022-1").read()
+        try meetings.journal("2022-1").append([agenda, completed], to: &contents, now: fx.now + 60)
+        let index = try fx.open()
+
+        // The minutes, the agenda record and the header, each named by its meeting.
+        var hits = try index.search(SearchQuery("保存期間"))
+        XCTAssertEqual(hits.map(\.meeting), ["2022-1"])
+        XCTAssertEqual(hits.first?.case, "")
+        XCTAssertEqual(hits.first?.document, "minutes/会議録.md")
+        XCTAssertEqual(hits.first?.line, 5)
+        XCTAssertEqual(hits.first?.subject, "令和4年度第1回 審査会")
+        XCTAssertEqual(hits.first?.state, "open")
+        XCTAssertEqual(hits.first?.year, 2022)
+        XCTAssertEqual(try index.search(SearchQuery("会長あいさつ")).map(\.document), ["records/agenda/2"])
+        XCTAssertEqual(try index.search(SearchQuery("特別会議室")).map(\.document), ["inputs"])
+        // A word in a case and in a meeting finds both; a case-only filter leaves meetings out.
+        hits = try index.search(SearchQuery("防犯カメラの映像"))
+        XCTAssertEqual(Set(hits.map { $0.meeting ?? $0.case }), ["a", "2022-1"])
+        XCTAssertEqual(try index.search(SearchQuery("防犯カメラの映像", filter: CaseFilter(department: "人事課"))).map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("保存期間", filter: CaseFilter(fiscalYear: 2022))).map(\.meeting), ["2022-1"])
+        XCTAssertEqual(try index.search(SearchQuery("保存期間", filter: CaseFilter(fiscalYear: 2023))).count, 0)
+        // A meeting and a case of the same id do not mix.
+        try fx.draftedCase("2022-1", subject: "同じ番号の案件", body: "本文\n", store: fx.plain)
+        XCTAssertEqual(try index.catchUp().refreshed, ["2022-1"])
+
+        // Caught up like a case: closed, edited, removed.
+        contents = try meetings.journal("2022-1").read()
+        try meetings.journal("2022-1").append([JournalEvent(type: .finished)], to: &contents, now: fx.now + 120)
+        XCTAssertEqual(try index.catchUp().refreshed, [], "no case changed")
+        XCTAssertEqual(try index.search(SearchQuery("保存期間")).first?.state, "closed")
+        XCTAssertEqual(try index.search(SearchQuery("同じ番号")).map(\.case), ["2022-1"])
+        XCTAssertEqual(try index.search(SearchQuery("同じ番号")).map(\.meeting), [nil])
+        let journal = meetings.journal("2022-1").url
+        let text = try String(contentsOf: journal, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "会長あいさつ", with: "会長のあいさつ").utf8).write(to: journal)
+        let report = try index.catchUp()
+        XCTAssertEqual(report.problems.map(\.id), ["meeting 2022-1"], "an edited meeting journal is reported, never shown from the cache")
+        XCTAssertEqual(try index.search(SearchQuery("保存期間")).count, 0)
+        try FileManager.default.removeItem(at: meetings.folder("2022-1"))
+        XCTAssertTrue(try index.catchUp().problems.isEmpty)
+        XCTAssertEqual(try index.search(SearchQuery("保存期間")).count, 0)
+        XCTAssertEqual(try index.rebuild().cases, 2)
+    }
+
+    func testSummariesAsBytesAndRowsByID() throws {
+        let fx = try makeFixture()
+        for id in ["a", "b", "c"] { try fx.draftedCase(id, subject: "件名\(id)", body: "本文\n", store: fx.plain) }
+        try fx.decide("b", approved: false, store: fx.plain)
+        let index = try fx.open()
+        var bytes: [String] = []
+        try index.forEachSummary(CaseFilter()) { bytes.append(String(decoding: $0, as: UTF8.self)) }
+        XCTAssertEqual(bytes, try index.summaries(CaseFilter()))
+        XCTAssertEqual(bytes.count, 3)
+        bytes = []
+        try index.forEachSummary(CaseFilter(state: "completed")) { bytes.append(String(decoding: $0, as: UTF8.self)) }
+        XCTAssertEqual(bytes, try index.summaries(CaseFilter(state: "completed")))
+        XCTAssertEqual(bytes.count, 1)
+        XCTAssertEqual(try index.cases(ids: ["c", "x", "b", "c"]).map { "\($0.id) \($0.state)" }, ["b completed", "c waiting"])
+    }
+
     func testHostileQueriesAreJustText() throws {
         let fx = try makeFixture()
         _ = try fx.open()
