@@ -62,8 +62,7 @@ public struct Pages: Sendable {
     /// reports a refusal (a form shown again with its message).
     public func render(_ template: String, title: String, view: [String: Any], context: BoardContext,
                        status: HTTPResponse.Status = .ok) throws -> Response {
-        // A nil (`x as Any`) would count as a value in a section: leave it out.
-        var view = view.filter { let m = Mirror(reflecting: $0.value); return !(m.displayStyle == .optional && m.children.isEmpty) }
+        var view = Self.pruned(view)
         view["csrf"] = context.csrf
         if let identity = context.identity { view["user"] = Self.userView(identity) }
         guard let content = library.render(view, withTemplate: template) else {
@@ -80,6 +79,28 @@ public struct Pages: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: html)))
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+
+    /// `view` without nils (`x as Any`) and empty strings, at any depth: mustache takes both
+    /// for values, so `{{#note}}…{{/note}}` would show for a case without a note.
+    static func pruned(_ view: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (key, value) in view {
+            if let kept = prunedValue(value) { out[key] = kept }
+        }
+        return out
+    }
+
+    private static func prunedValue(_ value: Any) -> Any? {
+        switch value {
+        case let s as String: return s.isEmpty ? nil : s
+        case let d as [String: Any]: return pruned(d)
+        case let a as [[String: Any]]: return a.map(pruned)
+        case let a as [Any]: return a.compactMap(prunedValue)
+        default:
+            let m = Mirror(reflecting: value)
+            return m.displayStyle == .optional && m.children.isEmpty ? nil : value
+        }
     }
 
     /// The error page for `error`.

@@ -1,5 +1,8 @@
 import DocketArchive
 import DocketBoard
+import DocketCore
+import DocketMeetings
+import DocketSteps
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,6 +28,22 @@ final class PagesTests: XCTestCase {
             let badYear = try await clerk.get("/?year=someday")
             XCTAssertEqual(badYear.status, .unprocessableContent)
             XCTAssertTrue(badYear.text.contains("年度は"))
+        }
+    }
+
+    func testACaseOpenedByAnotherProcessAppearsOnTheNextPage() async throws {
+        let fixture = try BoardFixture()
+        try await fixture.application().test(.router) { client in
+            var clerk = Browser(client)
+            _ = try await clerk.signIn("clerk")
+            let before = try await clerk.get("/")
+            XCTAssertTrue(before.text.contains("<p id=\"total\">0 件</p>"))
+            // As the CLI does in its own process: a store that does not feed this board's index.
+            let cli = Runner(store: CaseStore(root: fixture.root), registry: BuiltinSteps.registry(agenda: MeetingAgendaLookup()), user: "cli")
+            _ = try cli.open(caseID: "2022-c5", workflowPath: fixture.root.appendingPathComponent("workflows/simple-consultation.yaml").path,
+                             inputsFile: nil, inputPairs: ["department=人事課", "subject=端末から開いた案件", "date=2022-06-01"])
+            let page = try await clerk.get("/")
+            XCTAssertTrue(page.text.contains("端末から開いた案件"), page.text)
         }
     }
 
