@@ -134,22 +134,53 @@ public struct Pages: Sendable {
     public static func date(_ iso: String?) -> String {
         guard let iso, iso.count >= 10 else { return iso ?? "" }
         let day = String(iso.prefix(10))
-        guard let era = JapaneseDate.era(day) else { return iso }
-        return "\(era)（\(day)）"
+        return DateText.shared.era(day).map { "\($0)（\(day)）" } ?? iso
     }
 
     /// A timestamp as the era date, Gregorian date and time (JST).
     public static func dateTime(_ iso: String?) -> String {
         guard let iso else { return "" }
+        guard let text = DateText.shared.tokyo(iso) else { return date(iso) }
+        return date(String(text.prefix(10))) + " " + text.suffix(5)
+    }
+}
+
+/// Date formatting for pages, made once: a board of thousands of rows repeats a few hundred
+/// days, and a formatter costs far more to make than to use. Guarded by a lock.
+final class DateText: @unchecked Sendable {
+    static let shared = DateText()
+    private let lock = NSLock()
+    private var eras: [String: String] = [:]
+    private let withFraction: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let g = ISO8601DateFormatter()
-        guard let instant = f.date(from: iso) ?? g.date(from: iso) else { return date(iso) }
-        let out = DateFormatter()
-        out.locale = Locale(identifier: "en_US_POSIX")
-        out.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        out.dateFormat = "yyyy-MM-dd HH:mm"
-        let text = out.string(from: instant)
-        return date(String(text.prefix(10))) + " " + text.suffix(5)
+        return f
+    }()
+    private let plain = ISO8601DateFormatter()
+    private let out: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f
+    }()
+
+    /// `2022-06-27` → `令和4年6月27日`, remembered.
+    func era(_ day: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let hit = eras[day] { return hit }
+        guard let text = JapaneseDate.era(day) else { return nil }
+        if eras.count > 10_000 { eras.removeAll() }
+        eras[day] = text
+        return text
+    }
+
+    /// An ISO 8601 timestamp as `yyyy-MM-dd HH:mm` in Tokyo.
+    func tokyo(_ iso: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let instant = withFraction.date(from: iso) ?? plain.date(from: iso) else { return nil }
+        return out.string(from: instant)
     }
 }
