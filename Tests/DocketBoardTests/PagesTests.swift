@@ -86,6 +86,25 @@ final class PagesTests: XCTestCase {
         }
     }
 
+    func testAnActionTakenForASignedInPersonIsJournaledUnderTheirName() async throws {
+        let fixture = try BoardFixture()
+        try await fixture.openCase("2022-c1", department: "人事課")
+        let clerk = Identity(name: "clerk", roles: [.secretariat])
+        try fixture.services.actions(for: clerk).withdraw("2022-c1", reason: "所管課から取下げの申出", by: clerk.name)
+        let reopened = try fixture.services.actions(for: clerk).reopen("2022-c1", reason: "申出の撤回", by: clerk.name)
+        XCTAssertFalse(reopened.withdrawn)
+        _ = try await fixture.services.runner(for: clerk).run(caseID: "2022-c1")
+        let events = try fixture.services.store.journal("2022-c1").read().events
+        XCTAssertEqual(events.first { $0.type == .withdrawn }?.by, "clerk")
+        XCTAssertEqual(events.first { $0.type == .reopened }?.by, "clerk")
+        try await fixture.application().test(.router) { client in
+            var browser = Browser(client)
+            _ = try await browser.signIn("clerk")
+            let page = try await browser.get("/cases/2022-c1")
+            XCTAssertTrue(page.text.contains("<td>取下げ</td><td></td><td>clerk</td><td>所管課から取下げの申出</td>"), page.text)
+        }
+    }
+
     func testAnArchivistDownloadsAndVerifiesAnArchiveAndSeesADamagedOneFail() async throws {
         let fixture = try BoardFixture()
         try await fixture.openCase("2022-c1", department: "人事課")
