@@ -47,8 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
         settings.templatesFolder = templates.map { URL(fileURLWithPath: $0, relativeTo: RootOptions.currentFolder).standardizedFileURL }
         do {
             var runner = options.runner()
-            runner.store = runner.store.indexed()  // what the board does feeds the index at once
-            let index = try SQLiteIndex(store: runner.store)
+            runner.store = CaseIndexes.fed(runner.store, backend: options.indexBackend)  // what the board does feeds the index at once
+            let index = try options.openIndex(runner.store)
             let services = BoardServices(workspace: workspace, runner: runner, meetings: options.meetings, index: index)
             if try services.accounts.all().isEmpty {
                 printErr("docket: note: there are no accounts yet; create the first with: docket users add NAME --role secretariat\(options.hint)")
