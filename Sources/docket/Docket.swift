@@ -118,7 +118,7 @@ struct RootOptions: ParsableArguments {
 
     func runner() -> Runner {
         let ws = try? workspace()
-        var runner = Runner(store: ws?.store ?? store, registry: Self.registry(in: ws), user: Self.user)
+        var runner = Runner(store: store, registry: Self.registry(in: ws), user: Self.user)  // fed: every commit reaches the index
         runner.recordHint = hint
         if let config = ws?.config {
             runner.workspaceValues = ["council": .string(config.council), "organization": .string(config.organization)]

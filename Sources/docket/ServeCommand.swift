@@ -46,8 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.trustForwardedFor = trustForwardedFor
         settings.templatesFolder = templates.map { URL(fileURLWithPath: $0, relativeTo: RootOptions.currentFolder).standardizedFileURL }
         do {
-            var runner = options.runner()
-            runner.store = CaseIndexes.fed(runner.store, backend: options.indexBackend)  // what the board does feeds the index at once
+            let runner = options.runner()  // its store feeds the index: what the board does shows at once
             let index = try options.openIndex(runner.store)
             let services = BoardServices(workspace: workspace, runner: runner, meetings: options.meetings, index: index)
             if try services.accounts.all().isEmpty {
