@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Docket",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "docket", targets: ["docket"]),
         .library(name: "DocketCore", targets: ["DocketCore"]),
@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // System libraries, linked through pkg-config (see README "Set-up").
@@ -70,6 +73,17 @@ let package = Package(
             dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
         // The case index (SQLite): status and search read it; fed from the journal's commit path.
         .target(name: "DocketIndex", dependencies: ["DocketCore", "CSQLite"]),
+        // The web board (Hummingbird): routes, sessions, roles, forms from step schemas.
+        .target(
+            name: "DocketBoard",
+            dependencies: [
+                "DocketCore", "DocketSteps", "DocketArchive", "DocketMeetings", "DocketIndex", "DocketWorkspace",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
@@ -95,5 +109,11 @@ let package = Package(
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
         .testTarget(name: "DocketMeetingsTests", dependencies: ["DocketMeetings", "DocketSteps", "DocketArchive", "DocketPlugins"]),
         .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex"]),
+        .testTarget(
+            name: "DocketBoardTests",
+            dependencies: [
+                "DocketBoard", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketMeetings",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ]
 )
