@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Docket",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v14)],  // hummingbird-auth requires macOS 14
     products: [
         .executable(name: "docket", targets: ["docket"]),
         .library(name: "DocketCore", targets: ["DocketCore"]),
@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
         // The case index (SQLite): status and search read it; fed from the journal's commit path.
         .target(name: "DocketIndex", dependencies: ["DocketCore", "CSQLite"]),
-        // The web board (Hummingbird): routes, sessions, roles, forms from step schemas.
+        // The web board (Hummingbird): routes, sessions, roles, pages from restylable templates.
         .target(
             name: "DocketBoard",
             dependencies: [
@@ -83,13 +83,14 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
-            ]),
+            ],
+            resources: [.copy("Resources")]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
             dependencies: [
                 "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
-                "DocketMeetings", "DocketIndex",
+                "DocketMeetings", "DocketIndex", "DocketBoard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
@@ -112,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "DocketBoardTests",
             dependencies: [
-                "DocketBoard", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketMeetings",
+                "DocketBoard", "DocketSteps", "DocketWorkspace", "DocketArchive", "DocketPlugins", "DocketMeetings", "DocketIndex",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]

@@ -18,42 +18,46 @@ import Hummingbird
 /// the status of the board's map (422, 404, 409, 423 busy, 413 too large); success redirects 303.
 /// Who may call which route is decided by the route groups these are added to, not here —
 /// except that a department account opens and supplies materials for its own department only.
-struct CaseFormRoutes<Context: RequestContext>: Sendable {
-    let runner: Runner
-    let workspace: WorkspaceLookup
-    let limits: UploadLimits
-    let clerk: @Sendable (Context) -> FormClerk
-    let render: @Sendable (_ template: String, _ view: Any, _ status: HTTPResponse.Status, _ context: Context) throws -> Response
+struct CaseFormRoutes: Sendable {
+    let board: Board
 
+    typealias Context = BoardContext
+    var runner: Runner { board.services.runner }
+    var limits: UploadLimits { board.settings.uploadLimits }
+    var workspace: WorkspaceLookup {
+        WorkspaceLookup(workflowFolders: board.services.workspace.workflowFolders, organization: board.services.workspace.config.organization)
+    }
     var forms: CaseForms { CaseForms(runner: runner) }
     var uploads: CaseUploads { CaseUploads(runner: runner, area: UploadArea(root: runner.store.root)) }
 
-    /// Routes for the secretariat and department groups (department: its own cases).
-    func addRoutes(to group: RouterGroup<Context>) {
-        group.get("cases/new") { request, context in try await guarded(context) { try newCaseForm(request, context) } }
-        group.post("cases") { request, context in try await guarded(context) { try await newCase(request, context) } }
-        group.get("cases/:id/record/:step") { _, context in try await guarded(context) { try recordForm(context) } }
-        group.post("cases/:id/record/:step") { request, context in try await guarded(context) { try await record(request, context) } }
-        group.get("cases/:id/materials") { _, context in try await guarded(context) { try materialsForm(context, refusal: nil) } }
-        group.post("cases/:id/materials") { request, context in try await guarded(context) { try await materials(request, context) } }
-        group.post("cases/:id/run") { request, context in try await action(request, context) { id, _, user in
+    func clerk(_ context: Context) -> FormClerk { FormClerk(context) }
+
+    func addRoutes(to routes: BoardRouter) {
+        routes.get("/cases/new", .caseSubmitters) { request, context in try await guarded(context) { try newCaseForm(request, context) } }
+        routes.post("/cases", .caseSubmitters) { request, context in try await guarded(context) { try await newCase(request, context) } }
+        routes.get("/cases/:id/record/:step", .secretariat, caseScoped: true) { _, context in try await guarded(context) { try recordForm(context) } }
+        routes.post("/cases/:id/record/:step", .secretariat, caseScoped: true) { request, context in try await guarded(context) { try await record(request, context) } }
+        routes.get("/cases/:id/materials", .caseSubmitters, caseScoped: true) { _, context in try await guarded(context) { try materialsForm(context, refusal: nil) } }
+        routes.post("/cases/:id/materials", .caseSubmitters, caseScoped: true) { request, context in try await guarded(context) { try await materials(request, context) } }
+        routes.post("/cases/:id/run", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
             var signedIn = self.runner
             signedIn.user = user
             _ = try await signedIn.run(caseID: id)
         } }
-        group.post("cases/:id/withdraw") { request, context in try await action(request, context) { id, form, user in
+        routes.post("/cases/:id/withdraw", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
             try CaseActions(runner: runner).withdraw(id, reason: form["reason"] ?? "", by: user)
         } }
-        group.post("cases/:id/reopen") { request, context in try await action(request, context) { id, form, user in
+        routes.post("/cases/:id/reopen", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
             try CaseActions(runner: runner).reopen(id, reason: form["reason"] ?? "", by: user)
         } }
-        group.post("cases/:id/rerun") { request, context in try await action(request, context) { id, form, user in
+        routes.post("/cases/:id/rerun", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
             var signedIn = self.runner
             signedIn.user = user
             _ = try await CaseActions(runner: signedIn).rerun(id, step: form["step"] ?? "", reason: form["reason"] ?? "", by: user)
         } }
-        group.post("cases/:id/archive") { request, context in try await action(request, context) { id, _, user in
-            _ = try await Archiver(store: runner.store, organization: workspace.organization).archiveCase(id, options: .init(), by: user)
+        routes.post("/cases/:id/archive", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
+            let organization = workspace.organization.isEmpty ? "Docket" : workspace.organization
+            _ = try await Archiver(store: runner.store, organization: organization).archiveCase(id, options: .init(), by: user)
         } }
     }
 
@@ -62,14 +66,12 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
     func recordForm(_ context: Context) throws -> Response {
         let id = try context.parameters.require("id"), step = try context.parameters.require("step")
         let c = clerk(context)
-        try c.requireCase(id, runner: runner)
         return try page("record-form", forms.recordView(id, step: step, values: nil, csrf: c.csrf), .ok, context)
     }
 
     func record(_ request: Request, _ context: Context) async throws -> Response {
         let id = try context.parameters.require("id"), step = try context.parameters.require("step")
         let c = clerk(context)
-        try c.requireCase(id, runner: runner)
         let values = try await Self.urlEncoded(request)
         switch try forms.submitRecord(id, step: step, values: values, by: c.name, csrf: c.csrf) {
         case .recorded:
@@ -101,10 +103,6 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
             var view = uploads.newCaseView(found.workflow, values: nil, limits: limits, fixed: c.fixedInputs, csrf: c.csrf)
             view.message = refusal.message
             return try page("new-case", view, .init(code: refusal.status), context)
-        }
-        guard c.csrfValid(form.fields["csrf"]) else {
-            try? FileManager.default.removeItem(at: form.staging)
-            throw HTTPError(.forbidden, message: "the form's CSRF token is missing or stale; reload the page")
         }
         let name = form.fields["workflow"] ?? ""
         let found: (path: String, workflow: Workflow)
@@ -157,7 +155,6 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
     func materialsForm(_ context: Context, refusal: Refusal?) throws -> Response {
         let id = try context.parameters.require("id")
         let c = clerk(context)
-        try c.requireCase(id, runner: runner)
         let view = MaterialsView(title: "修正資料の提出（\(id)）", caseID: id, message: refusal?.message, busy: refusal?.busy ?? false,
                                  general: refusal?.diagnostics.map(\.message) ?? [], csrf: c.csrf,
                                  maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes))
@@ -167,16 +164,11 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
     func materials(_ request: Request, _ context: Context) async throws -> Response {
         let id = try context.parameters.require("id")
         let c = clerk(context)
-        try c.requireCase(id, runner: runner)
         do {
             let form = try await receive(request)
-            guard c.csrfValid(form.fields["csrf"]) else {
-                try? FileManager.default.removeItem(at: form.staging)
-                throw HTTPError(.forbidden, message: "the form's CSRF token is missing or stale; reload the page")
-            }
             _ = try uploads.recordMaterials(id, form: form, by: c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)
-        } catch let e as HTTPError {
+        } catch let e as BoardError {
             throw e
         } catch {
             return try materialsForm(context, refusal: Refusal(error))
@@ -191,9 +183,7 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
                 _ body: @Sendable (String, FormValues, String) async throws -> Void) async throws -> Response {
         let id = try context.parameters.require("id")
         let c = clerk(context)
-        try c.requireCase(id, runner: runner)
         let form = try await Self.urlEncoded(request)
-        guard c.csrfValid(form["csrf"]) else { throw HTTPError(.forbidden, message: "the form's CSRF token is missing or stale; reload the page") }
         do {
             try await body(id, form, c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)
@@ -232,7 +222,7 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
     func guarded(_ context: Context, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
-        } catch let e as HTTPError {
+        } catch let e as BoardError {
             throw e
         } catch {
             return try errorPage(Refusal(error), context)
@@ -240,7 +230,7 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
     }
 
     func page(_ template: String, _ view: Any, _ status: HTTPResponse.Status, _ context: Context) throws -> Response {
-        try render(template, view, status, context)
+        try board.pages.render(template, view: view, context: context, status: status)
     }
 
     func receive(_ request: Request) async throws -> UploadedForm {
@@ -261,29 +251,27 @@ struct CaseFormRoutes<Context: RequestContext>: Sendable {
 }
 
 /// The signed-in account as the form routes need it: the name journaled as `by`, the CSRF
-/// token its forms carry, and for a department account its department.
+/// token its forms carry, and for a department account (not secretariat) its department.
 struct FormClerk: Sendable {
     var name: String
     var csrf: String
-    /// Set for a department account (not secretariat): it may act on its own department's cases only.
+    /// Set for a department account: it opens cases of its own department only.
     var department: String?
+
+    init(name: String, csrf: String, department: String? = nil) {
+        self.name = name
+        self.csrf = csrf
+        self.department = department
+    }
+
+    init(_ context: BoardContext) {
+        let identity = context.identity
+        self.init(name: identity?.name ?? "", csrf: context.csrf,
+                  department: identity.flatMap { $0.roles.contains(.secretariat) ? nil : $0.department })
+    }
 
     /// Inputs a new case must have for this account (a department's own name).
     var fixedInputs: [String: String] { department.map { ["department": $0] } ?? [:] }
-
-    func csrfValid(_ token: String?) -> Bool {
-        guard let token, !csrf.isEmpty else { return false }
-        return token.utf8.count == csrf.utf8.count && zip(token.utf8, csrf.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
-    /// Refuses (404, as if absent) a case of another department to a department account.
-    func requireCase(_ id: String, runner: Runner) throws {
-        guard let department else { return }
-        let (_, state) = try runner.store.load(id)
-        guard state.inputs["department"]?.stringValue == department else {
-            throw HTTPError(.notFound, message: "there is no case '\(id)' of \(department)")
-        }
-    }
 }
 
 /// Where the board finds workflows and the council roster (the workspace's folders).

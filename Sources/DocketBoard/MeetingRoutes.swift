@@ -17,22 +17,39 @@ import Hummingbird
 ///
 /// A refused form is shown again on the meeting page with its entries and problems, status by
 /// the board's map; success redirects 303 to the meeting.
-struct MeetingRoutes<Context: RequestContext>: Sendable {
-    let pages: MeetingPages
-    let workspace: WorkspaceLookup
-    let clerk: @Sendable (Context) -> FormClerk
-    let render: @Sendable (_ template: String, _ view: Any, _ status: HTTPResponse.Status, _ context: Context) throws -> Response
+struct MeetingRoutes: Sendable {
+    let board: Board
 
-    /// The pages members may read too.
-    func addReadRoutes(to group: RouterGroup<Context>, canManage: @escaping @Sendable (Context) -> Bool) {
-        group.get("meetings") { _, context in try await guarded(context) {
+    typealias Context = BoardContext
+    var pages: MeetingPages {
+        let council = board.services.workspace.config.council
+        return MeetingPages(runner: board.services.runner, council: council.isEmpty ? nil : council)
+    }
+    var workspace: WorkspaceLookup {
+        WorkspaceLookup(workflowFolders: board.services.workspace.workflowFolders, organization: board.services.workspace.config.organization)
+    }
+
+    func clerk(_ context: Context) -> FormClerk { FormClerk(context) }
+
+    func render(_ template: String, _ view: Any, _ status: HTTPResponse.Status, _ context: Context, title: String = "会議") throws -> Response {
+        try board.pages.render(template, view: view, context: context, status: status, fallbackTitle: title)
+    }
+
+    func canManage(_ context: Context) -> Bool { Access.secretariat.admits(context.identity) }
+
+    func addRoutes(to routes: BoardRouter) {
+        routes.get("/meetings", .meetingReaders) { _, context in try await guarded(context) {
             try render("meetings", pages.list(canManage: canManage(context)), .ok, context)
         } }
-        group.get("meetings/:id") { _, context in try await guarded(context) {
+        routes.get("/meetings/new", .secretariat) { _, context in
+            try render("meeting-new", pages.newView(values: nil, csrf: clerk(context).csrf), .ok, context, title: "会議の作成")
+        }
+        routes.post("/meetings", .secretariat) { request, context in try await create(request, context) }
+        routes.get("/meetings/:id", .meetingReaders) { _, context in try await guarded(context) {
             let id = try context.parameters.require("id")
             return try render("meeting", pages.meetingView(id, canManage: canManage(context), csrf: clerk(context).csrf), .ok, context)
         } }
-        group.get("meetings/:id/minutes") { request, context in try await guarded(context) {
+        routes.get("/meetings/:id/minutes", .meetingReaders) { request, context in try await guarded(context) {
             let id = try context.parameters.require("id")
             let minutes = try pages.minutes(id)
             if request.uri.queryParameters.get("format") == "html" {
@@ -44,6 +61,37 @@ struct MeetingRoutes<Context: RequestContext>: Sendable {
             let (_, meeting) = try pages.book("").load(id)
             return try render("meeting-minutes", MinutesView(id: id, title: meeting.title, markdown: minutes.markdown), .ok, context)
         } }
+        routes.post("/meetings/:id/agenda", .secretariat) { request, context in
+            try await act(request, context, form: { _ in .other }) { id, values, user in try pages.addToAgenda(id, values, by: user) }
+        }
+        routes.post("/meetings/:id/attendance", .secretariat) { request, context in
+            try await act(request, context, form: { _ in .attendance }) { id, values, user in try pages.attend(id, values, by: user) }
+        }
+        routes.post("/meetings/:id/vote", .secretariat) { request, context in
+            try await act(request, context, form: { .vote($0["case"] ?? "") }) { id, values, user in try await pages.vote(id, values, by: user) }
+        }
+        routes.post("/meetings/:id/acknowledge", .secretariat) { request, context in
+            try await act(request, context, form: { .acknowledge($0["case"] ?? "") }) { id, values, user in try await pages.acknowledge(id, values, by: user) }
+        }
+        routes.post("/meetings/:id/close", .secretariat) { request, context in
+            try await act(request, context, form: { _ in .other }) { id, _, user in try pages.close(id, by: user) }
+        }
+    }
+
+    func create(_ request: Request, _ context: Context) async throws -> Response {
+        let c = clerk(context)
+        let values = try await CaseFormRoutes.urlEncoded(request)
+        do {
+            guard let roster = workspace.rosterPath else {
+                throw Refusal(status: 500, message: "council.yaml（委員名簿）がワークフローのフォルダにありません。事務局の設定を確認してください。")
+            }
+            let id = try pages.create(values, rosterPath: roster, by: c.name)
+            return .redirect(to: "/meetings/\(id)", type: .normal)
+        } catch {
+            let refusal = Refusal(error)
+            return try render("meeting-new", pages.newView(values: values, errors: refusal.fieldErrors, message: refusal.message, csrf: c.csrf),
+                              .init(code: refusal.status), context, title: "会議の作成")
+        }
     }
 
     struct MinutesView: Sendable {
@@ -52,50 +100,13 @@ struct MeetingRoutes<Context: RequestContext>: Sendable {
         var markdown: String
     }
 
-    /// The secretariat's forms.
-    func addManageRoutes(to group: RouterGroup<Context>) {
-        group.get("meetings/new") { _, context in
-            try render("meeting-new", pages.newView(values: nil, csrf: clerk(context).csrf), .ok, context)
-        }
-        group.post("meetings") { request, context -> Response in
-            let c = clerk(context)
-            let values = try await form(request, c)
-            do {
-                guard let roster = workspace.rosterPath else {
-                    throw Refusal(status: 500, message: "council.yaml（委員名簿）がワークフローのフォルダにありません。事務局の設定を確認してください。")
-                }
-                let id = try pages.create(values, rosterPath: roster, by: c.name)
-                return .redirect(to: "/meetings/\(id)", type: .normal)
-            } catch {
-                let refusal = Refusal(error)
-                return try render("meeting-new", pages.newView(values: values, errors: refusal.fieldErrors, message: refusal.message, csrf: c.csrf),
-                                  .init(code: refusal.status), context)
-            }
-        }
-        group.post("meetings/:id/agenda") { request, context in
-            try await act(request, context, form: { _ in .other }) { id, values, user in try pages.addToAgenda(id, values, by: user) }
-        }
-        group.post("meetings/:id/attendance") { request, context in
-            try await act(request, context, form: { _ in .attendance }) { id, values, user in try pages.attend(id, values, by: user) }
-        }
-        group.post("meetings/:id/vote") { request, context in
-            try await act(request, context, form: { .vote($0["case"] ?? "") }) { id, values, user in try await pages.vote(id, values, by: user) }
-        }
-        group.post("meetings/:id/acknowledge") { request, context in
-            try await act(request, context, form: { .acknowledge($0["case"] ?? "") }) { id, values, user in try await pages.acknowledge(id, values, by: user) }
-        }
-        group.post("meetings/:id/close") { request, context in
-            try await act(request, context, form: { _ in .other }) { id, _, user in try pages.close(id, by: user) }
-        }
-    }
-
     /// Reads the form, runs `body`; on a refusal shows the meeting page again with the form's
     /// entries kept and its problems placed (an add-row button only shows one more row).
     func act(_ request: Request, _ context: Context, form which: @Sendable (FormValues) -> MeetingPages.Redo.Form,
              _ body: @Sendable (String, FormValues, String) async throws -> Void) async throws -> Response {
         let id = try context.parameters.require("id")
         let c = clerk(context)
-        let values = try await form(request, c)
+        let values = try await CaseFormRoutes.urlEncoded(request)
         if let add = values["add"] {
             let redo = MeetingPages.Redo(form: which(values), values: values, errors: FieldErrors(), refusal: Refusal(status: 200, message: nil), addRowTo: add)
             return try render("meeting", pages.meetingView(id, canManage: true, redo: redo, csrf: c.csrf), .ok, context)
@@ -114,19 +125,13 @@ struct MeetingRoutes<Context: RequestContext>: Sendable {
     func guarded(_ context: Context, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
-        } catch let e as HTTPError {
+        } catch let e as BoardError {
             throw e
         } catch {
             let r = Refusal(error)
-            let view = CaseFormRoutes<Context>.RefusedView(title: r.busy ? "使用中です" : "表示できませんでした", message: r.lines.joined(separator: "\n"),
+            let view = CaseFormRoutes.RefusedView(title: r.busy ? "使用中です" : "表示できませんでした", message: r.lines.joined(separator: "\n"),
                                                            lines: [], back: nil, retry: nil, fields: [], busy: r.busy, csrf: clerk(context).csrf)
             return try render("refused", view, .init(code: r.status), context)
         }
-    }
-
-    func form(_ request: Request, _ c: FormClerk) async throws -> FormValues {
-        let values = try await CaseFormRoutes<Context>.urlEncoded(request)
-        guard c.csrfValid(values["csrf"]) else { throw HTTPError(.forbidden, message: "the form's CSRF token is missing or stale; reload the page") }
-        return values
     }
 }

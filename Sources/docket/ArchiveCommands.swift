@@ -70,15 +70,16 @@ struct ArchiveCommand: AsyncParsableCommand {
             if encrypt && password == nil {
                 throw CaseError.invalidInput("docket: --encrypt needs a password: give --password-file FILE or set $DOCKET_ARCHIVE_PASSWORD")
             }
+            let store = options.store
             let configured = (try? options.workspace())?.config.organization ?? ""
             let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? (configured.isEmpty ? "Docket" : configured)
-            let archived = try await Archiver(store: options.store, organization: org).archiveCase(
+            let archived = try await Archiver(store: store, organization: org).archiveCase(
                 caseID, options: .init(partial: partial, password: encrypt ? password : nil, storeOnly: storeOnly), by: RootOptions.user)
             let result = archived.result
             print("archived case \(caseID) to \(result.path.path): \(result.payloadFiles) files, \(result.size) bytes, sha256 \(result.sha256)\(encrypt ? ", AES-256 encrypted" : "")")
-            if let (earlier, when) = archived.replaced {
-                let same = earlier["sha256"]?.stringValue == result.sha256
-                print("it replaces the archive made \(when) (sha256 \(earlier["sha256"]?.stringValue ?? "?"))\(same ? ": the same bytes, nothing changed since" : "; the journal keeps both records")")
+            if let (when, sha256) = archived.replaced {
+                let same = sha256 == result.sha256
+                print("it replaces the archive made \(when) (sha256 \(sha256))\(same ? ": the same bytes, nothing changed since" : "; the journal keeps both records")")
             }
         } catch let e as ArchiveError {
             printErr("docket: \(e.description)")

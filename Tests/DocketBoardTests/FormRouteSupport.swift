@@ -1,12 +1,13 @@
 import DocketArchive
 import DocketCore
+import DocketIndex
+import DocketWorkspace
 import DocketMeetings
 import DocketPlugins
 import DocketSteps
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Mustache
 import XCTest
 
 @testable import DocketBoard
@@ -16,7 +17,7 @@ import XCTest
 final class FormWorkspace: @unchecked Sendable {
     let root: URL
     let runner: Runner
-    static let csrf = "test-csrf-token"
+    var accountsMade = false
 
     static var project: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -49,45 +50,52 @@ final class FormWorkspace: @unchecked Sendable {
 
     func state(_ id: String) throws -> CaseState { try runner.store.load(id).1 }
 
-    /// The application: the form and meeting routes, pages rendered from the board's templates.
-    func app(clerk: FormClerk = FormClerk(name: "事務局 山田", csrf: FormWorkspace.csrf), limits: UploadLimits = UploadLimits()) async throws -> some ApplicationProtocol {
-        let library = try await MustacheLibrary(directory: Self.project.appendingPathComponent("Sources/DocketBoard/Templates").path)
-        let router = Router(context: BasicRequestContext.self)
-        let render: @Sendable (String, Any, HTTPResponse.Status, BasicRequestContext) throws -> Response = { template, view, status, _ in
-            Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: library.render(view, withTemplate: template) ?? "no template \(template)")))
+    /// The board as `docket serve` builds it, over this workspace (the runner with the
+    /// bundled plugins), with accounts clerk (secretariat) and jinji (department 人事課).
+    func app(maxUploadBytes: Int = 100 << 20) throws -> some ApplicationProtocol {
+        let config = WorkspaceConfig(council: "情報公開・個人情報保護審議会", organization: "目黒区")
+        let workspace = (try? Workspace.create(at: root, config: config)) ?? Workspace(root: root, config: config)
+        let services = BoardServices(workspace: workspace, runner: runner,
+                                     meetings: MeetingBook(root: root, user: "setup"), index: try SQLiteIndex(store: runner.store))
+        if !accountsMade {
+            accountsMade = true
+            let hash = Passwords(cost: 10).hashNow(BoardFixture.password)
+            try services.accounts.add(name: "clerk", roles: [.secretariat], department: nil, passwordHash: hash)
+            try services.accounts.add(name: "jinji", roles: [.department], department: "人事課", passwordHash: hash)
         }
-        let lookup = WorkspaceLookup(workflowFolders: [workflows], organization: "目黒区")
-        let group = router.group()
-        CaseFormRoutes(runner: runner, workspace: lookup, limits: limits, clerk: { _ in clerk }, render: render).addRoutes(to: group)
-        let meetings = MeetingRoutes(pages: MeetingPages(runner: runner, council: nil), workspace: lookup, clerk: { _ in clerk }, render: render)
-        meetings.addManageRoutes(to: group)
-        meetings.addReadRoutes(to: group, canManage: { _ in clerk.department == nil })
-        return Application(router: router)
+        var settings = BoardSettings()
+        settings.bcryptCost = 10
+        settings.maxUploadBytes = maxUploadBytes
+        return try buildApplication(settings, services: services)
     }
 }
 
-extension TestClientProtocol {
-    /// Posts an urlencoded form (the CSRF token added).
-    func post(_ uri: String, form: [(String, String)], csrf: String = FormWorkspace.csrf) async throws -> TestResponse {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._*"))
-        let body = ([("csrf", csrf)] + form).map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-            .joined(separator: "&")
-        return try await execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                 body: ByteBuffer(string: body))
+extension Browser {
+    /// Signed in as `name`, over `client`.
+    static func signedIn(_ name: String, _ client: any TestClientProtocol) async throws -> Browser {
+        var b = Browser(client)
+        let response = try await b.signIn(name)
+        XCTAssertEqual(response.status, .seeOther, "sign-in as \(name)")
+        try await b.get("/")
+        return b
     }
 
-    func get(_ uri: String) async throws -> TestResponse {
-        try await execute(uri: uri, method: .get)
+    /// Posts an urlencoded form (the CSRF token of the last page added, or `csrf`).
+    @discardableResult
+    mutating func post(_ uri: String, form: [(String, String)], csrf: String? = nil) async throws -> TestResponse {
+        try await post(uri, form, csrf: csrf)
     }
 
-    /// Posts a multipart form (the CSRF token added).
-    func post(_ uri: String, multipart fields: [(String, String)], files: [(field: String, name: String, bytes: [UInt8])]) async throws -> TestResponse {
-        try await execute(uri: uri, method: .post, headers: [.contentType: MultipartBody.contentType],
-                          body: ByteBuffer(bytes: MultipartBody.make(fields: [("csrf", FormWorkspace.csrf)] + fields, files: files)))
+    /// Posts a multipart form, the CSRF token in the query as the board's upload forms carry it.
+    @discardableResult
+    mutating func post(_ uri: String, multipart fields: [(String, String)], files: [(field: String, name: String, bytes: [UInt8])]) async throws -> TestResponse {
+        var h = headers()
+        h[.contentType] = MultipartBody.contentType
+        let token = csrf ?? ""
+        let target = uri + (uri.contains("?") ? "&" : "?") + "csrf=" + token
+        let response = try await client.execute(uri: target, method: .post, headers: h,
+                                                body: ByteBuffer(bytes: MultipartBody.make(fields: fields, files: files)))
+        remember(response)
+        return response
     }
-}
-
-extension TestResponse {
-    var text: String { String(buffer: body) }
 }

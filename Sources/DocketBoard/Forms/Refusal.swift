@@ -2,6 +2,7 @@ import DocketCore
 import DocketMeetings
 import DocketWorkspace
 import DocketYAML
+import Hummingbird
 
 /// A library error as a form page shows it: the problems of the form (to place at their
 /// fields), or one message; and the HTTP status by the board's map of exit codes
@@ -62,5 +63,24 @@ struct Refusal: Error {
     /// Every problem as one line each, for a page without fields to place them at.
     var lines: [String] {
         (message.map { [$0] } ?? []) + diagnostics.map(\.message)
+    }
+}
+
+extension Pages {
+    /// A page from a view value (a struct: its stored properties are the template's names,
+    /// nil ones left out), titled by its `title` (else `fallbackTitle`).
+    func render(_ template: String, view: Any, context: BoardContext, status: HTTPResponse.Status,
+                fallbackTitle: String = "Docket") throws -> Response {
+        var values: [String: Any] = [:]
+        for child in Mirror(reflecting: view).children {
+            guard let label = child.label else { continue }
+            let inner = Mirror(reflecting: child.value)
+            if inner.displayStyle == .optional {
+                if let value = inner.children.first?.value { values[label] = value }
+            } else {
+                values[label] = child.value
+            }
+        }
+        return try render(template, title: values["title"] as? String ?? fallbackTitle, view: values, context: context, status: status)
     }
 }

@@ -46,3 +46,11 @@ public enum UploadError: Error, Sendable, Equatable, CustomStringConvertible {
         return "\(bytes) バイト"
     }
 }
+
+extension BoardSettings {
+    /// The upload limits: `maxUploadBytes` a request, and a file at most 50 MB of it.
+    var uploadLimits: UploadLimits {
+        let request = Int64(maxUploadBytes)
+        return UploadLimits(maxFileBytes: min(50 << 20, request), maxRequestBytes: request)
+    }
+}
