@@ -91,6 +91,8 @@ public enum BoardError: Error, Sendable, Equatable {
         case let e as HTTPError where e.status == .notFound: self = .notFound("このページはありません。アドレスを確かめてください。")
         case let e as HTTPError where e.status == .forbidden: self = .forbidden("このページを見る権限がありません。")
         case let e as HTTPError where e.status == .unauthorized: self = .signInRequired
+        case let e as HTTPError where e.status == .badRequest:
+            self = .invalid("リクエストの形式が違います（フォームの項目が足りないなど）。ページを開き直して入力してください。")
         case let e as HTTPError where e.status == .contentTooLarge: self = .docket(message: "送信されたデータが大きすぎます。", exitCode: 65)
         default: self = .docket(message: "サーバーで予期しない問題が起きました。記録を確かめるよう管理者に伝えてください。", exitCode: 70)
         }

@@ -26,7 +26,8 @@ final class BoardFixture: @unchecked Sendable {
         let workspace = try Workspace.create(at: root, config: WorkspaceConfig(council: "情報公開・個人情報保護審議会"))
         let project = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         try FileManager.default.copyItem(at: project.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
-        let store = CaseStore(root: root)
+        var store = CaseStore(root: root)
+        store.observer = IndexFeed(store: store)  // as `docket serve` has it: every append feeds the index
         let runner = Runner(store: store, registry: BuiltinSteps.registry(agenda: MeetingAgendaLookup()), user: "setup")
         let index = try SQLiteIndex(store: store)
         services = BoardServices(workspace: workspace, runner: runner,
