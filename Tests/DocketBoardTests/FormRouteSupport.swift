@@ -30,7 +30,9 @@ final class FormWorkspace: @unchecked Sendable {
         var builtins = BuiltinSteps.registry(agenda: MeetingAgendaLookup())
         try builtins.register(ArchiveStep())
         let found = PluginDiscovery.discover(in: [Self.project.appendingPathComponent("Plugins")], builtins: builtins, isolation: .process)
-        runner = Runner(store: CaseStore(root: root), registry: found.registry, user: "cli-user")
+        var store = CaseStore(root: root)
+        store.observer = IndexFeed(store: store)  // as `docket serve` has it: every append feeds the index
+        runner = Runner(store: store, registry: found.registry, user: "cli-user")
     }
 
     deinit {
