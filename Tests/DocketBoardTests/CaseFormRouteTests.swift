@@ -164,3 +164,47 @@ final class CaseFormRouteTests: XCTestCase {
         XCTAssertEqual(Set(events.suffix(2).compactMap(\.by)), ["clerk"])
     }
 }
+
+/// Corrected materials after the council sends a case back, through the routes.
+final class MaterialsRouteTests: XCTestCase {
+    func testCorrectedMaterialsAfterASendBack() async throws {
+        let ws = try FormWorkspace()
+        try await ws.consultationAtReview("2022-c2")
+        let materials = ws.example.appendingPathComponent("c2/materials")
+        let files = try FileManager.default.contentsOfDirectory(atPath: materials.path).sorted().map {
+            (field: "files", name: $0, bytes: [UInt8](try Data(contentsOf: materials.appendingPathComponent($0))))
+        }
+        var changed = files
+        changed[0].bytes += Array("\n委託の目的: 給付金の支給事務（通知の発送を含む）。\n".utf8)
+        let correctedFiles = changed
+        try await ws.app().test(.router) { client in
+            var b = try await Browser.signedIn("clerk", client)
+            let back = try await b.post("/cases/2022-c2/record/review", form: [
+                ("corrections[0].material", "資料2-1"), ("corrections[0].change", "委託の目的を具体的に書くこと"), ("send_back", "true"),
+            ])
+            XCTAssertEqual(back.status, .seeOther, back.text)
+            let run = try await b.post("/cases/2022-c2/run", form: [])
+            XCTAssertEqual(run.status, .seeOther, run.text)
+            XCTAssertEqual(try ws.state("2022-c2").step("draft").status, .waiting)
+
+            let page = try await b.get("/cases/2022-c2/materials")
+            XCTAssertTrue(page.text.contains(#"<label for="f-files">"#), page.text)
+            // The same files as before: refused (no correction made), nothing kept.
+            let same = try await b.post("/cases/2022-c2/materials", multipart: [], files: files)
+            XCTAssertEqual(same.status, .unprocessableContent, same.text)
+            XCTAssertTrue(same.text.contains("byte-identical"), same.text)
+            let uploads = ws.root.appendingPathComponent("uploads")
+            XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? [], [])
+
+            let corrected = try await b.post("/cases/2022-c2/materials", multipart: [("reason", "")], files: correctedFiles)
+            XCTAssertEqual(corrected.status, .seeOther, corrected.text)
+        }
+        let state = try ws.state("2022-c2")
+        XCTAssertEqual(state.step("draft").status, .recorded)
+        let folder = try XCTUnwrap(state.step("draft").records.last.flatMap { r -> String? in
+            if case .map(let m) = r { return m["materials"]?.stringValue } else { return nil }
+        })
+        XCTAssertTrue(folder.hasPrefix(ws.root.appendingPathComponent("uploads/2022-c2/").path), folder)
+        XCTAssertEqual(try ws.runner.store.journal("2022-c2").read().events.last?.by, "clerk")
+    }
+}
