@@ -123,15 +123,6 @@ struct MeetingRoutes: Sendable {
 
     /// A library refusal outside a form (no such meeting…) as a page with its status.
     func guarded(_ context: Context, _ body: () async throws -> Response) async throws -> Response {
-        do {
-            return try await body()
-        } catch let e as BoardError {
-            throw e
-        } catch {
-            let r = Refusal(error)
-            let view = CaseFormRoutes.RefusedView(title: r.busy ? "使用中です" : "表示できませんでした", message: r.lines.joined(separator: "\n"),
-                                                           lines: [], back: nil, retry: nil, fields: [], busy: r.busy, csrf: clerk(context).csrf)
-            return try render("refused", view, .init(code: r.status), context)
-        }
+        try await CaseFormRoutes(board: board).guarded(context, body)
     }
 }

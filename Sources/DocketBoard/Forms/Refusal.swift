@@ -42,13 +42,13 @@ struct Refusal: Error {
         }
     }
 
+    /// The board's map (`BoardError.status`), and 64 (usage) as bad input, 1 (a step
+    /// stopped) as refused by state.
     static func status(exitCode: Int32) -> Int {
         switch exitCode {
-        case 65, 64: return 422
-        case 66: return 404
-        case 73, 1: return 409
-        case 75: return 423
-        default: return 500
+        case 64: return 422
+        case 1: return 409
+        default: return Int(BoardError.status(exitCode: exitCode).code)
         }
     }
 
