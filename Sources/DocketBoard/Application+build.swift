@@ -68,7 +68,8 @@ public final class BoardRouter: @unchecked Sendable {
 
 /// The board as an application: the same one `docket serve` runs and the tests drive.
 /// Middleware, outermost first: security headers; the session (cookie → `context.sessions`);
-/// the session authenticator (→ `context.identity`, from the account store); error pages;
+/// the session authenticator (→ `context.identity`, from the account store); the request log;
+/// error pages;
 /// the CSRF check on every POST. Routes then add sign-in, role and case-scope guards by group.
 public struct Board: Sendable {
     public let settings: BoardSettings
@@ -101,6 +102,7 @@ public struct Board: Sendable {
             guard let name = session.name else { return nil }
             return try accounts.identity(named: name)
         })
+        router.add(middleware: RequestLog())
         router.add(middleware: ErrorPages(pages: pages))
         router.add(middleware: CSRFCheck())
         let board = BoardRouter(router: router, scope: CaseScope(services: services))

@@ -56,6 +56,7 @@ struct BoardRoutes {
         var (filter, form) = try Self.filter(request)
         form["action"] = "/"
         form["withQuery"] = false
+        try board.services.index.catchUp()  // what the CLI changed since (one stat per case when nothing did)
         let rows = try CaseScope(services: board.services).cases(for: identity, filter)
         var groups: [[String: Any]] = []
         for (state, label) in Self.states {
@@ -103,6 +104,7 @@ struct BoardRoutes {
         if !query.terms.isEmpty {
             let scope = CaseScope(services: board.services)
             let agenda = scope.agendaCases()
+            try board.services.index.catchUp()
             let hits = try board.services.index.search(query).filter {
                 scope.admits(identity, caseID: $0.case, department: $0.department, agenda: agenda)
             }

@@ -62,8 +62,7 @@ public struct Pages: Sendable {
     /// reports a refusal (a form shown again with its message).
     public func render(_ template: String, title: String, view: [String: Any], context: BoardContext,
                        status: HTTPResponse.Status = .ok) throws -> Response {
-        // A nil (`x as Any`) would count as a value in a section: leave it out.
-        var view = view.filter { let m = Mirror(reflecting: $0.value); return !(m.displayStyle == .optional && m.children.isEmpty) }
+        var view = Self.pruned(view)
         view["csrf"] = context.csrf
         if let identity = context.identity { view["user"] = Self.userView(identity) }
         guard let content = library.render(view, withTemplate: template) else {
@@ -80,6 +79,28 @@ public struct Pages: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: html)))
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+
+    /// `view` without nils (`x as Any`) and empty strings, at any depth: mustache takes both
+    /// for values, so `{{#note}}…{{/note}}` would show for a case without a note.
+    static func pruned(_ view: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (key, value) in view {
+            if let kept = prunedValue(value) { out[key] = kept }
+        }
+        return out
+    }
+
+    private static func prunedValue(_ value: Any) -> Any? {
+        switch value {
+        case let s as String: return s.isEmpty ? nil : s
+        case let d as [String: Any]: return pruned(d)
+        case let a as [[String: Any]]: return a.map(pruned)
+        case let a as [Any]: return a.compactMap(prunedValue)
+        default:
+            let m = Mirror(reflecting: value)
+            return m.displayStyle == .optional && m.children.isEmpty ? nil : value
+        }
     }
 
     /// The error page for `error`.
@@ -113,22 +134,53 @@ public struct Pages: Sendable {
     public static func date(_ iso: String?) -> String {
         guard let iso, iso.count >= 10 else { return iso ?? "" }
         let day = String(iso.prefix(10))
-        guard let era = JapaneseDate.era(day) else { return iso }
-        return "\(era)（\(day)）"
+        return DateText.shared.era(day).map { "\($0)（\(day)）" } ?? iso
     }
 
     /// A timestamp as the era date, Gregorian date and time (JST).
     public static func dateTime(_ iso: String?) -> String {
         guard let iso else { return "" }
+        guard let text = DateText.shared.tokyo(iso) else { return date(iso) }
+        return date(String(text.prefix(10))) + " " + text.suffix(5)
+    }
+}
+
+/// Date formatting for pages, made once: a board of thousands of rows repeats a few hundred
+/// days, and a formatter costs far more to make than to use. Guarded by a lock.
+final class DateText: @unchecked Sendable {
+    static let shared = DateText()
+    private let lock = NSLock()
+    private var eras: [String: String] = [:]
+    private let withFraction: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let g = ISO8601DateFormatter()
-        guard let instant = f.date(from: iso) ?? g.date(from: iso) else { return date(iso) }
-        let out = DateFormatter()
-        out.locale = Locale(identifier: "en_US_POSIX")
-        out.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        out.dateFormat = "yyyy-MM-dd HH:mm"
-        let text = out.string(from: instant)
-        return date(String(text.prefix(10))) + " " + text.suffix(5)
+        return f
+    }()
+    private let plain = ISO8601DateFormatter()
+    private let out: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f
+    }()
+
+    /// `2022-06-27` → `令和4年6月27日`, remembered.
+    func era(_ day: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let hit = eras[day] { return hit }
+        guard let text = JapaneseDate.era(day) else { return nil }
+        if eras.count > 10_000 { eras.removeAll() }
+        eras[day] = text
+        return text
+    }
+
+    /// An ISO 8601 timestamp as `yyyy-MM-dd HH:mm` in Tokyo.
+    func tokyo(_ iso: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let instant = withFraction.date(from: iso) ?? plain.date(from: iso) else { return nil }
+        return out.string(from: instant)
     }
 }

@@ -46,7 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
         settings.trustForwardedFor = trustForwardedFor
         settings.templatesFolder = templates.map { URL(fileURLWithPath: $0, relativeTo: RootOptions.currentFolder).standardizedFileURL }
         do {
-            let runner = options.runner()
+            var runner = options.runner()
+            runner.store = runner.store.indexed()  // what the board does feeds the index at once
             let index = try SQLiteIndex(store: runner.store)
             let services = BoardServices(workspace: workspace, runner: runner, meetings: options.meetings, index: index)
             if try services.accounts.all().isEmpty {

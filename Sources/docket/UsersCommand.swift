@@ -11,6 +11,16 @@ struct UsersCommand: ParsableCommand {
         subcommands: [UsersAdd.self, UsersList.self, UsersDisable.self, UsersEnable.self, UsersPassword.self])
 }
 
+extension UsersCommand {
+    /// `disable` and `enable`.
+    static func setDisabled(_ name: String, _ disabled: Bool, _ options: RootOptions) throws {
+        do {
+            try options.accounts.setDisabled(name, disabled)
+            print("account '\(TerminalText.escaped(name))' \(disabled ? "disabled" : "enabled")")
+        } catch { throw usersReport(error) }
+    }
+}
+
 extension RootOptions {
     var accounts: AccountStore { AccountStore(workspace: store.root) }
 }
@@ -132,12 +142,7 @@ struct UsersDisable: ParsableCommand {
     @OptionGroup var options: RootOptions
     @Argument var name: String
 
-    func run() throws {
-        do {
-            try options.accounts.setDisabled(name, true)
-            print("account '\(TerminalText.escaped(name))' disabled")
-        } catch { throw usersReport(error) }
-    }
+    func run() throws { try UsersCommand.setDisabled(name, true, options) }
 }
 
 struct UsersEnable: ParsableCommand {
@@ -145,12 +150,7 @@ struct UsersEnable: ParsableCommand {
     @OptionGroup var options: RootOptions
     @Argument var name: String
 
-    func run() throws {
-        do {
-            try options.accounts.setDisabled(name, false)
-            print("account '\(TerminalText.escaped(name))' enabled")
-        } catch { throw usersReport(error) }
-    }
+    func run() throws { try UsersCommand.setDisabled(name, false, options) }
 }
 
 struct UsersPassword: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import XCTest
 
 final class SecurityTests: XCTestCase {
@@ -143,6 +144,53 @@ final class SecurityTests: XCTestCase {
             var b2 = Browser(client)
             let sent = try await b2.get("/cases/2022-c1")
             XCTAssertEqual(sent.headers[.location], "/login?next=/cases/2022-c1")
+        }
+    }
+}
+
+/// Keeps every log line (message and metadata) for a test to read.
+final class LogCapture: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        lock.lock()
+        lines.append("\(message) \(self.metadata.merging(metadata ?? [:]) { $1 })")
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.joined(separator: "\n")
+    }
+}
+
+final class LogTests: XCTestCase {
+    func testTheLogNamesRequestsAndPeopleButNeverAPasswordOrASessionID() async throws {
+        let fixture = try BoardFixture()
+        let capture = LogCapture()
+        let logger = Logger(label: "test") { _ in capture }
+        try await buildApplication(fixture.settings, services: fixture.services, logger: logger).test(.router) { client in
+            var browser = Browser(client)
+            _ = try await browser.signIn("clerk", password: "a wrong password here")
+            _ = try await browser.signIn("clerk")
+            _ = try await browser.get("/")
+            let session = try XCTUnwrap(browser.cookie?.split(separator: "=").last.map(String.init))
+            let log = capture.text
+            XCTAssertTrue(log.contains("GET / 200"), log)
+            XCTAssertTrue(log.contains("\"by\": clerk"), log)
+            XCTAssertFalse(log.contains(BoardFixture.password), log)
+            XCTAssertFalse(log.contains("a wrong password here"), log)
+            XCTAssertFalse(log.contains(session), log)
+            XCTAssertFalse(log.contains(browser.csrf ?? "-"), log)
         }
     }
 }
