@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // System libraries, linked through pkg-config (see README "Set-up").
@@ -82,6 +83,7 @@ let package = Package(
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             resources: [.copy("Resources")]),
         // The command-line tool.
@@ -112,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "DocketBoardTests",
             dependencies: [
-                "DocketBoard", "DocketSteps", "DocketWorkspace",
+                "DocketBoard", "DocketSteps", "DocketWorkspace", "DocketArchive", "DocketPlugins", "DocketMeetings", "DocketIndex",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]
