@@ -14,12 +14,13 @@ import Foundation
 ///
 /// Cases are written directly (journal, snapshot, documents), not run, so making them is quick.
 ///
-///   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep] [--postgres URL]
+///   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep] [--status-root DIR] [--postgres URL]
 ///
 /// `--postgres postgres://USER@HOST:PORT/DB` measures the same commands with the index on that
 /// server too (docket.yaml's `index:`), in the same run; the database is emptied and refilled.
 ///
-/// `--keep` leaves the cases (and their index) in the temporary folder it names, to profile.
+/// `--keep` leaves the cases (and their index) in the temporary folder it names, to profile;
+/// `--status-root DIR/status` times status on those again (N must be their number).
 enum IndexBench {
     static let workflow = """
         docket: 1
@@ -114,20 +115,27 @@ enum IndexBench {
         try Data(("docket-workspace: 1\n" + (url.map { "index: \($0)\n" } ?? "")).utf8).write(to: root.appendingPathComponent("docket.yaml"))
     }
 
-    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int, keep: Bool = false, postgres: String? = nil) throws {
+    /// `reuse`: the status workspace of an earlier `--keep` run (`--status-root`), not made again.
+    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int, keep: Bool = false, reuse: URL? = nil,
+                    postgres: String? = nil) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("docket-index-bench-\(getpid())")
         defer { if keep { print("  kept: \(base.path)") } else { try? FileManager.default.removeItem(at: base) } }
-        let statusRoot = base.appendingPathComponent("status"), searchRoot = base.appendingPathComponent("search")
+        let statusRoot = reuse ?? base.appendingPathComponent("status"), searchRoot = base.appendingPathComponent("search")
         func s(_ t: Double) -> String { t >= 1 ? String(format: "%.2f s", t) : String(format: "%.0f ms", t * 1000) }
         func quiet(_ args: [String]) throws -> Double {
             time { _ = try? shell(docket, args, in: base) }
         }
 
         print("Case index benchmark (\(ProcessInfo.processInfo.activeProcessorCount) cores, medians of 3)")
-        let made = try time { try makeCases(cases, documents: 0, root: statusRoot) }
-        print("  made \(cases) cases in \(s(made))")
-        let rebuild = try quiet(["index", "rebuild", "--root", statusRoot.path])
-        print("  docket index rebuild, \(cases) cases:   \(s(rebuild))")
+        if reuse == nil {
+            let made = try time { try makeCases(cases, documents: 0, root: statusRoot) }
+            print("  made \(cases) cases in \(s(made))")
+            let rebuild = try quiet(["index", "rebuild", "--root", statusRoot.path])
+            print("  docket index rebuild, \(cases) cases:   \(s(rebuild))")
+        } else {
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)  // where docket runs
+            print("  the cases and index of \(statusRoot.path) (made by an earlier --keep run)")
+        }
         let status = median(try (0..<3).map { _ in try quiet(["status", "--root", statusRoot.path]) })
         let statusJSON = median(try (0..<3).map { _ in try quiet(["status", "--json", "--root", statusRoot.path]) })
         let filtered = median(try (0..<3).map { _ in try quiet(["status", "--state", "failed", "--root", statusRoot.path]) })

@@ -130,7 +130,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
             try db.execute("DELETE FROM cases; DELETE FROM documents; DELETE FROM document_text; DELETE FROM docket_index")
             var report = IndexReport()
             try db.execute("DELETE FROM meetings")
-            for (id, stamp) in try Self.journalStamps(in: store.casesFolder) {
+            for (id, stamp) in try Self.journalStamps(in: store.casesFolder).sorted(by: { $0.0 < $1.0 }) {
                 do { try refresh(id, stamp: stamp, replace: true); report.refreshed.append(id) } catch let e as IndexError { throw e } catch {
                     report.problems.append((id, error))
                 }
@@ -144,51 +144,48 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
 
     // MARK: - Feeding
 
-    /// The journal stamps the rows of `table` (cases or meetings) record, in id order (bytes).
+    /// The journal stamps the rows of `table` (cases or meetings) record.
     func recordedStamps(_ table: String) throws -> [(String, JournalStamp)] {
         var recorded: [(String, JournalStamp)] = []
-        try db.prepare("SELECT id, journal_bytes, journal_mtime FROM \(table) ORDER BY id").query {
+        try db.prepare("SELECT id, journal_bytes, journal_mtime FROM \(table)").query {
             recorded.append(($0.text(0) ?? "", JournalStamp(bytes: $0.int(1), mtime: $0.int(2))))
         }
         return recorded
     }
 
-    /// What differs between the journals `present` and the rows' `recorded` stamps, both in id
-    /// order (bytes, as SQLite orders text): the journals to fold again (new or changed) and
-    /// the ids whose folder is gone. One pass over both lists, no table of 100,000 strings.
+    /// What differs between the journals `present` and the rows' `recorded` stamps: the
+    /// journals to fold again (new or changed) and the ids whose folder is gone, each by id.
+    /// One table of the recorded stamps and one look-up per journal (sorting 100,000 names to
+    /// merge the lists cost more).
     static func compare(_ present: [(String, JournalStamp)], _ recorded: [(String, JournalStamp)])
         -> (changed: [(String, JournalStamp)], gone: [String]) {
-        var changed: [(String, JournalStamp)] = [], gone: [String] = []
-        var i = 0, j = 0
-        while i < present.count || j < recorded.count {
-            if j == recorded.count || (i < present.count && precedes(present[i].0, recorded[j].0)) {
-                changed.append(present[i])
-                i += 1
-            } else if i == present.count || precedes(recorded[j].0, present[i].0) {
-                gone.append(recorded[j].0)
-                j += 1
-            } else {
-                if present[i].1 != recorded[j].1 { changed.append(present[i]) }
-                i += 1
-                j += 1
+        var stamps = [String: JournalStamp](minimumCapacity: recorded.count)
+        for (id, stamp) in recorded { stamps[id] = stamp }
+        var changed: [(String, JournalStamp)] = []
+        var matched = 0
+        for (id, stamp) in present {
+            if let row = stamps[id] {
+                matched += 1
+                if row == stamp { continue }
             }
+            changed.append((id, stamp))
         }
-        return (changed, gone)
-    }
-
-    /// Byte order of UTF-8, SQLite's order of text.
-    static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        var gone: [String] = []
+        if matched < recorded.count {
+            let ids = Set(present.map(\.0))
+            gone = recorded.map(\.0).filter { !ids.contains($0) }.sorted()
+        }
+        return (changed.sorted { $0.0 < $1.0 }, gone)
     }
 
     /// Every case folder with a journal, and the journal's stamp (one `stat` each, relative to
-    /// the open cases folder: no path is built per case), in id order (bytes). The `stat`s of a large
+    /// the open cases folder: no path is built per case), in the folder's order. The `stat`s of a large
     /// workspace are shared among the cores (the kernel's path lookups are most of a catch-up).
     static func journalStamps(in folder: URL, hidden: UnsafeMutablePointer<[String]>? = nil) throws -> [(String, JournalStamp)] {
         let all: [String]
         do { all = try FileIO.names(in: folder) } catch { return [] }
         hidden?.pointee = all.filter { $0.hasPrefix(".") }
-        let names = all.filter { !$0.hasPrefix(".") }.sorted(by: Self.precedes)
+        let names = all.filter { !$0.hasPrefix(".") }
         guard !names.isEmpty else { return [] }
         let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dir >= 0 else { return [] }
