@@ -116,8 +116,8 @@ enum IndexBench {
     }
 
     /// `reuse`: the status workspace of an earlier `--keep` run (`--status-root`), not made again.
-    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int, keep: Bool = false, postgres: String? = nil,
-                    reuse: URL? = nil) throws {
+    static func run(docket: String, cases: Int, searchCases: Int, foldSample: Int, keep: Bool = false, reuse: URL? = nil,
+                    postgres: String? = nil) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("docket-index-bench-\(getpid())")
         defer { if keep { print("  kept: \(base.path)") } else { try? FileManager.default.removeItem(at: base) } }
         let statusRoot = reuse ?? base.appendingPathComponent("status"), searchRoot = base.appendingPathComponent("search")

@@ -115,8 +115,8 @@ if CommandLine.arguments.contains("--index"), let path = arg("--docket") {
     do {
         try IndexBench.run(docket: URL(fileURLWithPath: path).standardizedFileURL.path, cases: Int(arg("--cases") ?? "100000") ?? 100_000,
                            searchCases: Int(arg("--search-cases") ?? "10000") ?? 10_000, foldSample: Int(arg("--fold-sample") ?? "5000") ?? 5_000,
-                           keep: CommandLine.arguments.contains("--keep"), postgres: arg("--postgres"),
-                           reuse: arg("--status-root").map { URL(fileURLWithPath: $0) })
+                           keep: CommandLine.arguments.contains("--keep"), reuse: arg("--status-root").map { URL(fileURLWithPath: $0) },
+                           postgres: arg("--postgres"))
     } catch {
         print("docket-bench: \(error)")
         exit(1)

@@ -5,23 +5,6 @@ import Foundation
 import Glibc
 #endif
 
-/// What a catch-up has to do, whatever the backend: the cases whose journal is not as its row
-/// records (`recorded`: id → stamp), and the rows whose case folder is gone.
-struct CatchUpPlan {
-    var changed: [(String, JournalStamp)]
-    var gone: [String]
-    var present: Int
-
-    init(recorded: [String: JournalStamp], present: [(String, JournalStamp)]) {
-        changed = present.filter { recorded[$0.0] != $0.1 }
-        let ids = Set(present.map(\.0))
-        gone = recorded.keys.filter { !ids.contains($0) }.sorted()
-        self.present = present.count
-    }
-
-    var isEmpty: Bool { changed.isEmpty && gone.isEmpty }
-}
-
 extension IndexReport {
     /// Folds each of `cases` with `refresh`: a journal that does not verify is that case's
     /// problem (reported, left out); an error of the index itself stops the whole.

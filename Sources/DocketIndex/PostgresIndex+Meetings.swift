@@ -7,18 +7,15 @@ extension PostgresIndex {
     var meetingStore: CaseStore { CaseStore(root: store.root, folderName: "meetings") }
 
     /// The meetings whose journal is not as their row records it, and the rows of meetings gone.
-    func meetingPlan() throws -> CatchUpPlan {
-        var recorded: [String: JournalStamp] = [:]
-        for row in try session.query("SELECT id, journal_bytes, journal_mtime FROM meetings") {
-            recorded[try row[0].decode(String.self)] = JournalStamp(bytes: try row[1].decode(Int64.self), mtime: try row[2].decode(Int64.self))
-        }
-        return CatchUpPlan(recorded: recorded, present: try SQLiteIndex.journalStamps(in: meetingStore.casesFolder))
+    func meetingWork() throws -> SQLiteIndex.MeetingWork {
+        let (changed, gone) = SQLiteIndex.compare(try SQLiteIndex.journalStamps(in: meetingStore.casesFolder), try recordedStamps("meetings"))
+        return SQLiteIndex.MeetingWork(changed: changed.map { ($0.0, $0.1) }, gone: gone)
     }
 
-    /// Does `plan` (in the caller's transaction); a meeting whose journal does not verify is
+    /// Does `work` (in the caller's transaction); a meeting whose journal does not verify is
     /// taken out and reported as `meeting ID`.
-    func catchUpMeetings(_ plan: CatchUpPlan, _ report: inout IndexReport) throws {
-        for (id, stamp) in plan.changed {
+    func catchUpMeetings(_ work: SQLiteIndex.MeetingWork, _ report: inout IndexReport) throws {
+        for (id, stamp) in work.changed {
             do {
                 try recordMeeting(id, events: try meetingStore.journal(id).read().events, stamp: stamp)
             } catch let e as IndexError { throw e } catch {
@@ -26,7 +23,7 @@ extension PostgresIndex {
                 report.problems.append(("meeting \(id)", error))
             }
         }
-        for id in plan.gone { try deleteMeeting(id) }
+        for id in work.gone { try deleteMeeting(id) }
     }
 
     private func deleteMeeting(_ id: String) throws {

@@ -101,8 +101,8 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         try session.query("DELETE FROM docket_index")
         try session.query("DELETE FROM meetings")
         var report = IndexReport()
-        try report.refresh(try SQLiteIndex.journalStamps(in: store.casesFolder)) { try refresh($0, stamp: $1, replace: true) }
-        try catchUpMeetings(try meetingPlan(), &report)
+        try report.refresh(try SQLiteIndex.journalStamps(in: store.casesFolder).sorted(by: { $0.0 < $1.0 })) { try refresh($0, stamp: $1, replace: true) }
+        try catchUpMeetings(try meetingWork(), &report)
         try session.query("INSERT INTO docket_index (key, value) VALUES ('complete', '1')")
         report.cases = report.refreshed.count
         return report
@@ -165,28 +165,32 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         try session.query("DELETE FROM cases WHERE id = $1", [.text(id)])
     }
 
+    /// The journal stamps the rows of `table` (cases or meetings) record.
+    func recordedStamps(_ table: String) throws -> [(String, JournalStamp)] {
+        try session.query("SELECT id, journal_bytes, journal_mtime FROM \(table)").map {
+            (try $0[0].decode(String.self), JournalStamp(bytes: try $0[1].decode(Int64.self), mtime: try $0[2].decode(Int64.self)))
+        }
+    }
+
     // MARK: - CaseIndex
 
     public func catchUp() throws -> IndexReport {
         lock.lock()
         defer { lock.unlock() }
-        var recorded: [String: JournalStamp] = [:]
-        for row in try session.query("SELECT id, journal_bytes, journal_mtime FROM cases") {
-            recorded[try row[0].decode(String.self)] = JournalStamp(bytes: try row[1].decode(Int64.self), mtime: try row[2].decode(Int64.self))
-        }
         var hidden: [String] = []
-        let plan = CatchUpPlan(recorded: recorded, present: try SQLiteIndex.journalStamps(in: store.casesFolder, hidden: &hidden))
+        let present = try SQLiteIndex.journalStamps(in: store.casesFolder, hidden: &hidden)
+        let (changed, gone) = SQLiteIndex.compare(present, try recordedStamps("cases"))
         var report = IndexReport()
         report.hidden = hidden
-        report.cases = plan.present
-        let meetings = try meetingPlan()
-        guard !plan.isEmpty || !meetings.isEmpty else { return report }
+        report.cases = present.count
+        let meetings = try meetingWork()
+        guard !changed.isEmpty || !gone.isEmpty || !meetings.isEmpty else { return report }
         try session.writing {
             try catchUpMeetings(meetings, &report)
-            try report.refresh(plan.changed) { try refresh($0, stamp: $1, replace: true) }
-            for id in plan.gone { try delete(id) }
+            try report.refresh(changed) { try refresh($0, stamp: $1, replace: true) }
+            for id in gone { try delete(id) }
         }
-        report.removed = plan.gone
+        report.removed = gone
         return report
     }
 
