@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Docket",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],  // hummingbird-auth requires macOS 14
     products: [
         .executable(name: "docket", targets: ["docket"]),
         .library(name: "DocketCore", targets: ["DocketCore"]),
@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // System libraries, linked through pkg-config (see README "Set-up").
@@ -70,12 +72,23 @@ let package = Package(
             dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
         // The case index (SQLite): status and search read it; fed from the journal's commit path.
         .target(name: "DocketIndex", dependencies: ["DocketCore", "CSQLite"]),
+        // The web board (Hummingbird): routes, sessions, roles, pages from restylable templates.
+        .target(
+            name: "DocketBoard",
+            dependencies: [
+                "DocketCore", "DocketSteps", "DocketArchive", "DocketMeetings", "DocketIndex", "DocketWorkspace",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources")]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
             dependencies: [
                 "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
-                "DocketMeetings", "DocketIndex",
+                "DocketMeetings", "DocketIndex", "DocketBoard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
@@ -95,5 +108,11 @@ let package = Package(
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
         .testTarget(name: "DocketMeetingsTests", dependencies: ["DocketMeetings", "DocketSteps", "DocketArchive", "DocketPlugins"]),
         .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex"]),
+        .testTarget(
+            name: "DocketBoardTests",
+            dependencies: [
+                "DocketBoard", "DocketSteps", "DocketWorkspace",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ]
 )

@@ -71,26 +71,15 @@ struct ArchiveCommand: AsyncParsableCommand {
                 throw CaseError.invalidInput("docket: --encrypt needs a password: give --password-file FILE or set $DOCKET_ARCHIVE_PASSWORD")
             }
             let store = options.store
-            let lock = try store.lock(caseID)
-            defer { withExtendedLifetime(lock) {} }
-            var (contents, state) = try store.load(caseID)
-            let bytes = [UInt8](try Data(contentsOf: store.journal(caseID).url))
             let configured = (try? options.workspace())?.config.organization ?? ""
             let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? (configured.isEmpty ? "Docket" : configured)
-            let result = try await Archiver(store: store, organization: org).archive(
-                caseID: caseID, contents: contents, journalBytes: bytes,
-                options: .init(partial: partial, password: encrypt ? password : nil, storeOnly: storeOnly))
-            var event = JournalEvent(type: .archived)
-            event.outputs = ["archive": .string("archives/\(result.path.lastPathComponent)"), "sha256": .string(result.sha256),
-                             "size": .int(Int(result.size)), "events": .int(result.events), "encrypted": .bool(encrypt),
-                             "partial": .bool(partial)]
-            event.by = RootOptions.user
-            try store.journal(caseID).append([event], to: &contents, now: Date())
+            let archived = try await Archiver(store: store, organization: org).archiveCase(
+                caseID, options: .init(partial: partial, password: encrypt ? password : nil, storeOnly: storeOnly), by: RootOptions.user)
+            let result = archived.result
             print("archived case \(caseID) to \(result.path.path): \(result.payloadFiles) files, \(result.size) bytes, sha256 \(result.sha256)\(encrypt ? ", AES-256 encrypted" : "")")
-            if let earlier = state.archive {
-                let when = contents.events.last(where: { $0.type == .archived && $0 != contents.events.last })?.time ?? "earlier"
-                let same = earlier["sha256"]?.stringValue == result.sha256
-                print("it replaces the archive made \(when) (sha256 \(earlier["sha256"]?.stringValue ?? "?"))\(same ? ": the same bytes, nothing changed since" : "; the journal keeps both records")")
+            if let (when, sha256) = archived.replaced {
+                let same = sha256 == result.sha256
+                print("it replaces the archive made \(when) (sha256 \(sha256))\(same ? ": the same bytes, nothing changed since" : "; the journal keeps both records")")
             }
         } catch let e as ArchiveError {
             printErr("docket: \(e.description)")

@@ -37,7 +37,7 @@ struct Docket: AsyncParsableCommand {
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
                       DemoCommand.self, StepsCommand.self, PluginsCommand.self,
                       MeetingCommand.self, MeetingsCommand.self, MinutesCommand.self, AnswersCommand.self,
-                      SearchCommand.self, IndexCommand.self])
+                      SearchCommand.self, IndexCommand.self, ServeCommand.self, UsersCommand.self])
 
     /// Moves global options written before the command to its end (so `docket --root DIR status`
     /// works) and answers a mistyped command with a suggestion, then runs the command.

@@ -60,17 +60,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// `2025`, `R7`, `令和7` (年度 allowed) → 2025.
-    static func fiscalYear(_ text: String) -> Int? {
-        var t = text.trimmingCharacters(in: .whitespaces)
-        if t.hasSuffix("年度") { t.removeLast(2) }
-        if let y = Int(t), (1900...2999).contains(y) { return y }
-        for prefix in ["令和", "R", "r"] where t.hasPrefix(prefix) {
-            let rest = t.dropFirst(prefix.count)
-            if rest == "元" { return 2019 }
-            if let n = Int(rest), (1...99).contains(n) { return 2018 + n }
-        }
-        return nil
-    }
+    static func fiscalYear(_ text: String) -> Int? { CaseFilter.fiscalYear(parsing: text) }
 
     func run() throws {
         let filter = CaseFilter(state: state, workflow: workflow, department: department,

@@ -1,0 +1,99 @@
+import Foundation
+
+/// One board account as `board/users.json` keeps it: the name (what the journal records as
+/// `by`), roles, the department for the department role, the bcrypt hash, and whether it is
+/// disabled (kept, so the journal's names stay explained, but it cannot sign in).
+public struct Account: Codable, Sendable, Equatable {
+    public var name: String
+    public var roles: [Role]
+    public var department: String?
+    /// bcrypt (`$2b$…`); never logged, never shown.
+    public var passwordHash: String
+    public var disabled: Bool
+    public var created: String
+    public var passwordChanged: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, roles, department, disabled, created
+        case passwordHash = "password_hash"
+        case passwordChanged = "password_changed"
+    }
+
+    public var identity: Identity { Identity(name: name, roles: Set(roles), department: department) }
+
+    /// Login names: letters (Japanese included), digits, `.`, `_`, `-`, 1–64 characters, so a
+    /// name reads the same in the journal, in a log and on a page.
+    public static func isValidName(_ name: String) -> Bool {
+        guard (1...64).contains(name.count), let first = name.unicodeScalars.first,
+              !"._-".unicodeScalars.contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) }
+    }
+}
+
+/// Problems with accounts, in words the person at the terminal or the page can act on.
+public enum AccountError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidName(String)
+    case exists(String)
+    case noSuchAccount(String, known: [String])
+    case departmentRequired
+    case departmentWithoutRole
+    case noRoles
+    case weakPassword(String)
+    case mismatch
+    case wrongPassword
+    case unreadable(String, String)
+    case io(String, String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            return "'\(name)' is not a valid account name: use letters, digits, '.', '_' and '-', 1 to 64 characters, not starting with '.', '_' or '-'"
+        case .exists(let name):
+            return "an account '\(name)' already exists; choose another name, or change its password"
+        case .noSuchAccount(let name, let known):
+            return "there is no account '\(name)'" + (known.isEmpty ? " (no accounts exist yet)" : "; the accounts: \(known.joined(separator: ", "))")
+        case .departmentRequired:
+            return "the department role needs the department (所管課) whose cases the account works on"
+        case .departmentWithoutRole:
+            return "a department (所管課) is only for an account with the department role"
+        case .noRoles:
+            return "give the account at least one role: secretariat, department, member or archivist"
+        case .weakPassword(let why):
+            return "the password is too weak: \(why)"
+        case .mismatch:
+            return "the new password and its confirmation differ; type the same password twice"
+        case .wrongPassword:
+            return "the current password is not right; nothing was changed"
+        case .unreadable(let path, let why):
+            return "\(path): error: the account file cannot be read: \(why). Restore it from a backup"
+        case .io(let path, let why):
+            return "\(path): error: \(why)"
+        }
+    }
+
+    /// The CLI's exit code (65 bad input, 66 no such account, 73 refused, 74 file system).
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidName, .departmentRequired, .departmentWithoutRole, .noRoles, .weakPassword, .mismatch: return 65
+        case .noSuchAccount: return 66
+        case .exists, .wrongPassword: return 73
+        case .unreadable: return 65
+        case .io: return 74
+        }
+    }
+}
+
+/// What a password must be: at least 10 characters, not the account name, not all one
+/// character. Long passphrases are welcome (bcrypt reads the first 72 bytes).
+public enum PasswordRule {
+    public static let minimumLength = 10
+
+    /// Why `password` is refused for `name`, or nil.
+    public static func problem(_ password: String, name: String) -> String? {
+        if password.count < minimumLength { return "it has \(password.count) characters; use at least \(minimumLength)" }
+        if password.lowercased() == name.lowercased() { return "it is the account name" }
+        if Set(password).count == 1 { return "it repeats one character" }
+        if password.utf8.count > 72 { return "it is longer than 72 bytes, and bcrypt would ignore the rest; use a shorter one" }
+        return nil
+    }
+}

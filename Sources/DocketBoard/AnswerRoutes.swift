@@ -1,0 +1,39 @@
+import DocketIndex
+import DocketSteps
+import Foundation
+import Hummingbird
+
+/// The answers register (答申一覧), by fiscal year, as `docket answers` lists it.
+///
+///     GET /answers?year=2022
+struct AnswerRoutes {
+    let board: Board
+
+    func addRoutes(to routes: BoardRouter) {
+        routes.get("/answers", .records, answersPage)
+    }
+
+    @Sendable func answersPage(_ request: Request, context: BoardContext) async throws -> Response {
+        let register = AnswerRegister(root: board.services.store.root)
+        let all = register.fiscalYears()
+        var years = all
+        if let text = request.uri.queryParameters.get("year"), !text.isEmpty {
+            guard let y = DocketIndex.CaseFilter.fiscalYear(parsing: text) else {
+                throw BoardError.invalid("年度は 2022、R4、令和4 のように入力してください（「\(text)」は年度ではありません）。")
+            }
+            years = [y]
+        }
+        var sections: [[String: Any]] = []
+        for fy in years.sorted(by: >) {
+            let entries = try register.entries(fiscalYear: fy).map { e -> [String: Any] in
+                ["number": e.label ?? "\(JapaneseDate.fiscalYearLabel(fy))第\(e.number)号", "issued": Pages.date(e.issued),
+                 "case": e.caseID, "subject": e.subject ?? "", "department": e.department ?? "",
+                 "decision": e.decision ?? "", "state": register.state(of: e)]
+            }
+            sections.append(["year": JapaneseDate.fiscalYearLabel(fy) + "（\(fy)年度）", "entries": entries, "count": entries.count])
+        }
+        let view: [String: Any] = ["sections": sections, "empty": sections.allSatisfy { ($0["count"] as? Int) == 0 },
+                                   "years": all.sorted(by: >).map { ["value": $0, "label": JapaneseDate.fiscalYearLabel($0)] }]
+        return try board.pages.render("answers", title: "答申一覧", view: view, context: context)
+    }
+}

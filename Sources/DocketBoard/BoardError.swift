@@ -1,0 +1,129 @@
+import DocketArchive
+import DocketCore
+import DocketIndex
+import DocketMeetings
+import DocketWorkspace
+import DocketYAML
+import HTTPTypes
+import Hummingbird
+
+/// Refusals the board itself makes, and Docket's own errors as the board shows them. The
+/// `ErrorPages` middleware renders each as the error page (with the person's navigation) at
+/// the status the contract maps exit codes to: 65→422, 66→404, 73→409, 74→500, 75→423.
+public enum BoardError: Error, Sendable, Equatable {
+    /// Nobody is signed in: answered by a redirect to /login, not a page.
+    case signInRequired
+    /// The person's roles or scope do not admit the route or the case.
+    case forbidden(String)
+    /// A POST without the session's CSRF token.
+    case csrf
+    case notFound(String)
+    /// Bad input the board found before calling the library (422).
+    case invalid(String)
+    /// A Docket error, with its message and exit code.
+    case docket(message: String, exitCode: Int32)
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .signInRequired: return .seeOther
+        case .forbidden, .csrf: return .forbidden
+        case .notFound: return .notFound
+        case .invalid: return .unprocessableContent
+        case .docket(_, let code): return Self.status(exitCode: code)
+        }
+    }
+
+    /// The page's heading.
+    public var title: String {
+        switch self {
+        case .signInRequired: return "ログインしてください"
+        case .forbidden: return "権限がありません"
+        case .csrf: return "フォームの有効期限が切れました"
+        case .notFound: return "見つかりません"
+        case .invalid: return "入力に誤りがあります"
+        case .docket(_, let code):
+            switch code {
+            case 65: return "入力に誤りがあります"
+            case 66: return "見つかりません"
+            case 73: return "この操作は今の状態ではできません"
+            case 75: return "案件は他の操作で使用中です"
+            default: return "処理できませんでした"
+            }
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .signInRequired: return "このページを見るにはログインが必要です。"
+        case .forbidden(let text): return text
+        case .csrf: return "フォームの確認用トークンが一致しません。ページを開き直してから、もう一度送信してください。"
+        case .notFound(let text): return text
+        case .invalid(let text): return text
+        case .docket(let text, let code):
+            return code == 75 ? text + "（しばらく待ってから、もう一度お試しください）" : text
+        }
+    }
+
+    /// The contract's map from Docket exit codes to HTTP statuses.
+    public static func status(exitCode: Int32) -> HTTPResponse.Status {
+        switch exitCode {
+        case 65: return .unprocessableContent
+        case 66: return .notFound
+        case 73: return .conflict
+        case 75: return HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
+        default: return .internalServerError
+        }
+    }
+
+    /// Any error as a board error: Docket's own keep their words and exit codes; an error the
+    /// board does not know becomes a 500 without its internals.
+    public init(_ error: any Error) {
+        switch error {
+        case let e as BoardError: self = e
+        case let e as CaseError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case let e as MeetingError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case let e as WorkspaceError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case let e as IndexError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case let e as DiagnosticsError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case let e as ArchiveError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case let e as AccountError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case is DecodingError: self = .invalid("フォームの項目が足りないか、形式が違います。ページを開き直して入力してください。")
+        case let e as HTTPError where e.status == .notFound: self = .notFound("このページはありません。アドレスを確かめてください。")
+        case let e as HTTPError where e.status == .forbidden: self = .forbidden("このページを見る権限がありません。")
+        case let e as HTTPError where e.status == .unauthorized: self = .signInRequired
+        case let e as HTTPError where e.status == .badRequest:
+            self = .invalid("リクエストの形式が違います（フォームの項目が足りないなど）。ページを開き直して入力してください。")
+        case let e as HTTPError where e.status == .contentTooLarge: self = .docket(message: "送信されたデータが大きすぎます。", exitCode: 65)
+        default: self = .docket(message: "サーバーで予期しない問題が起きました。記録を確かめるよう管理者に伝えてください。", exitCode: 70)
+        }
+    }
+}
+
+extension BoardError: HTTPResponseError {
+    /// Plain text, for the rare error raised outside `ErrorPages` (which renders the page).
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: title + "\n" + message + "\n")))
+    }
+}
+
+/// Renders every error thrown below it as the board's error page (status per `BoardError`),
+/// and "sign in" as a redirect to /login. Unexpected errors are logged by type only: a
+/// message could hold a password or a session id.
+struct ErrorPages: RouterMiddleware {
+    typealias Context = BoardContext
+    let pages: Pages
+
+    func handle(_ request: Request, context: BoardContext, next: (Request, BoardContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let board = BoardError(error)
+            if case .signInRequired = board { return .redirect(to: "/login", type: .normal) }
+            if case .docket(_, let code) = board, code == 70 {
+                context.logger.error("unexpected error on \(request.method) \(request.uri.path): \(type(of: error)) \(board)")
+            }
+            return try pages.error(board, context: context)
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import DocketCore
+import DocketIndex
+import DocketMeetings
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A case page and its documents (case scope applies: a department sees its own cases, a
+/// member those on an agenda).
+///
+///     GET /cases/:id                      steps as a timeline, documents, journal events, votes,
+///                                         and the forms the person may use (case-actions)
+///     GET /cases/:id/documents/<path>     Markdown rendered as HTML (escaped first); HTML served
+///                                         as it prints, under `Content-Security-Policy: sandbox`;
+///                                         `?download=1` as an attachment. The path is resolved
+///                                         inside the case's documents/ (`ConfinedPath`).
+struct CaseRoutes {
+    let board: Board
+
+    func addRoutes(to routes: BoardRouter) {
+        routes.get("/cases/:id", .caseReaders, caseScoped: true, casePage)
+        routes.get("/cases/:id/documents/**", .caseReaders, caseScoped: true, document)
+    }
+
+    @Sendable func casePage(_ request: Request, context: BoardContext) async throws -> Response {
+        let identity = try context.user()
+        let id = try context.parameters.require("id")
+        let view = try Self.caseView(id, services: board.services, identity: identity)
+        return try board.pages.render("case", title: "案件 \(id)", view: view, context: context)
+    }
+
+    /// Everything the case page shows (also what the forms work extends when it shows the
+    /// page again with a message).
+    static func caseView(_ id: String, services: BoardServices, identity: Identity) throws -> [String: Any] {
+        let store = services.store
+        let (contents, state) = try store.load(id)
+        let definitions: [(id: String, uses: String, name: String)] =
+            WorkflowSteps().steps(of: store, case: id, sha256: state.workflow?.sha256)?.map { ($0.id, $0.uses, $0.name) }
+            ?? state.steps.keys.sorted().map { ($0, "?", "") }
+        let order = definitions.map(\.id)
+        let status = state.status(order: order)
+        let current = state.currentStep(order: order)
+        let timeline: [[String: Any]] = definitions.map { def -> [String: Any] in
+            let s = state.step(def.id)
+            return [
+                "id": def.id, "name": def.name.isEmpty ? def.id : def.name, "uses": def.uses,
+                "status": s.status.rawValue, "statusLabel": stepLabel(s.status), "current": def.id == current,
+                "attempts": s.attempts, "round": s.round, "updated": Pages.dateTime(s.updated),
+                "message": s.message ?? "",
+                "documents": s.documents.map { documentView(id, $0) }, "hasDocuments": !s.documents.isEmpty,
+                "outputs": s.outputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] },
+                "records": s.records.enumerated().map { i, r in ["n": i + 1, "fields": fields(r)] },
+            ]
+        }
+        let events: [[String: Any]] = contents.events.map { e in
+            ["seq": e.seq, "time": Pages.dateTime(e.time), "type": e.type.rawValue, "label": eventLabel(e.type),
+             "step": e.step ?? "", "by": e.by ?? "", "message": e.message ?? ""]
+        }
+        // Votes and decisions: the outputs of steps that carry a tally or a decision.
+        let votes: [[String: Any]] = definitions.compactMap { def -> [String: Any]? in
+            let o = state.step(def.id).outputs
+            guard o["for"] != nil || o["decision"] != nil || o["approved"] != nil else { return nil }
+            return ["step": def.name.isEmpty ? def.id : def.name,
+                    "fields": o.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] }]
+        }
+        let meetings = (try? services.meetings.all()) ?? []
+        let onAgenda = meetings.filter { $0.item(of: id) != nil }.map { ["id": $0.id, "title": $0.title, "date": Pages.date($0.date)] }
+        let department = state.inputs["department"]?.stringValue
+        let closed = state.withdrawn || state.finished
+        return [
+            "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "workflow": state.workflow?.name ?? "",
+            "department": department ?? "", "state": status.rawValue, "stateLabel": caseLabel(status),
+            "waits": BoardRoutes.waits(state: status.rawValue, step: current),
+            "currentStep": current ?? "", "waiting": status == .waiting,
+            "created": Pages.dateTime(state.created), "updated": Pages.dateTime(state.updated),
+            "note": state.note ?? "",
+            "inputs": state.inputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] },
+            "timeline": timeline, "documents": state.documents.map { documentView(id, $0) },
+            "events": events, "votes": votes, "hasVotes": !votes.isEmpty, "meetings": onAgenda, "hasMeetings": !onAgenda.isEmpty,
+            "archived": state.archive != nil,
+            // What the person may do here (the forms post to the routes that check it again).
+            "may": [
+                "run": Access.secretariat.admits(identity) && !closed,
+                "record": Access.secretariat.admits(identity) && status == .waiting,
+                "withdraw": Access.secretariat.admits(identity) && !state.withdrawn,
+                "reopen": Access.secretariat.admits(identity) && (status == .withdrawn || status == .failed),
+                "rerun": Access.secretariat.admits(identity) && !closed,
+                "archive": Access.secretariat.admits(identity) && (status == .completed || status == .withdrawn) && state.archive == nil,
+                "materials": Access.caseSubmitters.admits(identity) && !closed,
+            ] as [String: Bool],
+            "steps": order,
+        ]
+    }
+
+    static func documentView(_ id: String, _ d: DocumentRecord) -> [String: Any] {
+        let href = "/cases/\(id)/documents/" + d.path.split(separator: "/").map {
+            String($0).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? String($0)
+        }.joined(separator: "/")
+        return ["path": d.path, "href": href, "size": ByteCountFormatter.string(fromByteCount: d.size, countStyle: .file),
+                "sha256": String(d.sha256.prefix(12))]
+    }
+
+    /// A record's fields as key/value lines (nested lists and maps as JSON text).
+    static func fields(_ value: Value) -> [[String: String]] {
+        if case .map(let m) = value { return m.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] } }
+        return [["key": "", "value": value.description]]
+    }
+
+    static func stepLabel(_ s: CaseState.StepState.Status) -> String {
+        switch s {
+        case .pending: return "未実行"
+        case .recorded: return "記録済み（次の実行で使用）"
+        case .interrupted: return "中断"
+        case .completed: return "完了"
+        case .waiting: return "記録待ち"
+        case .failed: return "失敗"
+        case .skipped: return "省略"
+        }
+    }
+
+    static func caseLabel(_ s: CaseState.Status) -> String {
+        switch s {
+        case .ready: return "未実行"
+        case .running: return "実行中"
+        case .waiting: return "記録待ち"
+        case .completed: return "完了"
+        case .failed: return "失敗"
+        case .withdrawn: return "取下げ"
+        }
+    }
+
+    static func eventLabel(_ k: JournalEvent.Kind) -> String {
+        switch k {
+        case .created: return "開始"
+        case .started: return "実行開始"
+        case .completed: return "完了"
+        case .waiting: return "記録待ち"
+        case .recorded: return "記録"
+        case .failed: return "失敗"
+        case .skipped: return "省略"
+        case .finished: return "終了"
+        case .archived: return "アーカイブ"
+        case .amended: return "入力訂正"
+        case .rerun: return "再実行"
+        case .withdrawn: return "取下げ"
+        case .reopened: return "再開"
+        }
+    }
+
+    // MARK: - Documents
+
+    @Sendable func document(_ request: Request, context: BoardContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let relative: String, file: URL
+        do {
+            relative = try ConfinedPath.relative(context.parameters.getCatchAll())
+            file = try ConfinedPath.file(relative, in: board.services.store.documents(id))
+        } catch ConfinedPath.Refusal.outside {
+            throw BoardError.notFound("その文書はこの案件の文書フォルダにありません。")
+        } catch {
+            throw BoardError.notFound("案件 \(id) に文書「\(context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? "")」はありません。")
+        }
+        let name = file.lastPathComponent
+        let ext = file.pathExtension.lowercased()
+        if request.uri.queryParameters.get("download") == "1" {
+            return try Self.fileResponse(file, type: Self.mediaType(ext), attachment: name)
+        }
+        switch ext {
+        case "md", "markdown":
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let (_, state) = try board.services.store.load(id)
+            return try board.pages.render("document", title: "\(name) — \(id)", view: [
+                "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "path": relative, "name": name,
+                "html": MarkdownHTML.render(text), "download": "?download=1",
+            ], context: context)
+        case "html", "htm":
+            // As it prints: the document's own layout and styles, but no script, no form, no
+            // plugin, and no access to the board's origin (a sandbox is a unique origin).
+            var response = try Self.fileResponse(file, type: "text/html; charset=utf-8", attachment: nil)
+            response.headers[.contentSecurityPolicy] =
+                "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+            return response
+        default:
+            var response = try Self.fileResponse(file, type: Self.mediaType(ext), attachment: Self.inline(ext) ? nil : name)
+            response.headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; frame-ancestors 'none'"
+            return response
+        }
+    }
+
+    static func inline(_ ext: String) -> Bool { ["pdf", "txt", "png", "jpg", "jpeg", "csv", "yaml", "json"].contains(ext) }
+
+    static func mediaType(_ ext: String) -> String {
+        switch ext {
+        case "md", "markdown": return "text/markdown; charset=utf-8"
+        case "html", "htm": return "text/html; charset=utf-8"
+        case "txt", "yaml", "yml", "csv": return "text/plain; charset=utf-8"
+        case "json": return "application/json"
+        case "pdf": return "application/pdf"
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "zip": return "application/zip"
+        default: return "application/octet-stream"
+        }
+    }
+
+    /// A whole file as the response body (documents are small; archives are streamed by
+    /// `ArchiveRoutes`).
+    static func fileResponse(_ file: URL, type: String, attachment: String?) throws -> Response {
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw BoardError.notFound("文書を読めませんでした。")
+        }
+        var headers: HTTPFields = [.contentType: type]
+        if let attachment { headers[.contentDisposition] = contentDisposition(attachment) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
+    static func contentDisposition(_ name: String) -> String {
+        let ascii = String(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? ascii
+        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
+    }
+}

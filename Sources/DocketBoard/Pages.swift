@@ -1,0 +1,134 @@
+import DocketSteps
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// The board's pages: mustache templates bundled with the module (`Resources/templates`),
+/// each overridable by a file of the same name in the workspace's templates folder (default
+/// `board/templates/`), so the secretariat restyles the board without rebuilding it. Every
+/// page is rendered into `layout.mustache` (navigation, the signed-in person, sign-out).
+/// `{{ }}` HTML-escapes; only `{{{content}}}` in the layout and `{{{html}}}` of a rendered
+/// Markdown document (escaped first, see `MarkdownHTML`) are inserted as they are.
+public struct Pages: Sendable {
+    let library: MustacheLibrary
+    /// The stylesheet served at /static/board.css (the folder's `board.css` if it has one).
+    let stylesheet: [UInt8]
+    /// Where the overrides came from, for the start-up message.
+    public let overridden: [String]
+
+    /// The bundled templates, with those in `folder` (if any) in their place.
+    public init(overrides folder: URL?) throws {
+        var library = MustacheLibrary()
+        var css: [UInt8] = []
+        var overridden: [String] = []
+        let bundled = Self.bundledResources
+        for (base, isOverride) in [(bundled, false)] + (folder.map { [($0, true)] } ?? []) {
+            let templates = isOverride ? base : base.appendingPathComponent("templates")
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: templates.path)) ?? []
+            for file in names.sorted() where file.hasSuffix(".mustache") {
+                let path = templates.appendingPathComponent(file).path
+                guard let data = FileManager.default.contents(atPath: path) else { continue }
+                do {
+                    try library.register(String(decoding: data, as: UTF8.self), named: String(file.dropLast(9)))
+                } catch {
+                    throw BoardError.docket(message: "\(path): error: the template does not parse: \(error)", exitCode: 65)
+                }
+                if isOverride { overridden.append(file) }
+            }
+            let cssFile = isOverride ? base.appendingPathComponent("board.css") : base.appendingPathComponent("static/board.css")
+            if let data = FileManager.default.contents(atPath: cssFile.path) {
+                css = Array(data)
+                if isOverride { overridden.append("board.css") }
+            }
+        }
+        self.library = library
+        self.stylesheet = css
+        self.overridden = overridden
+    }
+
+    /// The module's `Resources` folder. Foundation on Linux takes a bundle holding a
+    /// `Resources` folder for a macOS-style bundle and reports that folder as its resources,
+    /// elsewhere the bundle itself: look in both.
+    static var bundledResources: URL {
+        let bundle = Bundle.module
+        let candidates = [bundle.resourceURL, bundle.resourceURL?.appendingPathComponent("Resources"),
+                          bundle.bundleURL.appendingPathComponent("Resources")].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("templates/layout.mustache").path) }
+            ?? bundle.bundleURL.appendingPathComponent("Resources")
+    }
+
+    /// A page: `template` rendered with `view`, inside the layout. `status` for a page that
+    /// reports a refusal (a form shown again with its message).
+    public func render(_ template: String, title: String, view: [String: Any], context: BoardContext,
+                       status: HTTPResponse.Status = .ok) throws -> Response {
+        // A nil (`x as Any`) would count as a value in a section: leave it out.
+        var view = view.filter { let m = Mirror(reflecting: $0.value); return !(m.displayStyle == .optional && m.children.isEmpty) }
+        view["csrf"] = context.csrf
+        if let identity = context.identity { view["user"] = Self.userView(identity) }
+        guard let content = library.render(view, withTemplate: template) else {
+            throw BoardError.docket(message: "the page template '\(template).mustache' is missing", exitCode: 70)
+        }
+        var page: [String: Any] = [
+            "title": title, "content": content, "csrf": context.csrf, "nav": Self.navigation(for: context.identity),
+        ]
+        if let identity = context.identity { page["user"] = Self.userView(identity) }
+        guard let html = library.render(page, withTemplate: "layout") else {
+            throw BoardError.docket(message: "the page template 'layout.mustache' is missing", exitCode: 70)
+        }
+        var response = Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: html)))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The error page for `error`.
+    func error(_ error: BoardError, context: BoardContext) throws -> Response {
+        try render("error", title: error.title, view: ["title": error.title, "message": error.message,
+                                                       "status": Int(error.status.code)],
+                   context: context, status: error.status)
+    }
+
+    static func userView(_ identity: Identity) -> [String: Any] {
+        var view: [String: Any] = ["name": identity.name, "roles": identity.roleLabels]
+        if let department = identity.department { view["department"] = department }
+        return view
+    }
+
+    /// The links a person's roles reach, in a fixed order.
+    static func navigation(for identity: Identity?) -> [[String: Any]] {
+        guard let identity else { return [] }
+        let items: [(String, String, Access)] = [
+            ("/", "案件一覧", .caseReaders),
+            ("/meetings", "会議", .meetingReaders),
+            ("/answers", "答申一覧", .records),
+            ("/archives", "アーカイブ", .records),
+            ("/retention", "保存期間", .records),
+            ("/account/password", "パスワード変更", .signedIn),
+        ]
+        return items.filter { $0.2.admits(identity) }.map { ["href": $0.0, "label": $0.1] }
+    }
+
+    /// `2022-06-27` (or a timestamp starting so) → `令和4年6月27日（2022-06-27）`.
+    public static func date(_ iso: String?) -> String {
+        guard let iso, iso.count >= 10 else { return iso ?? "" }
+        let day = String(iso.prefix(10))
+        guard let era = JapaneseDate.era(day) else { return iso }
+        return "\(era)（\(day)）"
+    }
+
+    /// A timestamp as the era date, Gregorian date and time (JST).
+    public static func dateTime(_ iso: String?) -> String {
+        guard let iso else { return "" }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let g = ISO8601DateFormatter()
+        guard let instant = f.date(from: iso) ?? g.date(from: iso) else { return date(iso) }
+        let out = DateFormatter()
+        out.locale = Locale(identifier: "en_US_POSIX")
+        out.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        out.dateFormat = "yyyy-MM-dd HH:mm"
+        let text = out.string(from: instant)
+        return date(String(text.prefix(10))) + " " + text.suffix(5)
+    }
+}

@@ -1,0 +1,203 @@
+import DocketCore
+import DocketIndex
+import DocketMeetings
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+
+/// What a signed-in person may do on the board. A person holds a set of roles; routes are
+/// grouped by who may use them (`Access`), and each group is guarded by one policy
+/// middleware, so no handler asks `if role == …`.
+public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+    /// 事務局: everything.
+    case secretariat
+    /// 所管課: its own department's cases (open, upload materials, read).
+    case department
+    /// 委員: the materials and records of cases on a meeting's agenda, and the meetings.
+    case member
+    /// 文書管理: archives, verification, retention, the answers register.
+    case archivist
+
+    /// The Japanese label shown on pages.
+    public var label: String {
+        switch self {
+        case .secretariat: return "事務局"
+        case .department: return "所管課"
+        case .member: return "委員"
+        case .archivist: return "文書管理"
+        }
+    }
+
+    public static func < (a: Role, b: Role) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// The signed-in person, as the session authenticator finds them in the account store.
+public struct Identity: RoleProviding, Sendable, Equatable {
+    /// The login name: what the journal records as `by`.
+    public var name: String
+    public var roles: Set<Role>
+    /// 所管課, for the department role: the cases whose `department` input is this.
+    public var department: String?
+
+    public init(name: String, roles: Set<Role>, department: String? = nil) {
+        self.name = name
+        self.roles = roles
+        self.department = department
+    }
+
+    public var roleLabels: String { roles.sorted().map(\.label).joined(separator: "・") }
+
+    /// Where the person lands after signing in.
+    public var home: String {
+        if !roles.isDisjoint(with: Access.caseReaders.roles) { return "/" }
+        if roles.contains(.archivist) { return "/archives" }
+        return "/account/password"
+    }
+}
+
+/// Who may use a group of routes. Each route belongs to exactly one access level; `routes`
+/// (see `BoardRouter`) records it, and the role-walk test checks every route against it.
+public enum Access: String, Sendable, CaseIterable {
+    /// Nobody signed in is needed: /login, /static.
+    case everyone
+    /// Any signed-in person: logout, password change.
+    case signedIn
+    /// Read cases: the board, search, a case page and its documents (case scope applies).
+    case caseReaders
+    /// Open cases and supply materials: secretariat and department (case scope applies).
+    case caseSubmitters
+    /// Move cases on: record, run, rerun, withdraw, reopen, archive; manage meetings.
+    case secretariat
+    /// Read meetings: the secretariat and members.
+    case meetingReaders
+    /// Archives, verification, retention, the answers register.
+    case records
+
+    /// The roles admitted (empty for `everyone` and `signedIn`: no role needed).
+    public var roles: Set<Role> {
+        switch self {
+        case .everyone, .signedIn: return []
+        case .caseReaders: return [.secretariat, .department, .member]
+        case .caseSubmitters: return [.secretariat, .department]
+        case .secretariat: return [.secretariat]
+        case .meetingReaders: return [.secretariat, .member]
+        case .records: return [.secretariat, .archivist]
+        }
+    }
+
+    /// Whether `identity` (nil: nobody signed in) may use routes of this level.
+    public func admits(_ identity: Identity?) -> Bool {
+        switch self {
+        case .everyone: return true
+        case .signedIn: return identity != nil
+        default: return identity.map { !$0.roles.isDisjoint(with: roles) } ?? false
+        }
+    }
+}
+
+/// Admits an identity holding any of `roles` (hummingbird-auth's policy protocol).
+struct AnyRolePolicy: AuthorizationPolicy {
+    let roles: Set<Role>
+
+    func isAuthorized(identity: Identity, request: Request) async throws -> Bool {
+        !identity.roles.isDisjoint(with: roles)
+    }
+}
+
+/// Sends a request without a signed-in identity to the login page (303), remembering where
+/// it was going when that was a page (GET).
+struct RequireSignIn: RouterMiddleware {
+    typealias Context = BoardContext
+
+    func handle(_ request: Request, context: BoardContext, next: (Request, BoardContext) async throws -> Response) async throws -> Response {
+        guard context.identity != nil else {
+            var location = "/login"
+            if request.method == .get, request.uri.path != "/",
+               let next = LoginRedirect.safeNext(request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")) {
+                location += "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "/")
+            }
+            return .redirect(to: location, type: .normal)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Where a login may send the person afterwards: only a path on this board (no scheme, no
+/// host, no `//`), so a crafted link cannot bounce a clerk to another site.
+enum LoginRedirect {
+    static func safeNext(_ next: String?) -> String? {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"),
+              !next.contains("\r"), !next.contains("\n"), next.count < 1000 else { return nil }
+        return next
+    }
+}
+
+extension CharacterSet {
+    /// Characters left as they are in a query value.
+    static let urlQueryValueAllowed: CharacterSet = {
+        var set = CharacterSet.urlQueryAllowed
+        set.remove(charactersIn: "&=+?#")
+        return set
+    }()
+}
+
+/// Which cases a person may see: the secretariat all; a department its own (the case's
+/// `department` input); a member those on a meeting's agenda. Applied to lists and, by
+/// `CaseScopeMiddleware`, to every route under `/cases/:id`.
+public struct CaseScope: Sendable {
+    let services: BoardServices
+
+    /// Whether `identity` may see case `id` of `department` (`agenda`: the cases on some
+    /// meeting's agenda, when the caller has them already).
+    func admits(_ identity: Identity, caseID id: String, department: String?, agenda: Set<String>? = nil) -> Bool {
+        if identity.roles.contains(.secretariat) { return true }
+        if identity.roles.contains(.department), let mine = identity.department, department == mine { return true }
+        if identity.roles.contains(.member), (agenda ?? agendaCases()).contains(id) { return true }
+        return false
+    }
+
+    /// The index rows passing `filter` that `identity` may see.
+    func cases(for identity: Identity, _ filter: CaseFilter) throws -> [CaseRow] {
+        if identity.roles.contains(.secretariat) { return try services.index.cases(filter) }
+        var seen = Set<String>(), rows: [CaseRow] = []
+        if identity.roles.contains(.department), let mine = identity.department, filter.department == nil || filter.department == mine {
+            var own = filter
+            own.department = mine
+            for row in try services.index.cases(own) where seen.insert(row.id).inserted { rows.append(row) }
+        }
+        if identity.roles.contains(.member) {
+            let agenda = agendaCases()
+            for row in try services.index.cases(filter) where agenda.contains(row.id) && seen.insert(row.id).inserted { rows.append(row) }
+        }
+        return rows.sorted { $0.id < $1.id }
+    }
+
+    /// Every case on some meeting's agenda.
+    func agendaCases() -> Set<String> {
+        let meetings = (try? services.meetings.all()) ?? []
+        return Set(meetings.flatMap { $0.agenda.compactMap(\.caseID) })
+    }
+
+    /// Throws 404 for a case that does not exist and 403 for one outside the person's scope.
+    func require(_ identity: Identity, caseID id: String) throws {
+        let (_, state) = try services.store.load(id)
+        guard admits(identity, caseID: id, department: state.inputs["department"]?.stringValue) else {
+            throw BoardError.forbidden("この案件（\(id)）を見る権限がありません。")
+        }
+    }
+}
+
+/// Refuses `/cases/:id/…` routes for a case outside the signed-in person's scope.
+struct CaseScopeMiddleware: RouterMiddleware {
+    typealias Context = BoardContext
+    let scope: CaseScope
+
+    func handle(_ request: Request, context: BoardContext, next: (Request, BoardContext) async throws -> Response) async throws -> Response {
+        if let id = context.parameters.get("id"), let identity = context.identity {
+            try scope.require(identity, caseID: id)
+        }
+        return try await next(request, context)
+    }
+}

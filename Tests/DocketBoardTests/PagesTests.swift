@@ -1,0 +1,124 @@
+import DocketArchive
+import DocketBoard
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import XCTest
+
+final class PagesTests: XCTestCase {
+    func testTheBoardGroupsCasesByStateWithWhatEachWaitsForAndFilters() async throws {
+        let fixture = try BoardFixture()
+        try await fixture.openCase("2022-c1", department: "人事課", subject: "健康診断の外部委託")
+        try await fixture.openCase("2022-c2", department: "総務課", subject: "防犯カメラの設置")
+        try await fixture.application().test(.router) { client in
+            var clerk = Browser(client)
+            _ = try await clerk.signIn("clerk")
+            let board = try await clerk.get("/")
+            XCTAssertEqual(board.status, .ok)
+            XCTAssertTrue(board.text.contains("<h2>記録待ち（2 件）</h2>"), board.text)
+            XCTAssertTrue(board.text.contains("「review」の記録"))
+            XCTAssertTrue(board.text.contains("令和"))
+            let filtered = try await clerk.get("/?department=%E7%B7%8F%E5%8B%99%E8%AA%B2")
+            XCTAssertTrue(filtered.text.contains("防犯カメラの設置"))
+            XCTAssertFalse(filtered.text.contains("健康診断の外部委託"))
+            let badYear = try await clerk.get("/?year=someday")
+            XCTAssertEqual(badYear.status, .unprocessableContent)
+            XCTAssertTrue(badYear.text.contains("年度は"))
+        }
+    }
+
+    func testSearchShowsExcerptsWithTheWordsMarkedAndEscaped() async throws {
+        let fixture = try BoardFixture()
+        try await fixture.openCase("2022-c1", department: "人事課", subject: "健康診断の<外部>委託")
+        try await fixture.application().test(.router) { client in
+            var clerk = Browser(client)
+            _ = try await clerk.signIn("clerk")
+            let page = try await clerk.get("/search?q=%E5%81%A5%E5%BA%B7%E8%A8%BA%E6%96%AD")
+            XCTAssertEqual(page.status, .ok)
+            XCTAssertTrue(page.text.contains("<mark>健康診断</mark>"), page.text)
+            XCTAssertTrue(page.text.contains("&lt;外部&gt;"))
+            XCTAssertFalse(page.text.contains("<外部>"))
+            // A department does not find another department's case.
+            var somu = Browser(client)
+            _ = try await somu.signIn("somu")
+            let none = try await somu.get("/search?q=%E5%81%A5%E5%BA%B7%E8%A8%BA%E6%96%AD")
+            XCTAssertTrue(none.text.contains("0 件見つかりました"), none.text)
+        }
+    }
+
+    func testTheCasePageShowsTheTimelineDocumentsAndJournalWithWho() async throws {
+        let fixture = try BoardFixture()
+        try await fixture.openCase("2022-c1", department: "人事課")
+        try await fixture.application().test(.router) { client in
+            var clerk = Browser(client)
+            _ = try await clerk.signIn("clerk")
+            let page = try await clerk.get("/cases/2022-c1")
+            XCTAssertEqual(page.status, .ok)
+            XCTAssertTrue(page.text.contains("<h1>案件 2022-c1：職員の健康診断結果の外部委託</h1>"))
+            XCTAssertTrue(page.text.contains("id=\"step-draft\""))
+            XCTAssertTrue(page.text.contains("id=\"step-review\" aria-current=\"step\""))
+            XCTAssertTrue(page.text.contains("draft/諮問文.md"))
+            XCTAssertTrue(page.text.contains("<td>setup</td>"), "the journal shows who opened the case")
+            XCTAssertTrue(page.text.contains("令和4年6月1日（2022-06-01）") || page.text.contains("2022-06-01"))
+            let missing = try await clerk.get("/cases/2022-c9")
+            XCTAssertEqual(missing.status, .notFound)
+            XCTAssertTrue(missing.text.contains("there is no case &#39;2022-c9&#39;"), missing.text)
+        }
+    }
+
+    func testAnArchivistDownloadsAndVerifiesAnArchiveAndSeesADamagedOneFail() async throws {
+        let fixture = try BoardFixture()
+        try await fixture.openCase("2022-c1", department: "人事課")
+        let archived = try await Archiver(store: fixture.services.store, organization: "テスト市")
+            .archiveCase("2022-c1", options: .init(partial: true), by: "clerk")
+        try await fixture.application().test(.router) { client in
+            var shoko = Browser(client)
+            _ = try await shoko.signIn("shoko")
+            let list = try await shoko.get("/archives")
+            XCTAssertTrue(list.text.contains("2022-c1.zip"))
+            let download = try await shoko.get("/archives/2022-c1/download")
+            XCTAssertEqual(download.status, .ok)
+            XCTAssertEqual(download.headers[.contentType], "application/zip")
+            XCTAssertEqual(Int64(download.body.readableBytes), archived.result.size)
+            let verified = try await shoko.post("/archives/2022-c1/verify", [("password", "")])
+            XCTAssertEqual(verified.status, .ok)
+            XCTAssertTrue(verified.text.contains("id=\"verify-ok\""), verified.text)
+            XCTAssertTrue(verified.text.contains(archived.result.sha256))
+            // Damage one byte in the middle: the verifier says so.
+            let handle = try FileHandle(forUpdating: archived.result.path)
+            try handle.seek(toOffset: UInt64(archived.result.size / 2))
+            let byte = try XCTUnwrap(handle.readData(ofLength: 1).first)
+            try handle.seek(toOffset: UInt64(archived.result.size / 2))
+            handle.write(Data([byte ^ 0xFF]))
+            try handle.close()
+            let damaged = try await shoko.post("/archives/2022-c1/verify", [("password", "")])
+            XCTAssertTrue(damaged.text.contains("id=\"verify-failed\""), damaged.text)
+            let none = try await shoko.get("/archives/2022-c9/download")
+            XCTAssertEqual(none.status, .notFound)
+            let answers = try await shoko.get("/answers")
+            XCTAssertEqual(answers.status, .ok)
+            XCTAssertTrue(answers.text.contains("<h1>答申一覧</h1>"))
+            let retention = try await shoko.get("/retention")
+            XCTAssertEqual(retention.status, .ok)
+            XCTAssertTrue(retention.text.contains("id=\"none-due\""))
+        }
+    }
+
+    func testATemplateInTheWorkspaceReplacesTheBundledOne() async throws {
+        let fixture = try BoardFixture()
+        let folder = fixture.root.appendingPathComponent("board/templates")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "<main><h1>ようこそ {{csrf.count}}</h1><p id=\"custom\">区の案内</p><form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\"></form></main>"
+            .write(to: folder.appendingPathComponent("login.mustache"), atomically: true, encoding: .utf8)
+        try "body { color: teal; }".write(to: folder.appendingPathComponent("board.css"), atomically: true, encoding: .utf8)
+        try await fixture.application().test(.router) { client in
+            var browser = Browser(client)
+            let page = try await browser.get("/login")
+            XCTAssertTrue(page.text.contains("id=\"custom\""))
+            XCTAssertTrue(page.text.contains("<title>"), "still inside the bundled layout")
+            let css = try await browser.get("/static/board.css")
+            XCTAssertEqual(css.text, "body { color: teal; }")
+        }
+    }
+}
