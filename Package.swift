@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // System libraries, linked through pkg-config (see README "Set-up").
@@ -81,6 +82,7 @@ let package = Package(
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             resources: [.copy("Resources")]),
         // The command-line tool.
@@ -111,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "DocketBoardTests",
             dependencies: [
-                "DocketBoard", "DocketSteps", "DocketWorkspace",
+                "DocketBoard", "DocketSteps", "DocketWorkspace", "DocketArchive", "DocketPlugins", "DocketMeetings", "DocketIndex",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]

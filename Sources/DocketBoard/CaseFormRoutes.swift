@@ -1,9 +1,302 @@
+import DocketArchive
+import DocketCore
+import DocketYAML
+import Foundation
 import Hummingbird
 
-/// Forms that change cases: new case, record a step, run, materials, withdraw, reopen,
-/// rerun, archive (owned by the forms work; see the board contract in the README).
-struct CaseFormRoutes {
+/// The case routes that change a case, each one library call with the signed-in user as `by`:
+///
+///     GET  /cases/new?workflow=NAME        the new-case form, from the workflow's inputs
+///     POST /cases                          multipart: workflow, case, the inputs, files of folder inputs
+///     GET  /cases/:id/record/:step         the record form of a waiting step, from its schema
+///     POST /cases/:id/record/:step         urlencoded; `add=LIST` adds a row instead of recording
+///     GET  /cases/:id/materials            the corrected-materials form (after a send-back)
+///     POST /cases/:id/materials            multipart: files, reason
+///     POST /cases/:id/run|withdraw|reopen|rerun|archive   the case page's buttons (reason, step)
+///
+/// A refused form is shown again with the user's entries and each problem at its field, with
+/// the status of the board's map (422, 404, 409, 423 busy, 413 too large); success redirects 303.
+/// Who may call which route is decided by the route groups these are added to, not here —
+/// except that a department account opens and supplies materials for its own department only.
+struct CaseFormRoutes: Sendable {
     let board: Board
 
-    func addRoutes(to routes: BoardRouter) {}
+    typealias Context = BoardContext
+    var runner: Runner { board.services.runner }
+    var limits: UploadLimits { board.settings.uploadLimits }
+    var workspace: WorkspaceLookup {
+        WorkspaceLookup(workflowFolders: board.services.workspace.workflowFolders, organization: board.services.workspace.config.organization)
+    }
+    var forms: CaseForms { CaseForms(runner: runner) }
+    var uploads: CaseUploads { CaseUploads(runner: runner, area: UploadArea(root: runner.store.root)) }
+
+    func clerk(_ context: Context) -> FormClerk { FormClerk(context) }
+
+    func addRoutes(to routes: BoardRouter) {
+        routes.get("/cases/new", .caseSubmitters) { request, context in try await guarded(context) { try newCaseForm(request, context) } }
+        routes.post("/cases", .caseSubmitters) { request, context in try await guarded(context) { try await newCase(request, context) } }
+        routes.get("/cases/:id/record/:step", .secretariat, caseScoped: true) { _, context in try await guarded(context) { try recordForm(context) } }
+        routes.post("/cases/:id/record/:step", .secretariat, caseScoped: true) { request, context in try await guarded(context) { try await record(request, context) } }
+        routes.get("/cases/:id/materials", .caseSubmitters, caseScoped: true) { _, context in try await guarded(context) { try materialsForm(context, refusal: nil) } }
+        routes.post("/cases/:id/materials", .caseSubmitters, caseScoped: true) { request, context in try await guarded(context) { try await materials(request, context) } }
+        routes.post("/cases/:id/run", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
+            var signedIn = self.runner
+            signedIn.user = user
+            _ = try await signedIn.run(caseID: id)
+        } }
+        routes.post("/cases/:id/withdraw", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
+            try CaseActions(runner: runner).withdraw(id, reason: form["reason"] ?? "", by: user)
+        } }
+        routes.post("/cases/:id/reopen", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
+            try CaseActions(runner: runner).reopen(id, reason: form["reason"] ?? "", by: user)
+        } }
+        routes.post("/cases/:id/rerun", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
+            var signedIn = self.runner
+            signedIn.user = user
+            _ = try await CaseActions(runner: signedIn).rerun(id, step: form["step"] ?? "", reason: form["reason"] ?? "", by: user)
+        } }
+        routes.post("/cases/:id/archive", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
+            let organization = workspace.organization.isEmpty ? "Docket" : workspace.organization
+            _ = try await Archiver(store: runner.store, organization: organization).archiveCase(id, options: .init(), by: user)
+        } }
+    }
+
+    // MARK: - Record forms
+
+    func recordForm(_ context: Context) throws -> Response {
+        let id = try context.parameters.require("id"), step = try context.parameters.require("step")
+        let c = clerk(context)
+        return try page("record-form", forms.recordView(id, step: step, values: nil, csrf: c.csrf), .ok, context)
+    }
+
+    func record(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try context.parameters.require("id"), step = try context.parameters.require("step")
+        let c = clerk(context)
+        let values = try await Self.urlEncoded(request)
+        switch try forms.submitRecord(id, step: step, values: values, by: c.name, csrf: c.csrf) {
+        case .recorded:
+            return .redirect(to: "/cases/\(id)", type: .normal)
+        case .again(let view, let status):
+            return try page("record-form", view, .init(code: status), context)
+        }
+    }
+
+    // MARK: - New case
+
+    func newCaseForm(_ request: Request, _ context: Context) throws -> Response {
+        let c = clerk(context)
+        let name = request.uri.queryParameters.get("workflow") ?? ""
+        let workflow = try workspace.workflow(name, runner: runner).workflow
+        return try page("new-case", uploads.newCaseView(workflow, values: nil, limits: limits, fixed: c.fixedInputs, csrf: c.csrf), .ok, context)
+    }
+
+    func newCase(_ request: Request, _ context: Context) async throws -> Response {
+        let c = clerk(context)
+        let form: UploadedForm
+        do {
+            form = try await receive(request)
+        } catch {
+            // Nothing of the upload is kept; the form is shown anew with the refusal.
+            let refusal = Refusal(error)
+            let name = request.uri.queryParameters.get("workflow") ?? ""
+            guard let found = try? workspace.workflow(name, runner: runner) else { return try errorPage(refusal, context) }
+            var view = uploads.newCaseView(found.workflow, values: nil, limits: limits, fixed: c.fixedInputs, csrf: c.csrf)
+            view.message = refusal.message
+            return try page("new-case", view, .init(code: refusal.status), context)
+        }
+        let name = form.fields["workflow"] ?? ""
+        let found: (path: String, workflow: Workflow)
+        do { found = try workspace.workflow(name, runner: runner) } catch {
+            try? FileManager.default.removeItem(at: form.staging)
+            throw error
+        }
+        let (path, workflow) = found
+        for (input, value) in c.fixedInputs where (form.fields[input] ?? "") != value {
+            try? FileManager.default.removeItem(at: form.staging)
+            let refusal = Refusal(status: 403, message: "このアカウントが開ける案件は「\(value)」のものだけです（\(input) を「\(value)」にしてください）。")
+            var view = uploads.newCaseView(workflow, values: form.fields, limits: limits, fixed: c.fixedInputs, csrf: c.csrf)
+            view.message = refusal.message
+            return try page("new-case", view, .forbidden, context)
+        }
+        do {
+            let id = try uploads.open(form, workflowPath: path, workflow: workflow, by: c.name)
+            return .redirect(to: "/cases/\(id)", type: .normal)
+        } catch {
+            let refusal = Refusal(error)
+            var view = uploads.newCaseView(workflow, values: form.fields, errors: refusal.fieldErrors, limits: limits,
+                                           fixed: c.fixedInputs, csrf: c.csrf)
+            view.message = refusal.message
+            view.busy = refusal.busy
+            switch error as? CaseError {
+            case .invalidCaseID?, .caseExists?:
+                // Said at the case id's field.
+                view.caseErrors = [refusal.message ?? ""]
+                view.hasCaseErrors = true
+                view.message = nil
+            default: break
+            }
+            return try page("new-case", view, .init(code: refusal.status), context)
+        }
+    }
+
+    // MARK: - Corrected materials
+
+    struct MaterialsView: Sendable {
+        var title: String
+        var caseID: String
+        var message: String?
+        var busy: Bool
+        var general: [String]
+        var csrf: String
+        var maxFile: String
+        var maxRequest: String
+    }
+
+    func materialsForm(_ context: Context, refusal: Refusal?) throws -> Response {
+        let id = try context.parameters.require("id")
+        let c = clerk(context)
+        let view = MaterialsView(title: "修正資料の提出（\(id)）", caseID: id, message: refusal?.message, busy: refusal?.busy ?? false,
+                                 general: refusal?.diagnostics.map(\.message) ?? [], csrf: c.csrf,
+                                 maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes))
+        return try page("materials", view, .init(code: refusal?.status ?? 200), context)
+    }
+
+    func materials(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let c = clerk(context)
+        do {
+            let form = try await receive(request)
+            _ = try uploads.recordMaterials(id, form: form, by: c.name)
+            return .redirect(to: "/cases/\(id)", type: .normal)
+        } catch let e as BoardError {
+            throw e
+        } catch {
+            return try materialsForm(context, refusal: Refusal(error))
+        }
+    }
+
+    // MARK: - Buttons
+
+    /// A case page button: checks the form, calls `body`, redirects to the case page; a
+    /// refusal is shown on a page of its own with the way back (busy: 423 and a retry).
+    func action(_ request: Request, _ context: Context,
+                _ body: @Sendable (String, FormValues, String) async throws -> Void) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let c = clerk(context)
+        let form = try await Self.urlEncoded(request)
+        do {
+            try await body(id, form, c.name)
+            return .redirect(to: "/cases/\(id)", type: .normal)
+        } catch {
+            var refusal = Refusal(error)
+            if refusal.message == nil { refusal.message = refusal.lines.joined(separator: "\n") }
+            return try errorPage(refusal, context, back: "/cases/\(id)", retry: request.uri.path,
+                                 fields: form.pairs.filter { $0.name != "csrf" })
+        }
+    }
+
+    struct RefusedView: Sendable {
+        var title: String
+        var message: String
+        var lines: [String]
+        var back: String?
+        var retry: String?
+        /// The form's fields, sent again by the retry button.
+        var fields: [FormValues.Pair]
+        var busy: Bool
+        var csrf: String
+    }
+
+    func errorPage(_ refusal: Refusal, _ context: Context, back: String? = nil, retry: String? = nil,
+                   fields: [FormValues.Pair] = []) throws -> Response {
+        let view = RefusedView(title: refusal.busy ? "使用中です" : "実行できませんでした", message: refusal.message ?? "",
+                               lines: refusal.diagnostics.map(\.message), back: back, retry: refusal.busy ? retry : nil,
+                               fields: fields, busy: refusal.busy, csrf: clerk(context).csrf)
+        return try page("refused", view, .init(code: refusal.status), context)
+    }
+
+    // MARK: - Helpers
+
+    /// Runs a handler; a library refusal it throws (no such case, not waiting, busy…) becomes
+    /// a page saying so, with its status. HTTP errors (403, 404 of the role checks) pass.
+    func guarded(_ context: Context, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let e as BoardError {
+            throw e
+        } catch {
+            return try errorPage(Refusal(error), context)
+        }
+    }
+
+    func page(_ template: String, _ view: Any, _ status: HTTPResponse.Status, _ context: Context) throws -> Response {
+        try board.pages.render(template, view: view, context: context, status: status)
+    }
+
+    func receive(_ request: Request) async throws -> UploadedForm {
+        guard let type = request.headers[.contentType], let boundary = MultipartUpload.boundary(of: type) else {
+            throw UploadError.malformed("multipart/form-data で送ってください")
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limits.maxRequestBytes {
+            throw UploadError.requestTooLarge(limit: limits.maxRequestBytes)
+        }
+        return try await MultipartUpload.receive(request.body, boundary: boundary, staging: UploadArea(root: runner.store.root).staging(), limits: limits)
+    }
+
+    /// The fields of an urlencoded form (at most 1 MB).
+    static func urlEncoded(_ request: Request) async throws -> FormValues {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        return FormValues(urlEncoded: String(buffer: buffer))
+    }
+}
+
+/// The signed-in account as the form routes need it: the name journaled as `by`, the CSRF
+/// token its forms carry, and for a department account (not secretariat) its department.
+struct FormClerk: Sendable {
+    var name: String
+    var csrf: String
+    /// Set for a department account: it opens cases of its own department only.
+    var department: String?
+
+    init(name: String, csrf: String, department: String? = nil) {
+        self.name = name
+        self.csrf = csrf
+        self.department = department
+    }
+
+    init(_ context: BoardContext) {
+        let identity = context.identity
+        self.init(name: identity?.name ?? "", csrf: context.csrf,
+                  department: identity.flatMap { $0.roles.contains(.secretariat) ? nil : $0.department })
+    }
+
+    /// Inputs a new case must have for this account (a department's own name).
+    var fixedInputs: [String: String] { department.map { ["department": $0] } ?? [:] }
+}
+
+/// Where the board finds workflows and the council roster (the workspace's folders).
+struct WorkspaceLookup: Sendable {
+    let workflowFolders: [URL]
+    let organization: String
+
+    /// The workflow named `name` (a name under the workflow folders), loaded.
+    func workflow(_ name: String, runner: Runner) throws -> (path: String, workflow: Workflow) {
+        guard Workflow.isIdentifier(name) else {
+            throw Refusal(status: 404, message: "ワークフロー「\(name)」はありません。")
+        }
+        for folder in workflowFolders {
+            for ext in ["yaml", "yml"] {
+                let url = folder.appendingPathComponent("\(name).\(ext)")
+                if FileManager.default.fileExists(atPath: url.path) {
+                    return (url.path, try WorkflowLoader(registry: runner.registry).load(path: url.path))
+                }
+            }
+        }
+        throw Refusal(status: 404, message: "ワークフロー「\(name)」はありません。")
+    }
+
+    /// The council roster (`council.yaml` in the first workflow folder holding one).
+    var rosterPath: String? {
+        workflowFolders.map { $0.appendingPathComponent("council.yaml").path }.first { FileManager.default.fileExists(atPath: $0) }
+    }
 }

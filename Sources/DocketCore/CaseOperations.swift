@@ -6,11 +6,21 @@ extension Runner {
     /// FILE, then `--input KEY=VALUE` pairs, which win), snapshots the workflow and the files it
     /// references, and writes the first journal event.
     public func open(caseID: String, workflowPath: String, inputsFile: String?, inputPairs: [String]) throws -> Workflow {
+        try open(caseID: caseID, workflowPath: workflowPath) { try Self.inputs(for: $0, file: inputsFile, pairs: inputPairs) }
+    }
+
+    /// Opens a case from inputs already parsed (the board's form), checked as an inputs file
+    /// named `source` would be; folder inputs must be absolute paths.
+    public func open(caseID: String, workflowPath: String, inputs node: Node, source: String) throws -> Workflow {
+        try open(caseID: caseID, workflowPath: workflowPath) { try Self.inputs(for: $0, node: node, source: source, pairs: []) }
+    }
+
+    func open(caseID: String, workflowPath: String, inputs: (Workflow) throws -> [String: Value]) throws -> Workflow {
         guard CaseStore.isValidCaseID(caseID) else { throw CaseError.invalidCaseID(caseID) }
         if FileManager.default.fileExists(atPath: store.folder(caseID).path) { throw CaseError.caseExists(caseID) }
         let loader = WorkflowLoader(registry: registry)
         let workflow = try loader.load(path: workflowPath)
-        let inputs = try Self.inputs(for: workflow, file: inputsFile, pairs: inputPairs)
+        let inputs = try inputs(workflow)
         guard let text = FileManager.default.contents(atPath: workflowPath) else {
             throw CaseError.unreadable(workflowPath, "cannot read the workflow")
         }
@@ -24,15 +34,20 @@ extension Runner {
     /// Decodes and checks case inputs against the workflow's `inputs:`; throws
     /// `DiagnosticsError` naming the file and place, or the `--input` pair, of each problem.
     public static func inputs(for workflow: Workflow, file: String?, pairs: [String]) throws -> [String: Value] {
+        try inputs(for: workflow, node: file.map { try YAMLLoader().loadFile(at: $0) }, source: file, pairs: pairs)
+    }
+
+    /// Decodes and checks case inputs given as a parsed mapping (an inputs file's, or a form's)
+    /// and `--input` pairs; relative folders in `node` are relative to `source`'s folder.
+    public static func inputs(for workflow: Workflow, node: Node?, source file: String?, pairs: [String]) throws -> [String: Value] {
         var values: [String: Value] = [:]
         var problems: [Diagnostic] = []
         // Inputs given, even if badly: those are reported as wrong, never also as missing.
         var given = Set(pairs.compactMap { pair in pair.firstIndex(of: "=").map { String(pair[..<$0]) } })
         let optional = Schema(workflow.inputs.fields.map { var f = $0; f.required = false; f.defaultValue = nil; return f })
-        var fileNode: Node?
-        if let file {
-            let node = try YAMLLoader().loadFile(at: file)
-            fileNode = node
+        let fileNode = node
+        if let node {
+            let file = file ?? "inputs"
             for pair in node.pairs ?? [] { if let key = pair.key.scalarText { given.insert(key) } }
             var d = Diagnostics(file: file)
             values = SchemaCheck.decode(node, against: optional, what: "the inputs file", diagnostics: &d)

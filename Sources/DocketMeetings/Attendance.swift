@@ -61,8 +61,12 @@ public struct Attendance: Sendable, Equatable, Codable {
     /// Reads and checks an attendance file against the roster and the agenda; throws
     /// `DiagnosticsError` naming every problem's place.
     public static func load(path: String, roster: CouncilRoster, meeting: Meeting) throws -> Attendance {
-        let node = try YAMLLoader().loadFile(at: path)
-        var d = Diagnostics(file: path)
+        try read(try YAMLLoader().loadFile(at: path), source: path, roster: roster, meeting: meeting)
+    }
+
+    /// Checks an attendance already parsed (a file's, or the board's form); `source` names it in errors.
+    public static func read(_ node: Node, source: String, roster: CouncilRoster, meeting: Meeting) throws -> Attendance {
+        var d = Diagnostics(file: source)
         var a = Attendance(members: [], order: roster.members)
         func member(_ n: Node, _ what: String) -> String? {
             guard let name = Read.text(n, what, &d) else { return nil }

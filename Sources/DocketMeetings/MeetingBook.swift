@@ -146,9 +146,14 @@ public struct MeetingBook: Sendable {
 
     /// Records the attendance from a file (checked against the roster and the agenda).
     public func attend(_ id: String, file: String) throws -> Meeting {
+        try attend(id, attendance: try YAMLLoader().loadFile(at: file), source: file)
+    }
+
+    /// Records an attendance already parsed (the board's form); `source` names it in errors.
+    public func attend(_ id: String, attendance node: Node, source: String) throws -> Meeting {
         let roster = try roster(of: id)
         return try change(id) { meeting in
-            let attendance = try Attendance.load(path: file, roster: roster, meeting: meeting)
+            let attendance = try Attendance.read(node, source: source, roster: roster, meeting: meeting)
             var e = JournalEvent(type: .recorded, step: Self.attendanceStep)
             e.record = attendance.value
             return [e]

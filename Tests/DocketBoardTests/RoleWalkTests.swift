@@ -17,6 +17,7 @@ final class RoleWalkTests: XCTestCase {
         "GET /": .caseReaders, "GET /search": .caseReaders,
         "GET /cases/:id": .caseReaders, "GET /cases/:id/documents/**": .caseReaders,
         "GET /cases/new": .caseSubmitters, "POST /cases": .caseSubmitters, "POST /cases/:id/materials": .caseSubmitters,
+        "GET /cases/:id/materials": .caseSubmitters,
         "GET /cases/:id/record/:step": .secretariat, "POST /cases/:id/record/:step": .secretariat,
         "POST /cases/:id/run": .secretariat, "POST /cases/:id/withdraw": .secretariat, "POST /cases/:id/reopen": .secretariat,
         "POST /cases/:id/rerun": .secretariat, "POST /cases/:id/archive": .secretariat,

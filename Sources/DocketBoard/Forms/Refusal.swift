@@ -1,0 +1,86 @@
+import DocketCore
+import DocketMeetings
+import DocketWorkspace
+import DocketYAML
+import Hummingbird
+
+/// A library error as a form page shows it: the problems of the form (to place at their
+/// fields), or one message; and the HTTP status by the board's map of exit codes
+/// (65→422, 66→404, 73→409, 74→500, 75→423).
+struct Refusal: Error {
+    var status: Int
+    var message: String?
+    var diagnostics: [Diagnostic] = []
+    /// The case or meeting is locked by another command: the page offers to try again.
+    var busy = false
+    /// Where the form's nodes came from, to place `diagnostics` at fields.
+    var places: FieldPlaces?
+
+    init(status: Int, message: String?) {
+        self.status = status
+        self.message = message
+    }
+
+    init(_ error: any Error) {
+        switch error {
+        case let e as DiagnosticsError:
+            self.init(status: Self.status(exitCode: e.exitCode), message: nil)
+            diagnostics = e.diagnostics
+        case let e as CaseError:
+            self.init(status: Self.status(exitCode: e.exitCode), message: e.description)
+            if case .busy = e { busy = true }
+        case let e as MeetingError:
+            self.init(status: Self.status(exitCode: e.exitCode), message: e.description)
+        case let e as UploadError:
+            self.init(status: e.status, message: e.description)
+        case let e as WorkspaceError:
+            self.init(status: Self.status(exitCode: e.exitCode), message: e.description)
+        case let e as Refusal:
+            self = e
+        default:
+            self.init(status: 500, message: TerminalText.escaped(String(describing: error)))
+        }
+    }
+
+    static func status(exitCode: Int32) -> Int {
+        switch exitCode {
+        case 65, 64: return 422
+        case 66: return 404
+        case 73, 1: return 409
+        case 75: return 423
+        default: return 500
+        }
+    }
+
+    /// The problems by field (those of no field, and all of them without `places`, under "").
+    var fieldErrors: FieldErrors {
+        if let places { return places.place(diagnostics) }
+        var e = FieldErrors()
+        for d in diagnostics { e.add(d.message, at: "") }
+        return e
+    }
+
+    /// Every problem as one line each, for a page without fields to place them at.
+    var lines: [String] {
+        (message.map { [$0] } ?? []) + diagnostics.map(\.message)
+    }
+}
+
+extension Pages {
+    /// A page from a view value (a struct: its stored properties are the template's names,
+    /// nil ones left out), titled by its `title` (else `fallbackTitle`).
+    func render(_ template: String, view: Any, context: BoardContext, status: HTTPResponse.Status,
+                fallbackTitle: String = "Docket") throws -> Response {
+        var values: [String: Any] = [:]
+        for child in Mirror(reflecting: view).children {
+            guard let label = child.label else { continue }
+            let inner = Mirror(reflecting: child.value)
+            if inner.displayStyle == .optional {
+                if let value = inner.children.first?.value { values[label] = value }
+            } else {
+                values[label] = child.value
+            }
+        }
+        return try render(template, title: values["title"] as? String ?? fallbackTitle, view: values, context: context, status: status)
+    }
+}
