@@ -343,9 +343,9 @@ def secretariat_records_attendance_and_votes(board):
         post_form(page, form, f"/meetings/{MEETING}")
         text = main_text(page)
         check("15" in text and "2" in text, f"the meeting page does not show the tally 15 for, 2 against: {text[:800]}")
+        shot(page, "meeting-" + Path(tally_file).stem)
         go(page, f"/cases/{CASE}")
         run_if_offered(page)
-    shot(page, "meeting-votes")
 
 
 def secretariat_runs_to_the_answer(board):
