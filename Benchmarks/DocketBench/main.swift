@@ -5,6 +5,7 @@
 //   docket-bench --docket PATH --archive [--archive-mib N]     (the archive benchmark)
 //   docket-bench --docket PATH --index [--cases N] [--search-cases M] [--fold-sample K] [--keep] [--postgres URL]  (status and search)
 //   docket-bench --digests                                     (SHA-256/512 rates of both libraries)
+//   docket-bench --make-cases DIR [--cases N]                  (a workspace of N cases for scripts/board-load)
 //
 // 1. In-process runner: a workflow of 100 steps that do nothing (pure runner overhead: journal
 //    append with fsync, state fold, staging and commit) and of 100 `render` steps.
@@ -117,6 +118,18 @@ if CommandLine.arguments.contains("--index"), let path = arg("--docket") {
                            searchCases: Int(arg("--search-cases") ?? "10000") ?? 10_000, foldSample: Int(arg("--fold-sample") ?? "5000") ?? 5_000,
                            keep: CommandLine.arguments.contains("--keep"), reuse: arg("--status-root").map { URL(fileURLWithPath: $0) },
                            postgres: arg("--postgres"))
+    } catch {
+        print("docket-bench: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
+
+// The board's load test (scripts/board-load) serves the index benchmark's cases: N cases, each
+// waiting for its review after a draft of one document.
+if let dir = arg("--make-cases") {
+    do {
+        try IndexBench.makeCases(Int(arg("--cases") ?? "10000") ?? 10_000, documents: 1, root: URL(fileURLWithPath: dir))
     } catch {
         print("docket-bench: \(error)")
         exit(1)

@@ -16,7 +16,8 @@ struct CSRFCheck: RouterMiddleware {
 
     func handle(_ request: Request, context: BoardContext, next: (Request, BoardContext) async throws -> Response) async throws -> Response {
         guard request.method == .post else { return try await next(request, context) }
-        if let origin = request.headers[.origin], let host = request.head.authority,
+        // `Origin: null` is what a browser sends under `Referrer-Policy: no-referrer`: no host to compare.
+        if let origin = request.headers[.origin], origin != "null", let host = request.head.authority,
            URL(string: origin)?.host.map({ Self.hostPart(host) == $0 }) != true {
             throw BoardError.csrf
         }
