@@ -56,7 +56,7 @@ struct BoardRoutes {
         var (filter, form) = try Self.filter(request)
         form["action"] = "/"
         form["withQuery"] = false
-        try board.services.index.catchUp()  // what the CLI changed since (one stat per case when nothing did)
+        try board.services.catchUpIndex()  // what changed behind the feed's back (at most once a second)
         let rows = try CaseScope(services: board.services).cases(for: identity, filter)
         var groups: [[String: Any]] = []
         for (state, label) in Self.states {
@@ -104,7 +104,7 @@ struct BoardRoutes {
         if !query.terms.isEmpty {
             let scope = CaseScope(services: board.services)
             let agenda = scope.agendaCases()
-            try board.services.index.catchUp()
+            try board.services.catchUpIndex()
             let hits = try board.services.index.search(query).filter {
                 scope.admits(identity, caseID: $0.case, department: $0.department, agenda: agenda)
             }

@@ -15,9 +15,12 @@ public struct BoardServices: Sendable {
     public let meetingBook: MeetingBook
     public let index: any CaseIndex
     public let accounts: AccountStore
+    /// How often a page may catch the index up with the journals.
+    let catchUps: CatchUpGate
 
     public init(workspace: Workspace, runner: Runner, meetings: MeetingBook, index: any CaseIndex,
-                accounts: AccountStore? = nil) {
+                accounts: AccountStore? = nil, catchUpInterval: Duration = .seconds(1)) {
+        self.catchUps = CatchUpGate(interval: catchUpInterval)
         self.workspace = workspace
         self.runner = runner
         self.meetingBook = meetings
@@ -26,6 +29,14 @@ public struct BoardServices: Sendable {
     }
 
     public var store: CaseStore { runner.store }
+
+    /// Catches the index up with the journals, at most once per `catchUps` interval. Every
+    /// commit, the CLI's and the board's, already feeds the index; the catch-up repairs only what
+    /// changed behind its back (a hand edit, a feed that failed), and costs one `stat` per case,
+    /// which on every request would be most of a board page's time.
+    public func catchUpIndex() throws {
+        if catchUps.due() { try index.catchUp() }
+    }
 
     /// The meeting book, for reading.
     public var meetings: MeetingBook { meetingBook }
@@ -47,5 +58,24 @@ public struct BoardServices: Sendable {
         var book = meetingBook
         book.user = identity.name
         return book
+    }
+}
+
+/// Lets one caller through per interval (the others go on without waiting).
+final class CatchUpGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: ContinuousClock.Instant?
+    let interval: Duration
+
+    init(interval: Duration) { self.interval = interval }
+
+    /// True when the interval has passed since the last caller it let through.
+    func due() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = ContinuousClock.now
+        if let last, now - last < interval { return false }
+        last = now
+        return true
     }
 }

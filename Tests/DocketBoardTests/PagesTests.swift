@@ -42,6 +42,9 @@ final class PagesTests: XCTestCase {
             let cli = Runner(store: CaseStore(root: fixture.root), registry: BuiltinSteps.registry(agenda: MeetingAgendaLookup()), user: "cli")
             _ = try cli.open(caseID: "2022-c5", workflowPath: fixture.root.appendingPathComponent("workflows/simple-consultation.yaml").path,
                              inputsFile: nil, inputPairs: ["department=人事課", "subject=端末から開いた案件", "date=2022-06-01"])
+            // Commits feed the index; what changed behind its back is caught up at most once per
+            // interval (1 s by default), so the page after the interval shows it.
+            try await Task.sleep(for: .seconds(1.2))
             let page = try await clerk.get("/")
             XCTAssertTrue(page.text.contains("端末から開いた案件"), page.text)
         }
