@@ -99,13 +99,15 @@ struct BoardRoutes {
         form["action"] = "/search"
         form["withQuery"] = true
         let text = request.uri.queryParameters.get("q") ?? ""
-        let query = SearchQuery(text, filter: filter, limit: 50)
+        let rankAll = request.uri.queryParameters.get("rank") == "all"
+        let query = SearchQuery(text, filter: filter, limit: 50, rankWithin: rankAll ? nil : SearchQuery.defaultRankWithin)
         var view: [String: Any] = ["filter": form, "asked": !query.terms.isEmpty]
         if !query.terms.isEmpty {
             let scope = CaseScope(services: board.services)
             let agenda = scope.agendaCases()
             try board.services.catchUpIndex()
-            let hits = try board.services.index.search(query).filter {
+            let results = try board.services.index.search(query)
+            let hits = results.hits.filter {
                 scope.admits(identity, caseID: $0.case, department: $0.department, agenda: agenda)
             }
             view["hits"] = hits.map { hit -> [String: Any] in
@@ -116,6 +118,9 @@ struct BoardRoutes {
                     ? "/cases/\(hit.case)" : "/cases/\(hit.case)/documents/\(hit.document)"]
             }
             view["count"] = hits.count
+            if let among = results.rankedAmong {
+                view["bounded"] = ["among": among, "all": "/search?" + (request.uri.query ?? "") + "&rank=all"]
+            }
         }
         return try board.pages.render("search", title: "検索", view: view, context: context)
     }

@@ -17,8 +17,9 @@ public protocol CaseIndex: Sendable {
     func forEachSummary(_ filter: CaseFilter, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
     /// The rows of the cases named that are in the index, by id (the register's states).
     func cases(ids: [String]) throws -> [CaseRow]
-    /// The best matches of `query` (all its terms in one text of one case), best first.
-    func search(_ query: SearchQuery) throws -> [SearchHit]
+    /// The best matches of `query` (all its terms in one text of one case), best first, in a
+    /// time bounded by `query.rankWithin` rather than by the size of the index.
+    func search(_ query: SearchQuery) throws -> SearchResults
     /// Verifies the index itself and its agreement with every journal, repairing what lags.
     func check() throws -> IndexReport
     /// Empties the index and fills it again from the journals.

@@ -73,7 +73,7 @@ extension OpenedIndex: CaseIndex {
         try index.forEachSummary(filter, body)
     }
     public func cases(ids: [String]) throws -> [CaseRow] { try index.cases(ids: ids) }
-    public func search(_ query: SearchQuery) throws -> [SearchHit] { try index.search(query) }
+    public func search(_ query: SearchQuery) throws -> SearchResults { try index.search(query) }
     public func check() throws -> IndexReport { try index.check() }
     public func rebuild() throws -> IndexReport { try index.rebuild() }
 }

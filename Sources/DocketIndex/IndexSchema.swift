@@ -14,8 +14,10 @@
 ///                journal is verified again, never shown from the cache; a row never goes back
 ///                in seq)
 ///     documents  one row per searchable text of a case: a document (its path under
-///                documents/), the case's inputs (`inputs`), or a record (`records/STEP/SEQ`)
-///     document_text  FTS5, trigram tokenizer, rowid = documents.id: the text itself
+///                documents/), the case's inputs (`inputs`), or a record (`records/STEP/SEQ`),
+///                with its length in characters (for the rank)
+///     document_text  FTS5, trigram tokenizer, rowid = documents.id: the text itself, followed
+///                by two newlines; `document_vocab` lists its trigrams
 ///     docket_index   key/value: `complete` is 1 once a fill from the journals has finished
 ///     cases_stamp, cases_table  covering indexes for the catch-up and the status table
 ///     meetings   one row per meeting (title, date, fiscal year, state, journal stamp); its
@@ -73,6 +75,17 @@ enum IndexSchema {
                 fiscal_year INTEGER,
                 state TEXT NOT NULL
             ) WITHOUT ROWID;
+            """),
+        // Search in bounded time (see `SQLiteIndex.search`): each text's length for the rank,
+        // the trigram vocabulary that terms of one or two characters are looked up in, and the
+        // filters' columns, so a filter is a set of cases found at once. Every text now ends in
+        // two newlines, so an index of an earlier Docket is rebuilt (as every older one is).
+        ("5-bounded-search", """
+            ALTER TABLE documents ADD COLUMN length INTEGER NOT NULL DEFAULT 0;
+            CREATE VIRTUAL TABLE document_vocab USING fts5vocab(document_text, 'row');
+            CREATE INDEX cases_department ON cases(department);
+            CREATE INDEX cases_fiscal_year ON cases(fiscal_year);
+            CREATE INDEX cases_decision ON cases(decision);
             """),
     ]
 

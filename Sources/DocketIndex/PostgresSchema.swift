@@ -66,6 +66,12 @@ enum PostgresSchema {
             )
             """,
         ]),
+        // The filters' columns, as in SQLite (which also adds a length and a vocabulary).
+        ("5-bounded-search", [
+            "CREATE INDEX cases_department ON cases (department)",
+            "CREATE INDEX cases_fiscal_year ON cases (fiscal_year)",
+            "CREATE INDEX cases_decision ON cases (decision)",
+        ]),
     ]
 
     static let migrationsTable = "CREATE TABLE IF NOT EXISTS docket_migrations (position serial PRIMARY KEY, name text UNIQUE NOT NULL)"

@@ -74,6 +74,10 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         // the last commits of the index, never corrupt it; the catch-up redoes them.
         // mmap: a status reads 100 MB of summaries without copying them through read calls.
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA mmap_size = 1073741824")
+        guard let handle = db.handle, SQLiteRank.register(on: handle) else {
+            throw IndexError.sqlite(path: path, code: SQLITE_ERROR,
+                                    message: "this SQLite library has no full-text search (FTS5); install Debian's libsqlite3-0")
+        }
         return db
     }
 
@@ -290,11 +294,13 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     func putText(_ id: String, path: String, kind: String, body: String) throws {
         var docID: Int64 = 0
         try db.prepare("""
-            INSERT INTO documents (case_id, path, kind) VALUES (?, ?, ?)
-            ON CONFLICT (case_id, path) DO UPDATE SET kind = excluded.kind RETURNING id
-            """).query([.text(id), .text(path), .text(kind)]) { docID = $0.int(0) }
+            INSERT INTO documents (case_id, path, kind, length) VALUES (?, ?, ?, ?)
+            ON CONFLICT (case_id, path) DO UPDATE SET kind = excluded.kind, length = excluded.length RETURNING id
+            """).query([.text(id), .text(path), .text(kind), .int(Int64(body.unicodeScalars.count))]) { docID = $0.int(0) }
         try db.prepare("DELETE FROM document_text WHERE rowid = ?").run([.int(docID)])
-        try db.prepare("INSERT INTO document_text (rowid, body) VALUES (?, ?)").run([.int(docID), .text(body)])
+        // Two newlines after the text, so that its last characters begin trigrams too (a term of
+        // one or two characters is found through the trigrams it begins; see `search`).
+        try db.prepare("INSERT INTO document_text (rowid, body) VALUES (?, ?)").run([.int(docID), .text(body + "\n\n")])
     }
 
     /// Document kinds read as text (others, such as PDF or zip, are not searched).
@@ -434,56 +440,113 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         return ((and ? "AND " : "WHERE ") + parts.joined(separator: " AND "), values)
     }
 
-    public func search(_ query: SearchQuery) throws -> [SearchHit] {
+    /// A term of one or two characters is looked up through at most this many trigrams that
+    /// begin with it (「名簿」 begins 名簿の, 名簿と…); one that begins more («の») is matched by
+    /// reading the texts, newest first, until enough are found.
+    static let shortTermTrigrams = 256
+
+    /// In two steps, so that the cost follows the matches, not the size of their texts: the
+    /// matching texts' ids and scores (`SQLiteRank`), newest first and at most `rankWithin` (+1 to know
+    /// whether there were more), then the text, case and meeting of the best `limit` only.
+    public func search(_ query: SearchQuery) throws -> SearchResults {
         lock.lock()
         defer { lock.unlock() }
-        guard !query.terms.isEmpty else { return [] }
-        // Meetings are searched too unless the filter is one only cases have (a meeting has a
-        // fiscal year, from its date, but no state, workflow, department or decision of a case).
-        let f = query.filter
-        let withMeetings = f.state == nil && f.workflow == nil && f.department == nil && f.decision == nil
-        var sql = """
-            SELECT documents.case_id, documents.path, document_text.body, cases.workflow, cases.state, cases.subject,
-                   cases.department, cases.decision, cases.fiscal_year, \(query.matchExpression == nil ? "0.0" : "bm25(document_text)"),
-                   \(withMeetings ? "meetings.id, meetings.title, meetings.state, meetings.fiscal_year" : "NULL, NULL, NULL, NULL")
-            FROM document_text JOIN documents ON documents.id = document_text.rowid
-            """
-        sql += withMeetings
-            ? " LEFT JOIN cases ON cases.id = documents.case_id LEFT JOIN meetings ON 'meeting:' || meetings.id = documents.case_id WHERE 1"
-            : " JOIN cases ON cases.id = documents.case_id WHERE 1"
-        var values: [SQLValue] = []
-        if let match = query.matchExpression {
-            sql += " AND document_text MATCH ?"
-            values.append(.text(match))
+        guard !query.terms.isEmpty else { return SearchResults(hits: []) }
+        var phrases = query.indexedTerms.map(SearchQuery.phrase)
+        var scanned: [String] = []
+        for term in query.shortTerms {
+            guard let trigrams = try trigrams(beginning: term.lowercased()) else { scanned.append(term); continue }
+            // Every character of a text begins a trigram, so a term that begins none is in no text.
+            guard !trigrams.isEmpty else { return SearchResults(hits: []) }
+            phrases.append("(" + trigrams.map(SearchQuery.phrase).joined(separator: " OR ") + ")")
         }
-        for term in query.scannedTerms {
-            sql += " AND document_text.body LIKE ? ESCAPE '\\'"
+        var values: [SQLValue] = []
+        var conditions: [String] = []
+        if !phrases.isEmpty {
+            conditions.append("document_text MATCH ?")
+            values.append(.text(phrases.joined(separator: " AND ")))
+        }
+        for term in scanned {
+            conditions.append("document_text.body LIKE ? ESCAPE '\\'")
             values.append(.text(SearchQuery.likePattern(term)))
         }
-        let (clause, filterValues) = Self.whereClause(query.filter, table: "cases", and: true)
-        if withMeetings {
-            let year = f.fiscalYear.map { _ in " AND meetings.fiscal_year = ?" } ?? ""
-            sql += " AND ((cases.id IS NOT NULL \(clause)) OR (meetings.id IS NOT NULL\(year)))"
-            values += filterValues + (f.fiscalYear.map { [.int(Int64($0))] } ?? [])
-        } else {
-            sql += " " + clause
-            values += filterValues
+        if let (scope, scopeValues) = Self.scope(query.filter) {
+            // As a condition on the joined row: `document_text.rowid IN (…)` would be handed to
+            // FTS5 as one lookup per id (minutes on 10,000 cases).
+            conditions.append("documents.case_id IN (\(scope))")
+            values += scopeValues
         }
-        sql += " ORDER BY 10, documents.case_id, documents.path LIMIT ?"
-        values.append(.int(Int64(query.limit)))
+        var sql = """
+            SELECT document_text.rowid, \(phrases.isEmpty ? "0.0" : "\(SQLiteRank.name)(document_text, documents.length)")
+            FROM document_text JOIN documents ON documents.id = document_text.rowid
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY document_text.rowid DESC
+            """
+        if let bound = query.rankWithin {
+            sql += " LIMIT ?"
+            values.append(.int(Int64(bound) + 1))
+        }
+        var matches: [(id: Int64, score: Double)] = []
+        try db.prepare(sql).query(values) { matches.append(($0.int(0), $0.double(1))) }
+        var rankedAmong: Int?
+        if let bound = query.rankWithin, matches.count > bound {
+            matches.removeLast(matches.count - bound)
+            rankedAmong = bound
+        }
+        // Best first; among equals, the text indexed last.
+        let best = matches.sorted { ($0.score, $0.id) > ($1.score, $1.id) }.prefix(query.limit)
+        let hits = try hits(for: Array(best), terms: query.terms)
+        return SearchResults(hits: hits.sorted { ($0.score, $1.case, $1.document) > ($1.score, $0.case, $0.document) }, rankedAmong: rankedAmong)
+    }
+
+    /// The trigrams of the index that begin with `prefix` (a term of one or two characters), or
+    /// nil when there are more than `shortTermTrigrams`.
+    private func trigrams(beginning prefix: String) throws -> [String]? {
+        var found: [String] = []
+        // Every trigram that begins with `prefix` sorts between it and it + the last code point.
+        try db.prepare("SELECT term FROM document_vocab WHERE term >= ? AND term < ? LIMIT ?")
+            .query([.text(prefix), .text(prefix + "\u{10FFFF}"), .int(Int64(Self.shortTermTrigrams) + 1)]) { found.append($0.text(0) ?? "") }
+        return found.count > Self.shortTermTrigrams ? nil : found.filter { $0.hasPrefix(prefix) }
+    }
+
+    /// The `case_id`s of `documents` that `filter` allows, as a subquery, or nil for all of them.
+    /// Meetings are in unless the filter is one only cases have (a meeting has a fiscal year, from
+    /// its date, but no state, workflow, department or decision of a case).
+    static func scope(_ filter: CaseFilter) -> (String, [SQLValue])? {
+        guard filter != CaseFilter() else { return nil }
+        let (clause, values) = whereClause(filter, table: "cases")
+        let casesOnly = filter.state != nil || filter.workflow != nil || filter.department != nil || filter.decision != nil
+        guard !casesOnly, let year = filter.fiscalYear else { return ("SELECT cases.id FROM cases \(clause)", values) }
+        return ("SELECT cases.id FROM cases \(clause) UNION ALL SELECT 'meeting:' || meetings.id FROM meetings WHERE meetings.fiscal_year = ?",
+                values + [.int(Int64(year))])
+    }
+
+    /// The hits for `matches` (ids and scores, best first): their texts, cases and meetings.
+    private func hits(for matches: [(id: Int64, score: Double)], terms: [String]) throws -> [SearchHit] {
+        let score = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
         var hits: [SearchHit] = []
-        try db.prepare(sql).query(values) { s in
-            let body = s.text(2) ?? ""
-            let found = Excerpt.find(query.terms, in: body) ?? (1, String(body.prefix(100)))
-            if let meeting = s.text(10) {
-                hits.append(SearchHit(case: "", document: s.text(1) ?? "", line: found.line, excerpt: found.excerpt,
-                                      workflow: "", state: s.text(12) ?? "", subject: s.text(11), department: nil,
-                                      decision: nil, year: s.text(13).flatMap { Int($0) }, score: -s.double(9), meeting: meeting))
-                return
+        for chunk in stride(from: 0, to: matches.count, by: 500).map({ matches[$0..<min($0 + 500, matches.count)] }) {
+            let sql = """
+                SELECT documents.case_id, documents.path, document_text.body, cases.workflow, cases.state, cases.subject,
+                       cases.department, cases.decision, cases.fiscal_year, documents.id,
+                       meetings.id, meetings.title, meetings.state, meetings.fiscal_year
+                FROM documents JOIN document_text ON document_text.rowid = documents.id
+                LEFT JOIN cases ON cases.id = documents.case_id LEFT JOIN meetings ON 'meeting:' || meetings.id = documents.case_id
+                WHERE documents.id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                """
+            try db.prepare(sql).query(chunk.map { .int($0.id) }) { s in
+                let body = s.text(2) ?? ""
+                let found = Excerpt.find(terms, in: body) ?? (1, String(body.prefix(100)))
+                let points = score[s.int(9)] ?? 0
+                if let meeting = s.text(10) {
+                    hits.append(SearchHit(case: "", document: s.text(1) ?? "", line: found.line, excerpt: found.excerpt,
+                                          workflow: "", state: s.text(12) ?? "", subject: s.text(11), department: nil,
+                                          decision: nil, year: s.text(13).flatMap { Int($0) }, score: points, meeting: meeting))
+                } else {
+                    hits.append(SearchHit(case: s.text(0) ?? "", document: s.text(1) ?? "", line: found.line, excerpt: found.excerpt,
+                                          workflow: s.text(3) ?? "", state: s.text(4) ?? "", subject: s.text(5), department: s.text(6),
+                                          decision: s.text(7), year: s.text(8).flatMap { Int($0) }, score: points))
+                }
             }
-            hits.append(SearchHit(case: s.text(0) ?? "", document: s.text(1) ?? "", line: found.line, excerpt: found.excerpt,
-                                  workflow: s.text(3) ?? "", state: s.text(4) ?? "", subject: s.text(5), department: s.text(6),
-                                  decision: s.text(7), year: s.text(8).flatMap { Int($0) }, score: -s.double(9)))
         }
         return hits
     }

@@ -12,9 +12,13 @@ struct SearchCommand: ParsableCommand {
             Every word must occur in one text of a case (a document, a record, or the inputs); \
             words are separated by spaces and matched as written, Japanese included, anywhere in \
             a word (個人情報 finds 個人情報保護). Quotes, %, _, * and the like are ordinary \
-            characters. Words of one or two characters are found too, by reading every text \
-            (slower on a large index). Results come best first, each with the case, the \
+            characters. Words of one or two characters are found too, through the index's \
+            three-character pieces that begin with them. Results come best first, each with the case, the \
             document, the line and an excerpt where »the words« are marked.
+
+            When more than 2,000 texts match, the results are the best of the 2,000 indexed \
+            last, and a note says so: add a word or a filter to narrow, or --rank-all to rank \
+            every match (the time then grows with the number of matches).
 
             Meetings are searched too (their header, agenda and attendance records and minutes), \
             shown as 'meeting ID', unless --department, --workflow, --decision or --state asks \
@@ -22,7 +26,8 @@ struct SearchCommand: ParsableCommand {
 
             --json prints a list of: case, document, line, excerpt, workflow, state, subject, \
             department, decision, year, score; a meeting's hit has an empty case and adds \
-            meeting (its id), with its state (open, closed, archived) and its title as subject.
+            meeting (its id), with its state (open, closed, archived) and its title as subject. \
+            The note on a bounded ranking goes to standard error.
             """)
 
     @OptionGroup var options: RootOptions
@@ -48,6 +53,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("At most this many results (default 20).", valueName: "N"))
     var limit = 20
 
+    @Flag(name: .long, help: "Rank every matching text, not only the 2,000 indexed last (slower when most texts match).")
+    var rankAll = false
+
     @Flag(name: .long, help: "Print JSON for scripts.")
     var json = false
 
@@ -70,7 +78,8 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let filter = CaseFilter(state: state, workflow: workflow, department: department,
                                 fiscalYear: year.flatMap(Self.fiscalYear), decision: decision)
-        let search = SearchQuery(query.joined(separator: " "), filter: filter, limit: limit)
+        let search = SearchQuery(query.joined(separator: " "), filter: filter, limit: limit,
+                                 rankWithin: rankAll ? nil : SearchQuery.defaultRankWithin)
         let store = options.store
         guard FileManager.default.fileExists(atPath: store.casesFolder.path) else {
             print(json ? "[]" : "no cases here to search (no cases/ folder in \(TerminalText.escaped(store.root.path)))")
@@ -80,11 +89,17 @@ struct SearchCommand: ParsableCommand {
             let index = try options.openIndex(store)
             let caughtUp = try index.catchUp()
             for p in (index.openReport?.problems ?? []) + caughtUp.problems { _ = report(p.error) }
-            let hits = try index.search(search)
+            let results = try index.search(search)
+            let hits = results.hits
+            let bounded = results.rankedAmong.map {
+                "more than \($0) texts match: these are the best of the \($0) indexed last. Add a word or a filter "
+                    + "(--department, --year, --state) to narrow, or rank every match with --rank-all (slower)."
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(hits), as: UTF8.self))
+                if let bounded { FileHandle.standardError.write(Data(("note: " + bounded + "\n").utf8)) }
                 return
             }
             guard !hits.isEmpty else {
@@ -96,6 +111,7 @@ struct SearchCommand: ParsableCommand {
                  TerminalText.escaped($0.excerpt)]
             }))
             print("\(counted(hits.count, "result"))\(hits.count == limit ? " (the first \(limit); --limit shows more)" : "")")
+            if let bounded { print(bounded) }
         } catch {
             throw options.reportIndex(error)
         }

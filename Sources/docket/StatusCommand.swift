@@ -97,7 +97,13 @@ struct StatusCommand: ParsableCommand {
             try use(index)
             return !problems.isEmpty
         } catch let e as IndexError where canFallBack() {
-            printErr("docket: warning: \(e.description) (docket index rebuild\(options.rootHint)); reading the journals instead")
+            // A server that does not answer needs starting, not a rebuild; its message says so.
+            let fix: String
+            switch e {
+            case .unreachable, .locked: fix = ""
+            default: fix = " (docket index rebuild\(options.rootHint))"
+            }
+            printErr("docket: warning: \(e.description)\(fix); reading the journals instead")
         }
         var summaries: [CaseSummary] = []
         var failed = false

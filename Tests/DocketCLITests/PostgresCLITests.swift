@@ -105,6 +105,7 @@ final class PostgresCLITests: XCTestCase {
         XCTAssertTrue(r.out.contains("1 case: 1 running") || r.out.hasPrefix("CASE"), r.out)
         XCTAssertTrue(r.err.contains("the case index server at 127.0.0.1:1 does not answer"), r.err)
         XCTAssertTrue(r.err.contains("reading the journals instead"), r.err)
+        XCTAssertFalse(r.err.contains("index rebuild"), "a server that is down needs starting, not a rebuild: \(r.err)")
         r = try ws.cli("search", "内定者")
         XCTAssertEqual(r.status, 75, r.err)
         XCTAssertEqual(r.err, "docket: postgres://docket@127.0.0.1:1/council: error: the case index server at 127.0.0.1:1 does not answer (connection refused); start PostgreSQL there, or check the address in docket.yaml's 'index' (the journals are intact)\n")

@@ -66,7 +66,7 @@ final class PostgresIndexTests: SQLiteIndexTests {
         _ = try fx.open()
         try fx.draftedCase("a", subject: "件名\0です", body: "前\0後\n外部委託の件\n")
         let index = try fx.open()
-        XCTAssertEqual(try index.search(SearchQuery("外部委託")).map(\.case), ["a"], "PostgreSQL text cannot hold NUL; it is stored as U+FFFD")
+        XCTAssertEqual(try index.search(SearchQuery("外部委託")).hits.map(\.case), ["a"], "PostgreSQL text cannot hold NUL; it is stored as U+FFFD")
         XCTAssertEqual(try index.cases(CaseFilter()).first?.subject, "件名\u{FFFD}です")
         XCTAssertEqual(try index.cases(CaseFilter(department: "人\0事課")).map(\.id), [], "a filter with NUL matches nothing, and does not fail")
     }

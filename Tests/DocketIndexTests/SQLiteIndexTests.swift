@@ -141,7 +141,7 @@ class SQLiteIndexTests: XCTestCase {
         let report = try index.check()
         XCTAssertEqual(report.refreshed, ["c1"])
         XCTAssertEqual(try index.cases(CaseFilter()).first?.state, "completed")
-        XCTAssertEqual(try index.search(SearchQuery("消去証明書")).map(\.document), ["records/review/5"],
+        XCTAssertEqual(try index.search(SearchQuery("消去証明書")).hits.map(\.document), ["records/review/5"],
                        "the record in the journal tail is searchable after the repair")
         XCTAssertTrue(try index.check().refreshed.isEmpty, "a second check finds it consistent")
     }
@@ -167,7 +167,7 @@ class SQLiteIndexTests: XCTestCase {
         try fx.decide("a", approved: true)
         let index = try fx.open()
 
-        let hits = try index.search(SearchQuery("外部委託"))
+        let hits = try index.search(SearchQuery("外部委託")).hits
         XCTAssertEqual(Set(hits.map(\.case)), ["a", "b"])
         let a = try XCTUnwrap(hits.first { $0.case == "a" })
         XCTAssertEqual(a.document, "draft/諮問文.md")
@@ -177,17 +177,69 @@ class SQLiteIndexTests: XCTestCase {
         XCTAssertEqual(a.year, 2022)
 
         // Two characters: below the trigram, found by the scan.
-        XCTAssertEqual(try index.search(SearchQuery("映像")).map(\.case), ["b"])
-        XCTAssertEqual(try index.search(SearchQuery("映像")).first?.excerpt, "防犯カメラの»映像«を外部委託で保管する")
+        XCTAssertEqual(try index.search(SearchQuery("映像")).hits.map(\.case), ["b"])
+        XCTAssertEqual(try index.search(SearchQuery("映像")).hits.first?.excerpt, "防犯カメラの»映像«を外部委託で保管する")
         // Every word must occur.
-        XCTAssertEqual(try index.search(SearchQuery("外部委託 防犯")).map(\.case), ["b"])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託 防犯")).hits.map(\.case), ["b"])
         // Filters.
-        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(department: "総務課"))).map(\.case), ["b"])
-        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(decision: "承認"))).map(\.case), ["a"])
-        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(fiscalYear: 2023))).map(\.case), [])
-        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(state: "waiting"))).map(\.case), ["b"])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(department: "総務課"))).hits.map(\.case), ["b"])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(decision: "承認"))).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(fiscalYear: 2023))).hits.map(\.case), [])
+        XCTAssertEqual(try index.search(SearchQuery("外部委託", filter: CaseFilter(state: "waiting"))).hits.map(\.case), ["b"])
         // Inputs are searchable too.
-        XCTAssertEqual(try index.search(SearchQuery("総務課")).map(\.document), ["inputs"])
+        XCTAssertEqual(try index.search(SearchQuery("総務課")).hits.map(\.document), ["inputs"])
+    }
+
+    func testWordsOfOneOrTwoCharactersAreFoundAnywhereTheLastCharactersIncluded() throws {
+        let fx = try makeFixture()
+        // No newline at the end: 名簿 and 室 are the text's last characters.
+        try fx.draftedCase("a", subject: "s", body: "学校の名簿", store: fx.plain)
+        try fx.draftedCase("b", subject: "s", body: "特別会議室", store: fx.plain)
+        // More trigrams begin with の here than the vocabulary is asked for: read instead.
+        let many = (0..<400).map { "の" + String(UnicodeScalar(0x4E00 + $0)!) + "。" }.joined()
+        try fx.draftedCase("c", subject: "s", body: many + "\n手続", store: fx.plain)
+        let index = try fx.open()
+        XCTAssertEqual(try index.search(SearchQuery("名簿")).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("簿")).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("室")).hits.map(\.case), ["b"])
+        XCTAssertEqual(try index.search(SearchQuery("議室 会")).hits.map(\.case), ["b"])
+        XCTAssertEqual(Set(try index.search(SearchQuery("の")).hits.map(\.case)), ["a", "c"])
+        XCTAssertEqual(try index.search(SearchQuery("の 手続")).hits.map(\.case), ["c"])
+        XCTAssertEqual(try index.search(SearchQuery("手続")).hits.first?.excerpt, "»手続«")
+        XCTAssertEqual(try index.search(SearchQuery("名簿 室")).hits.map(\.case), [])
+        XCTAssertEqual(try index.search(SearchQuery("ぬ")).hits.map(\.case), [])
+    }
+
+    func testRankingIsBoundedToTheTextsIndexedLastAndSaysSo() throws {
+        let fx = try makeFixture()
+        for id in ["a", "b", "c", "d", "e"] {
+            try fx.draftedCase(id, subject: "s", body: "# 諮問文\n\n個人情報の外部委託について\n", store: fx.plain)
+        }
+        // The same length, three times the word: the better match.
+        try fx.draftedCase("f", subject: "s", body: "# 諮問文\n\n外部委託、外部委託、外部委託\n", store: fx.plain)
+        let index = try fx.open()
+        let all = try index.search(SearchQuery("外部委託", rankWithin: nil))
+        XCTAssertNil(all.rankedAmong)
+        XCTAssertEqual(all.hits.count, 6)
+        XCTAssertEqual(all.hits.first?.case, "f", "three occurrences rank above one: \(all.hits.map { "\($0.case) \($0.score)" })")
+        XCTAssertGreaterThan(all.hits[0].score, all.hits[1].score)
+
+        let bounded = try index.search(SearchQuery("外部委託", rankWithin: 3))
+        XCTAssertEqual(bounded.rankedAmong, 3, "six texts match, three are ranked")
+        XCTAssertEqual(Set(bounded.hits.map(\.case)), ["d", "e", "f"], "the three indexed last")
+        XCTAssertEqual(bounded.hits.first?.case, "f")
+        // Whatever the bound (PostgreSQL tries the newest texts first, then its index).
+        for k in 1...5 {
+            let r = try index.search(SearchQuery("外部委託", rankWithin: k))
+            XCTAssertEqual(r.rankedAmong, k)
+            XCTAssertEqual(Set(r.hits.map(\.case)), Set(["a", "b", "c", "d", "e", "f"].suffix(k)), "bound \(k)")
+        }
+        // Exactly as many as the bound: every match was ranked.
+        XCTAssertNil(try index.search(SearchQuery("外部委託", rankWithin: 6)).rankedAmong)
+        // A filter narrows before the bound.
+        let narrowed = try index.search(SearchQuery("外部委託", filter: CaseFilter(state: "waiting"), rankWithin: 6))
+        XCTAssertNil(narrowed.rankedAmong)
+        XCTAssertEqual(narrowed.hits.count, 6)
     }
 
     func testMeetingsHeaderRecordsAndMinutesAreSearchedAndNamedAsMeetings() throws {
@@ -212,7 +264,7 @@ class SQLiteIndexTests: XCTestCase {
         let index = try fx.open()
 
         // The minutes, the agenda record and the header, each named by its meeting.
-        var hits = try index.search(SearchQuery("保存期間"))
+        var hits = try index.search(SearchQuery("保存期間")).hits
         XCTAssertEqual(hits.map(\.meeting), ["2022-1"])
         XCTAssertEqual(hits.first?.case, "")
         XCTAssertEqual(hits.first?.document, "minutes/会議録.md")
@@ -220,14 +272,14 @@ class SQLiteIndexTests: XCTestCase {
         XCTAssertEqual(hits.first?.subject, "令和4年度第1回 審査会")
         XCTAssertEqual(hits.first?.state, "open")
         XCTAssertEqual(hits.first?.year, 2022)
-        XCTAssertEqual(try index.search(SearchQuery("会長あいさつ")).map(\.document), ["records/agenda/2"])
-        XCTAssertEqual(try index.search(SearchQuery("特別会議室")).map(\.document), ["inputs"])
+        XCTAssertEqual(try index.search(SearchQuery("会長あいさつ")).hits.map(\.document), ["records/agenda/2"])
+        XCTAssertEqual(try index.search(SearchQuery("特別会議室")).hits.map(\.document), ["inputs"])
         // A word in a case and in a meeting finds both; a case-only filter leaves meetings out.
-        hits = try index.search(SearchQuery("防犯カメラの映像"))
+        hits = try index.search(SearchQuery("防犯カメラの映像")).hits
         XCTAssertEqual(Set(hits.map { $0.meeting ?? $0.case }), ["a", "2022-1"])
-        XCTAssertEqual(try index.search(SearchQuery("防犯カメラの映像", filter: CaseFilter(department: "人事課"))).map(\.case), ["a"])
-        XCTAssertEqual(try index.search(SearchQuery("保存期間", filter: CaseFilter(fiscalYear: 2022))).map(\.meeting), ["2022-1"])
-        XCTAssertEqual(try index.search(SearchQuery("保存期間", filter: CaseFilter(fiscalYear: 2023))).count, 0)
+        XCTAssertEqual(try index.search(SearchQuery("防犯カメラの映像", filter: CaseFilter(department: "人事課"))).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("保存期間", filter: CaseFilter(fiscalYear: 2022))).hits.map(\.meeting), ["2022-1"])
+        XCTAssertEqual(try index.search(SearchQuery("保存期間", filter: CaseFilter(fiscalYear: 2023))).hits.count, 0)
         // A meeting and a case of the same id do not mix.
         try fx.draftedCase("2022-1", subject: "同じ番号の案件", body: "本文\n", store: fx.plain)
         XCTAssertEqual(try index.catchUp().refreshed, ["2022-1"])
@@ -236,18 +288,18 @@ class SQLiteIndexTests: XCTestCase {
         contents = try meetings.journal("2022-1").read()
         try meetings.journal("2022-1").append([JournalEvent(type: .finished)], to: &contents, now: fx.now + 120)
         XCTAssertEqual(try index.catchUp().refreshed, [], "no case changed")
-        XCTAssertEqual(try index.search(SearchQuery("保存期間")).first?.state, "closed")
-        XCTAssertEqual(try index.search(SearchQuery("同じ番号")).map(\.case), ["2022-1"])
-        XCTAssertEqual(try index.search(SearchQuery("同じ番号")).map(\.meeting), [nil])
+        XCTAssertEqual(try index.search(SearchQuery("保存期間")).hits.first?.state, "closed")
+        XCTAssertEqual(try index.search(SearchQuery("同じ番号")).hits.map(\.case), ["2022-1"])
+        XCTAssertEqual(try index.search(SearchQuery("同じ番号")).hits.map(\.meeting), [nil])
         let journal = meetings.journal("2022-1").url
         let text = try String(contentsOf: journal, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "会長あいさつ", with: "会長のあいさつ").utf8).write(to: journal)
         let report = try index.catchUp()
         XCTAssertEqual(report.problems.map(\.id), ["meeting 2022-1"], "an edited meeting journal is reported, never shown from the cache")
-        XCTAssertEqual(try index.search(SearchQuery("保存期間")).count, 0)
+        XCTAssertEqual(try index.search(SearchQuery("保存期間")).hits.count, 0)
         try FileManager.default.removeItem(at: meetings.folder("2022-1"))
         XCTAssertTrue(try index.catchUp().problems.isEmpty)
-        XCTAssertEqual(try index.search(SearchQuery("保存期間")).count, 0)
+        XCTAssertEqual(try index.search(SearchQuery("保存期間")).hits.count, 0)
         XCTAssertEqual(try index.rebuild().cases, 2)
     }
 
@@ -275,17 +327,17 @@ class SQLiteIndexTests: XCTestCase {
         let hostile = ["'; DROP TABLE cases; --", "\" OR \"1\"=\"1", "a\" OR \"b", "NEAR(x y)", "*", "外部 OR 委託", "col:term",
                        "%%", "__", "\\", "\0", "x\0y", String(repeating: "個", count: 10_000), String(repeating: "a%", count: 5_000)]
         for q in hostile {
-            let hits = try index.search(SearchQuery(q))
+            let hits = try index.search(SearchQuery(q)).hits
             XCTAssertTrue(hits.isEmpty, "'\(q.prefix(20))' found \(hits.map(\.case))")
         }
         XCTAssertEqual(try index.cases(CaseFilter()).map(\.id), ["a"], "nothing was dropped")
         // The same characters where they really occur are found, literally.
-        XCTAssertEqual(try index.search(SearchQuery("100%_d")).map(\.case), ["a"])
-        XCTAssertEqual(try index.search(SearchQuery("%_")).map(\.case), ["a"])
-        XCTAssertEqual(try index.search(SearchQuery("\"quoted\"")).map(\.case), ["a"])
-        XCTAssertEqual(try index.search(SearchQuery("O'Brien")).first?.excerpt, "進捗 100%_done \"quoted\" »O'Brien«")
-        XCTAssertEqual(try index.search(SearchQuery("%")).map(\.case), ["a"])
-        XCTAssertEqual(try index.search(SearchQuery("_")).map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("100%_d")).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("%_")).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("\"quoted\"")).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("O'Brien")).hits.first?.excerpt, "進捗 100%_done \"quoted\" »O'Brien«")
+        XCTAssertEqual(try index.search(SearchQuery("%")).hits.map(\.case), ["a"])
+        XCTAssertEqual(try index.search(SearchQuery("_")).hits.map(\.case), ["a"])
     }
 
     func testAnIndexFromAnOlderDocketIsRebuiltNeverMisread() throws {
