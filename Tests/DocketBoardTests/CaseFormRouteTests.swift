@@ -20,6 +20,11 @@ final class CaseFormRouteTests: XCTestCase {
             XCTAssertTrue(form.text.contains(#"<label for="f-questions-0--question">"#), form.text)
             XCTAssertTrue(form.text.contains(#"name="add" value="questions""#))
             XCTAssertTrue(form.text.contains("<h1>"))
+            // Enter in a field presses the form's first submit button: it must record, not add a row.
+            let inForm = try XCTUnwrap(form.text.components(separatedBy: #"id="record-form""#).dropFirst().first)
+            let firstSubmit = try XCTUnwrap(inForm.components(separatedBy: #"<button type="submit""#).dropFirst().first)
+            XCTAssertFalse(firstSubmit.hasPrefix(#" name="add""#), "the first submit button adds a row: \(firstSubmit.prefix(80))")
+            XCTAssertTrue(firstSubmit.contains(">記録する</button>"), String(firstSubmit.prefix(120)))
 
             // "Add a row" records nothing and shows a second row, the first row's entry kept.
             let added = try await b.post("/cases/2022-c2/record/review",

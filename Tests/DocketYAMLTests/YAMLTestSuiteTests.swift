@@ -112,9 +112,10 @@ final class YAMLTestSuiteTests: XCTestCase {
     }
 
     func testSuite() throws {
+        // The outside oracle is read in place, beside the project; a clone elsewhere fails here
+        // rather than passing without it.
         guard FileManager.default.fileExists(atPath: Self.suiteFolder.path) else {
-            print("YAML test suite skipped: \(Self.suiteFolder.path) is absent")
-            return
+            return XCTFail("\(Self.suiteFolder.path) is absent: the YAML test suite (shared/yaml-test-suite) is read beside the project's folder")
         }
         let loader = YAMLLoader(limits: YAMLLimits(maxBytes: 1 << 20, maxDepth: 64, maxNodes: 100_000))
         var passed = 0, deviations = 0
