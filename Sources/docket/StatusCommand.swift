@@ -234,19 +234,14 @@ final class WallClock {
     func show(_ iso: String, into table: inout TableBuilder) {
         var handled = false
         TextBytes.with(iso) { b in
-            guard let f = Self.journalTime(b) else { return }
-            let days = Self.days(year: f.year, month: f.month, day: f.day)
-            let t = days * 86_400 + f.hour * 3_600 + f.minute * 60 + f.second
-            let offset = offset(at: t)
-            let local = t + offset
-            let localDays = local.quotientFloor(86_400), seconds = local - localDays * 86_400
-            let (y, m, d) = Self.civil(localDays)
-            guard (1000...9999).contains(y) else { return }
-            let hh = seconds / 3_600, mm = seconds % 3_600 / 60
+            guard let f = JournalTime.fields(b) else { return }
+            let t = JournalTime.seconds(f)
+            let w = JournalTime.wallTime(t, offset: offset(at: t))
+            guard (1000...9999).contains(w.year) else { return }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { out in
                 func two(_ n: Int, at i: Int) { out[i] = UInt8(48 + n / 10); out[i + 1] = UInt8(48 + n % 10) }
-                two(y / 100, at: 0); two(y % 100, at: 2); out[4] = 0x2D; two(m, at: 5); out[7] = 0x2D; two(d, at: 8)
-                out[10] = 0x20; two(hh, at: 11); out[13] = 0x3A; two(mm, at: 14)
+                two(w.year / 100, at: 0); two(w.year % 100, at: 2); out[4] = 0x2D; two(w.month, at: 5); out[7] = 0x2D; two(w.day, at: 8)
+                out[10] = 0x20; two(w.hour, at: 11); out[13] = 0x3A; two(w.minute, at: 14)
                 table.add(plain: UnsafeBufferPointer(out))
             }
             handled = true
@@ -256,7 +251,7 @@ final class WallClock {
 
     /// The zone's offset (seconds) at UTC time `t`, asked of Foundation once per hour of time.
     private func offset(at t: Int) -> Int {
-        let hour = t.quotientFloor(3600)
+        let hour = JournalTime.floorDivide(t, 3600)
         if hour == lastHour { return lastOffset }
         let offset = offsets[hour] ?? zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t)))
         offsets[hour] = offset
@@ -267,68 +262,6 @@ final class WallClock {
 
     private var lastHour = Int.min, lastOffset = 0
 
-    /// The fields of `YYYY-MM-DDTHH:MM[:SS[.digits]][Z]` with every field in its range, else nil.
-    static func journalTime(_ b: UnsafeBufferPointer<UInt8>) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)? {
-        guard b.count >= 16, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A else { return nil }
-        func number(_ from: Int, _ to: Int) -> Int? {
-            var n = 0
-            for i in from..<to {
-                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
-                n = n * 10 + Int(b[i] - 0x30)
-            }
-            return n
-        }
-        guard let year = number(0, 4), let month = number(5, 7), let day = number(8, 10), let hour = number(11, 13),
-              let minute = number(14, 16) else { return nil }
-        var second = 0, i = 16
-        if i < b.count && b[i] == 0x3A {
-            guard b.count >= 19, let s = number(17, 19) else { return nil }
-            second = s
-            i = 19
-            if i < b.count && b[i] == 0x2E {
-                i += 1
-                let start = i
-                while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
-                guard i > start else { return nil }
-            }
-        }
-        if i < b.count && b[i] == 0x5A { i += 1 }
-        guard i == b.count, year >= 1000, (1...12).contains(month), day >= 1, day <= Self.monthDays(year, month),
-              hour < 24, minute < 60, second < 60 else { return nil }
-        return (year, month, day, hour, minute, second)
-    }
-
-    private static func monthDays(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// The date of a day since 1970-01-01 (`civil_from_days`).
-    static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
     /// `2022-06-27T05:00:00.000Z` → `2022-06-27 14:00` in the zone; other text as it is.
     func show(_ iso: String) -> String {
         guard let f = Self.fields(iso) else { return TerminalText.escaped(iso) }
@@ -336,7 +269,7 @@ final class WallClock {
         parts.tm_year = Int32(f[0] - 1900); parts.tm_mon = Int32(f[1] - 1); parts.tm_mday = Int32(f[2])
         parts.tm_hour = Int32(f[3]); parts.tm_min = Int32(f[4]); parts.tm_sec = Int32(f[5])
         var t = timegm(&parts)
-        let hour = Int(t).quotientFloor(3600)
+        let hour = JournalTime.floorDivide(Int(t), 3600)
         let offset = offsets[hour] ?? zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t)))
         offsets[hour] = offset
         t += time_t(offset)
@@ -384,8 +317,4 @@ final class WallClock {
         guard f.count >= 5 else { return nil }
         return Array(f.prefix(5)) + [f.count > 5 ? f[5] : 0]
     }
-}
-
-extension Int {
-    func quotientFloor(_ d: Int) -> Int { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }
