@@ -57,18 +57,18 @@ struct BoardRoutes {
         form["action"] = "/"
         form["withQuery"] = false
         try board.services.catchUpIndex()  // what changed behind the feed's back (at most once a second)
-        let rows = try CaseScope(services: board.services).cases(for: identity, filter)
+        let byState = try CaseScope(services: board.services).casesByState(for: identity, filter, limit: Self.shownPerState)
         var groups: [[String: Any]] = []
         for (state, label) in Self.states {
-            let inState = rows.filter { $0.state == state }
-            guard !inState.isEmpty else { continue }
+            guard let group = byState[state], group.count > 0 else { continue }
             groups.append([
-                "state": state, "label": label, "count": inState.count,
-                "more": max(0, inState.count - Self.shownPerState),
-                "cases": inState.prefix(Self.shownPerState).map(Self.rowView),
+                "state": state, "label": label, "count": group.count,
+                "more": max(0, group.count - Self.shownPerState),
+                "cases": group.rows.map(Self.rowView),
             ])
         }
-        let view: [String: Any] = ["groups": groups, "total": rows.count, "filter": form, "empty": rows.isEmpty,
+        let total = byState.values.reduce(0) { $0 + $1.count }
+        let view: [String: Any] = ["groups": groups, "total": total, "filter": form, "empty": total == 0,
                                    "canOpen": Access.caseSubmitters.admits(identity)]
         return try board.pages.render("board", title: "案件一覧", view: view, context: context)
     }

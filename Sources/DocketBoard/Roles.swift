@@ -174,6 +174,19 @@ public struct CaseScope: Sendable {
         return rows.sorted { $0.id < $1.id }
     }
 
+    /// `cases(for:_:)` by state, at most `limit` rows a state: counted and limited by the index
+    /// for the secretariat and a department's own cases, grouped here for a member's agenda.
+    func casesByState(for identity: Identity, _ filter: CaseFilter, limit: Int) throws -> [String: StateGroup] {
+        if identity.roles.contains(.secretariat) { return try services.index.casesByState(filter, limit: limit) }
+        if identity.roles == [.department], let mine = identity.department {
+            guard filter.department == nil || filter.department == mine else { return [:] }
+            var own = filter
+            own.department = mine
+            return try services.index.casesByState(own, limit: limit)
+        }
+        return StateGroup.grouping(try cases(for: identity, filter), limit: limit)
+    }
+
     /// Every case on some meeting's agenda.
     func agendaCases() -> Set<String> {
         let meetings = (try? services.meetings.all()) ?? []

@@ -17,6 +17,9 @@ public protocol CaseIndex: Sendable {
     func forEachSummary(_ filter: CaseFilter, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
     /// The rows of the cases named that are in the index, by id (the register's states).
     func cases(ids: [String]) throws -> [CaseRow]
+    /// Per state, how many cases pass `filter` and the first `limit` of them by id: a board
+    /// page without reading every case.
+    func casesByState(_ filter: CaseFilter, limit: Int) throws -> [String: StateGroup]
     /// The best matches of `query` (all its terms in one text of one case), best first, in a
     /// time bounded by `query.rankWithin` rather than by the size of the index.
     func search(_ query: SearchQuery) throws -> SearchResults
@@ -30,6 +33,11 @@ extension CaseIndex {
     /// By way of `summaries` (a backend may hand out its rows' bytes directly instead).
     public func forEachSummary(_ filter: CaseFilter, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         for var s in try summaries(filter) { try s.withUTF8 { try body(UnsafeRawBufferPointer($0)) } }
+    }
+
+    /// By way of `cases` (a backend may count and limit in its query instead).
+    public func casesByState(_ filter: CaseFilter, limit: Int) throws -> [String: StateGroup] {
+        StateGroup.grouping(try cases(filter), limit: limit)
     }
 
     /// By way of `cases` (a backend may look the ids up instead).
@@ -59,6 +67,27 @@ public struct CaseRow: Sendable, Equatable {
         self.subject = subject
         self.waitingSince = waitingSince
         self.updated = updated
+    }
+}
+
+/// The cases of one state on a board: how many there are and the first of them by id.
+public struct StateGroup: Sendable, Equatable {
+    public var count: Int
+    public var rows: [CaseRow]
+
+    public init(count: Int, rows: [CaseRow]) {
+        self.count = count
+        self.rows = rows
+    }
+
+    /// `rows` (by id) grouped by state, at most `limit` rows kept in each group.
+    public static func grouping(_ rows: [CaseRow], limit: Int) -> [String: StateGroup] {
+        var groups: [String: StateGroup] = [:]
+        for row in rows {
+            groups[row.state, default: StateGroup(count: 0, rows: [])].count += 1
+            if groups[row.state]!.rows.count < limit { groups[row.state]!.rows.append(row) }
+        }
+        return groups
     }
 }
 

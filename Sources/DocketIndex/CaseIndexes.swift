@@ -73,6 +73,9 @@ extension OpenedIndex: CaseIndex {
         try index.forEachSummary(filter, body)
     }
     public func cases(ids: [String]) throws -> [CaseRow] { try index.cases(ids: ids) }
+    public func casesByState(_ filter: CaseFilter, limit: Int) throws -> [String: StateGroup] {
+        try index.casesByState(filter, limit: limit)
+    }
     public func search(_ query: SearchQuery) throws -> SearchResults { try index.search(query) }
     public func check() throws -> IndexReport { try index.check() }
     public func rebuild() throws -> IndexReport { try index.rebuild() }

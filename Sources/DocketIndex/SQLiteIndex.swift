@@ -417,6 +417,26 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         return rows
     }
 
+    /// The counts from the state index, then each state's first rows in id order from the same
+    /// index (`state, id`): no more rows are read than are shown.
+    public func casesByState(_ filter: CaseFilter, limit: Int) throws -> [String: StateGroup] {
+        lock.lock()
+        defer { lock.unlock() }
+        var groups: [String: StateGroup] = [:]
+        let (clause, values) = Self.whereClause(filter, table: "cases")
+        try db.prepare("SELECT state, count(*) FROM cases \(clause) GROUP BY state").query(values) {
+            groups[$0.text(0) ?? ""] = StateGroup(count: Int($0.int(1)), rows: [])
+        }
+        for state in groups.keys {
+            var inState = filter
+            inState.state = state
+            let (clause, values) = Self.whereClause(inState, table: "cases")
+            try db.prepare("SELECT id, workflow, state, step, subject, waiting_since, updated FROM cases \(clause) ORDER BY id LIMIT ?")
+                .query(values + [.int(Int64(limit))]) { groups[state]!.rows.append(Self.row($0)) }
+        }
+        return groups
+    }
+
     private static func row(_ s: SQLiteStatement) -> CaseRow {
         CaseRow(id: s.text(0) ?? "", workflow: s.text(1) ?? "", state: s.text(2) ?? "", step: s.text(3),
                 subject: s.text(4), waitingSince: s.text(5), updated: s.text(6) ?? "")

@@ -319,6 +319,21 @@ class SQLiteIndexTests: XCTestCase {
         XCTAssertEqual(try index.cases(ids: ["c", "x", "b", "c"]).map { "\($0.id) \($0.state)" }, ["b completed", "c waiting"])
     }
 
+    func testCasesByStateCountsEveryCaseAndKeepsTheFirstByID() throws {
+        let fx = try makeFixture()
+        for id in ["e", "a", "d", "b", "c"] { try fx.draftedCase(id, subject: "件名\(id)", department: id < "c" ? "総務課" : "人事課", body: "本文\n", store: fx.plain) }
+        try fx.decide("b", approved: true, store: fx.plain)
+        let index = try fx.open()
+        let groups = try index.casesByState(CaseFilter(), limit: 2)
+        XCTAssertEqual(groups.mapValues(\.count), ["waiting": 4, "completed": 1])
+        XCTAssertEqual(groups["waiting"]?.rows.map(\.id), ["a", "c"])
+        XCTAssertEqual(groups, StateGroup.grouping(try index.cases(CaseFilter()), limit: 2), "the same as grouping every row")
+        let somu = try index.casesByState(CaseFilter(department: "総務課"), limit: 10)
+        XCTAssertEqual(somu.mapValues { $0.rows.map(\.id) }, ["waiting": ["a"], "completed": ["b"]])
+        XCTAssertEqual(try index.casesByState(CaseFilter(state: "completed"), limit: 10).mapValues(\.count), ["completed": 1])
+        XCTAssertEqual(try index.casesByState(CaseFilter(department: "なし"), limit: 10), [:])
+    }
+
     func testHostileQueriesAreJustText() throws {
         let fx = try makeFixture()
         _ = try fx.open()
