@@ -1,6 +1,7 @@
 import DocketCore
 import DocketWorkspace
 import Foundation
+import PostgresNIO
 
 /// The shared index: the workspace's cases on a PostgreSQL server (docket.yaml's `index:`),
 /// for several machines working on one set of case folders (a shared file system). The same
@@ -199,11 +200,32 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
 
     public func cases(_ filter: CaseFilter) throws -> [CaseRow] {
         let (clause, values) = Self.whereClause(filter, first: 1)
-        return try session.query("SELECT id, workflow, state, step, subject, waiting_since, updated FROM cases c \(clause) ORDER BY id", values).map { r in
-            CaseRow(id: try r[0].decode(String.self), workflow: try r[1].decode(String.self), state: try r[2].decode(String.self),
-                    step: try r[3].decode(String?.self), subject: try r[4].decode(String?.self),
-                    waitingSince: try r[5].decode(String?.self), updated: try r[6].decode(String.self))
+        return try session.query("SELECT id, workflow, state, step, subject, waiting_since, updated FROM cases c \(clause) ORDER BY id", values)
+            .map(Self.caseRow)
+    }
+
+    /// Counted and limited by the server (window functions), so only the rows shown cross the wire.
+    public func casesByState(_ filter: CaseFilter, limit: Int) throws -> [String: StateGroup] {
+        var (clause, values) = Self.whereClause(filter, first: 1)
+        values.append(.int(Int64(max(1, limit))))
+        let rows = try session.query("""
+            SELECT id, workflow, state, step, subject, waiting_since, updated, n FROM (
+                SELECT c.*, row_number() OVER (PARTITION BY state ORDER BY id) AS k, count(*) OVER (PARTITION BY state) AS n
+                FROM cases c \(clause)) t
+            WHERE k <= $\(values.count) ORDER BY state, id
+            """, values)
+        var groups: [String: StateGroup] = [:]
+        for r in rows {
+            let row = try Self.caseRow(r), count = Int(try r[7].decode(Int64.self))
+            groups[row.state, default: StateGroup(count: count, rows: [])].rows.append(row)
         }
+        return groups
+    }
+
+    private static func caseRow(_ r: PostgresRandomAccessRow) throws -> CaseRow {
+        CaseRow(id: try r[0].decode(String.self), workflow: try r[1].decode(String.self), state: try r[2].decode(String.self),
+                step: try r[3].decode(String?.self), subject: try r[4].decode(String?.self),
+                waitingSince: try r[5].decode(String?.self), updated: try r[6].decode(String.self))
     }
 
     public func summaries(_ filter: CaseFilter) throws -> [String] {
