@@ -136,9 +136,14 @@ enum IndexBench {
             try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)  // where docket runs
             print("  the cases and index of \(statusRoot.path) (made by an earlier --keep run)")
         }
-        let status = median(try (0..<3).map { _ in try quiet(["status", "--root", statusRoot.path]) })
-        let statusJSON = median(try (0..<3).map { _ in try quiet(["status", "--json", "--root", statusRoot.path]) })
-        let filtered = median(try (0..<3).map { _ in try quiet(["status", "--state", "failed", "--root", statusRoot.path]) })
+        /// `docket status` as a table, as JSON and filtered to nothing: medians of 3.
+        func statusTimes() throws -> (table: Double, json: Double, filtered: Double) {
+            func timed(_ args: [String]) throws -> Double {
+                median(try (0..<3).map { _ in try quiet(["status"] + args + ["--root", statusRoot.path]) })
+            }
+            return (try timed([]), try timed(["--json"]), try timed(["--state", "failed"]))
+        }
+        let (status, statusJSON, filtered) = try statusTimes()
         print("  docket status (table), \(cases) cases:  \(s(status)) (process start, catch-up stat of every journal, query, table)")
         print("  docket status --json, \(cases) cases:   \(s(statusJSON))")
         print("  docket status --state failed:          \(s(filtered))")
@@ -161,9 +166,7 @@ enum IndexBench {
             try useIndex(postgres, in: statusRoot)
             let rebuild = try quiet(["index", "rebuild", "--root", statusRoot.path])
             print("  PostgreSQL: docket index rebuild, \(cases) cases: \(s(rebuild))")
-            let status = median(try (0..<3).map { _ in try quiet(["status", "--root", statusRoot.path]) })
-            let statusJSON = median(try (0..<3).map { _ in try quiet(["status", "--json", "--root", statusRoot.path]) })
-            let filtered = median(try (0..<3).map { _ in try quiet(["status", "--state", "failed", "--root", statusRoot.path]) })
+            let (status, statusJSON, filtered) = try statusTimes()
             print("  PostgreSQL: docket status (table):      \(s(status))")
             print("  PostgreSQL: docket status --json:       \(s(statusJSON))")
             print("  PostgreSQL: docket status --state failed: \(s(filtered))")
@@ -186,20 +189,23 @@ enum IndexBench {
                   + "\(s(cli).padding(toLength: 15, withPad: " ", startingAt: 0))\(s(grep).padding(toLength: 11, withPad: " ", startingAt: 0))"
                   + String(format: "%.1fx", grep / cli))
         }
+        /// One query on `index` in-process (median of 5) and through `docket search` (median of 3).
+        func searchTimes(_ index: any CaseIndex, _ q: String, _ filter: CaseFilter) throws
+            -> (hits: Int, bounded: Bool, inProcess: Double, cli: Double) {
+            var results = SearchResults(hits: [])
+            let inProcess = median(try (0..<5).map { _ in try time { results = try index.search(SearchQuery(q, filter: filter)) } })
+            var args = ["search", "--root", searchRoot.path] + q.split(separator: " ").map(String.init)
+            if let d = filter.department { args += ["--department", d] }
+            let cli = median(try (0..<3).map { _ in try quiet(args) })
+            return (results.hits.count, results.rankedAmong != nil, inProcess, cli)
+        }
         print("  query                       hits  in-process  docket search  grep -r    grep / docket search")
         var greps: [Double] = []
         var boundedQueries: [(String, CaseFilter)] = []
         for (q, filter) in queries {
-            var hits = 0
-            var bounded: Int?
-            let inProcess = median(try (0..<5).map { _ in
-                try time { let r = try index.search(SearchQuery(q, filter: filter)); hits = r.hits.count; bounded = r.rankedAmong }
-            })
-            var args = ["search", "--root", searchRoot.path] + q.split(separator: " ").map(String.init)
-            if let d = filter.department { args += ["--department", d] }
-            let cli = median(try (0..<3).map { _ in try quiet(args) })
+            let (hits, bounded, inProcess, cli) = try searchTimes(index, q, filter)
             let firstTerm = String(q.split(separator: " ")[0])
-            if bounded != nil { boundedQueries.append((q, filter)) }
+            if bounded { boundedQueries.append((q, filter)) }
             let grep = median((0..<3).map { _ in
                 time { grepQuietly(["-r", "-l", "--", firstTerm, searchRoot.appendingPathComponent("cases").path]) }
             })
@@ -222,11 +228,7 @@ enum IndexBench {
             let index = try PostgresIndex(store: CaseStore(root: searchRoot), url: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
             print("  PostgreSQL query            hits  in-process  docket search  grep -r    grep / docket search")
             for ((q, filter), grep) in zip(queries, greps) {
-                var hits = 0
-                let inProcess = median(try (0..<5).map { _ in try time { hits = try index.search(SearchQuery(q, filter: filter)).hits.count } })
-                var args = ["search", "--root", searchRoot.path] + q.split(separator: " ").map(String.init)
-                if let d = filter.department { args += ["--department", d] }
-                let cli = median(try (0..<3).map { _ in try quiet(args) })
+                let (hits, _, inProcess, cli) = try searchTimes(index, q, filter)
                 printRow(q, filter, hits, inProcess, cli, grep)
             }
             try useIndex(nil, in: searchRoot)

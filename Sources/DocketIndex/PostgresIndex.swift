@@ -129,17 +129,19 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
     private func record(_ id: String, events: [JournalEvent], stamp: JournalStamp, replace: Bool = false) throws {
         var rowSeq = try session.query("SELECT seq FROM cases WHERE id = $1", [.text(id)]).first.map { try Int($0[0].decode(Int64.self)) }
         let last = events.last?.seq ?? 0
-        if let seq = rowSeq, last < seq {
-            guard replace else { return }
-            try delete(id)
-            rowSeq = nil
-        }
-        if let seq = rowSeq, last == seq {
+        switch RowAction(rowSeq: rowSeq, last: last, replace: replace) {
+        case .keep:
+            return
+        case .restamp:
             try session.query("UPDATE cases SET journal_bytes = $1, journal_mtime = $2 WHERE id = $3", [.int(stamp.bytes), .int(stamp.mtime), .text(id)])
             return
+        case .write(let replacing):
+            if replacing {
+                try delete(id)
+                rowSeq = nil
+            }
         }
         let summary = CaseSummary(id: id, events: events, steps: steps.steps(of: store, case: id, sha256: events.first?.workflow?.sha256))
-        func optional(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
         try session.query("""
             INSERT INTO cases (id, seq, journal_bytes, journal_mtime, workflow, state, step, subject, department, fiscal_year, decision,
                                created, updated, waiting_since, summary)
@@ -150,10 +152,7 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
                 created = excluded.created, updated = excluded.updated, waiting_since = excluded.waiting_since,
                 summary = excluded.summary
             WHERE excluded.seq >= cases.seq
-            """, [.text(id), .int(Int64(last)), .int(stamp.bytes), .int(stamp.mtime), .text(summary.workflow), .text(summary.state),
-                  optional(summary.step), optional(summary.subject), optional(summary.department),
-                  summary.fiscalYear.map { .int(Int64($0)) } ?? .null, optional(summary.decision),
-                  .text(summary.created), .text(summary.updated), optional(summary.waitingSince), .text(try summary.json())])
+            """, try summary.rowValues(id: id, seq: last, stamp: stamp))
         for event in events where event.seq > (rowSeq ?? 0) {
             for (path, kind, body) in SQLiteIndex.texts(of: event, in: store.documents(id)) {
                 try session.query("""
@@ -210,7 +209,7 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         values.append(.int(Int64(max(1, limit))))
         let rows = try session.query("""
             SELECT id, workflow, state, step, subject, waiting_since, updated, n FROM (
-                SELECT c.*, row_number() OVER (PARTITION BY state ORDER BY id) AS k, count(*) OVER (PARTITION BY state) AS n
+                SELECT id, workflow, state, step, subject, waiting_since, updated, row_number() OVER (PARTITION BY state ORDER BY id) AS k, count(*) OVER (PARTITION BY state) AS n
                 FROM cases c \(clause)) t
             WHERE k <= $\(values.count) ORDER BY state, id
             """, values)
@@ -270,7 +269,7 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
             let (filterClause, filterValues) = Self.whereClause(f, first: values.count + 1)
             values += filterValues
             var scope = "SELECT c.id FROM cases c \(filterClause)"
-            if f.state == nil && f.workflow == nil && f.department == nil && f.decision == nil, let year = f.fiscalYear {
+            if !f.excludesMeetings, let year = f.fiscalYear {
                 values.append(.int(Int64(year)))
                 scope += " UNION ALL SELECT 'meeting:' || m.id FROM meetings m WHERE m.fiscal_year = $\(values.count)"
             }

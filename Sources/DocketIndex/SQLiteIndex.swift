@@ -253,14 +253,17 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         var rowSeq: Int?
         try db.prepare("SELECT seq FROM cases WHERE id = ?").query([.text(id)]) { rowSeq = Int($0.int(0)) }
         let last = events.last?.seq ?? 0
-        if let seq = rowSeq, last < seq {
-            guard replace else { return }
-            try delete(id)
-            rowSeq = nil
-        }
-        if let seq = rowSeq, last == seq {
+        switch RowAction(rowSeq: rowSeq, last: last, replace: replace) {
+        case .keep:
+            return
+        case .restamp:
             try db.prepare("UPDATE cases SET journal_bytes = ?, journal_mtime = ? WHERE id = ?").run([.int(stamp.bytes), .int(stamp.mtime), .text(id)])
             return
+        case .write(let replacing):
+            if replacing {
+                try delete(id)
+                rowSeq = nil
+            }
         }
         let sha = events.first?.workflow?.sha256
         let summary = CaseSummary(id: id, events: events, steps: steps.steps(of: store, case: id, sha256: sha))
@@ -274,16 +277,11 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
                 created = excluded.created, updated = excluded.updated, waiting_since = excluded.waiting_since,
                 summary = excluded.summary
             WHERE excluded.seq >= cases.seq
-            """).run([.text(id), .int(Int64(last)), .int(stamp.bytes), .int(stamp.mtime), .text(summary.workflow), .text(summary.state),
-                      Self.optional(summary.step), Self.optional(summary.subject), Self.optional(summary.department),
-                      summary.fiscalYear.map { .int(Int64($0)) } ?? .null, Self.optional(summary.decision),
-                      .text(summary.created), .text(summary.updated), Self.optional(summary.waitingSince), .text(try summary.json())])
+            """).run(try summary.rowValues(id: id, seq: last, stamp: stamp))
         for event in events where event.seq > (rowSeq ?? 0) {
             for (path, kind, body) in Self.texts(of: event, in: store.documents(id)) { try putText(id, path: path, kind: kind, body: body) }
         }
     }
-
-    private static func optional(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
 
     private func delete(_ id: String) throws {
         try db.prepare("DELETE FROM document_text WHERE rowid IN (SELECT id FROM documents WHERE case_id = ?)").run([.text(id)])
@@ -528,14 +526,12 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         return found.count > Self.shortTermTrigrams ? nil : found.filter { $0.hasPrefix(prefix) }
     }
 
-    /// The `case_id`s of `documents` that `filter` allows, as a subquery, or nil for all of them.
-    /// Meetings are in unless the filter is one only cases have (a meeting has a fiscal year, from
-    /// its date, but no state, workflow, department or decision of a case).
+    /// The `case_id`s of `documents` that `filter` allows, as a subquery, or nil for all of them
+    /// (meetings included unless `filter.excludesMeetings`).
     static func scope(_ filter: CaseFilter) -> (String, [SQLValue])? {
         guard filter != CaseFilter() else { return nil }
         let (clause, values) = whereClause(filter, table: "cases")
-        let casesOnly = filter.state != nil || filter.workflow != nil || filter.department != nil || filter.decision != nil
-        guard !casesOnly, let year = filter.fiscalYear else { return ("SELECT cases.id FROM cases \(clause)", values) }
+        guard !filter.excludesMeetings, let year = filter.fiscalYear else { return ("SELECT cases.id FROM cases \(clause)", values) }
         return ("SELECT cases.id FROM cases \(clause) UNION ALL SELECT 'meeting:' || meetings.id FROM meetings WHERE meetings.fiscal_year = ?",
                 values + [.int(Int64(year))])
     }

@@ -17,6 +17,10 @@ public struct CaseFilter: Sendable, Equatable {
         self.decision = decision
     }
 
+    /// Whether the filter names something only a case has (state, workflow, department,
+    /// decision): a search then leaves meetings out (a meeting has a fiscal year, from its date).
+    var excludesMeetings: Bool { state != nil || workflow != nil || department != nil || decision != nil }
+
     /// A fiscal year as a person writes it: `2025`, `R7`, `令和7` (年度 allowed) → 2025.
     public static func fiscalYear(parsing text: String) -> Int? {
         var t = text.trimmingCharacters(in: .whitespaces)
