@@ -100,11 +100,11 @@ public struct Board: Sendable {
         let accounts = services.accounts
         router.add(middleware: SessionAuthenticator(context: BoardContext.self) { (session: BoardSession, _) in
             guard let name = session.name else { return nil }
-            return try accounts.identity(named: name)
+            return try accounts.identity(named: name, epoch: session.epoch)
         })
         router.add(middleware: RequestLog())
         router.add(middleware: ErrorPages(pages: pages))
-        router.add(middleware: CSRFCheck())
+        router.add(middleware: CSRFCheck(publicOrigin: settings.publicOrigin, scheme: settings.secureCookies ? "https" : "http"))
         let board = BoardRouter(router: router, scope: CaseScope(services: services))
         AuthRoutes(board: self).addRoutes(to: board)
         BoardRoutes(board: self).addRoutes(to: board)

@@ -49,19 +49,21 @@ struct AuthRoutes {
             try board.pages.render("login", title: "ログイン", view: ["message": message, "name": form.name, "next": next as Any],
                                    context: context, status: status)
         }
-        if let refusal = await board.throttle.refusal(name: form.name, address: address) {
-            return try again(refusal.message, .tooManyRequests)
+        let ticket: LoginThrottle.Ticket
+        switch await board.throttle.attempt(name: form.name, address: address) {
+        case .refused(let refusal): return try again(refusal.message, .tooManyRequests)
+        case .taken(let taken): ticket = taken
         }
         let account = try board.services.accounts.account(named: form.name)
         let usable = account.flatMap { $0.disabled ? nil : $0 }
         guard try await board.passwords.verify(form.password, hash: usable?.passwordHash), let usable else {
-            await board.throttle.failed(name: form.name, address: address)
+            // The attempt was counted when it was taken.
             context.logger.notice("sign-in refused", metadata: ["name": .string(form.name)])
             return try again("アカウント名またはパスワードが違います（無効にされたアカウントも使えません）。", .unauthorized)
         }
-        await board.throttle.succeeded(name: usable.name)
+        await board.throttle.succeeded(ticket)
         // A new session (new id and token): an id planted before sign-in is worth nothing after.
-        context.sessions.createSession(BoardSession(name: usable.name))
+        context.sessions.createSession(BoardSession(name: usable.name, epoch: usable.sessionEpoch))
         context.logger.info("signed in", metadata: ["name": .string(usable.name)])
         return .redirect(to: next ?? usable.identity.home, type: .normal)
     }
@@ -100,9 +102,9 @@ struct AuthRoutes {
         if let problem = PasswordRule.problem(form.new, name: identity.name) {
             return try again("新しいパスワードは使えません: \(problem)", .unprocessableContent)
         }
-        try board.services.accounts.setPasswordHash(identity.name, try await board.passwords.hash(form.new))
-        // Keep the person signed in, on a fresh session id.
-        context.sessions.createSession(BoardSession(name: identity.name))
+        // Every session of the account ends; this one goes on under a fresh id and the new epoch.
+        let epoch = try board.services.accounts.setPasswordHash(identity.name, try await board.passwords.hash(form.new))
+        context.sessions.createSession(BoardSession(name: identity.name, epoch: epoch))
         return .redirect(to: "/account/password?done=1", type: .normal)
     }
 

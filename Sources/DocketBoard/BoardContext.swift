@@ -3,14 +3,17 @@ import Hummingbird
 import HummingbirdAuth
 
 /// What a board session keeps (in the session store, behind an HttpOnly, SameSite=Strict
-/// cookie): who signed in (nil before sign-in) and the CSRF token every form carries. The
-/// account itself is read afresh on each request, so a disabled account stops at once.
+/// cookie): who signed in (nil before sign-in), the account's session epoch at sign-in, and
+/// the CSRF token every form carries. The account itself is read afresh on each request, so
+/// a disabled account, a changed password or changed roles end the session at once.
 public struct BoardSession: Codable, Sendable, Equatable {
     public var name: String?
+    public var epoch: Int
     public var csrf: String
 
-    public init(name: String? = nil, csrf: String = BoardSession.newToken()) {
+    public init(name: String? = nil, epoch: Int = 0, csrf: String = BoardSession.newToken()) {
         self.name = name
+        self.epoch = epoch
         self.csrf = csrf
     }
 

@@ -6,6 +6,7 @@ import DocketWorkspace
 import DocketYAML
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Refusals the board itself makes, and Docket's own errors as the board shows them. The
 /// `ErrorPages` middleware renders each as the error page (with the person's navigation) at
@@ -20,6 +21,10 @@ public enum BoardError: Error, Sendable, Equatable {
     case notFound(String)
     /// Bad input the board found before calling the library (422).
     case invalid(String)
+    /// A request body over the board's limit for it (413), refused before it is read.
+    case tooLarge(what: String, limit: Int)
+    /// A request the board cannot read at all: a broken body, a bad chunk (400).
+    case badRequest(String)
     /// A Docket error, with its message and exit code.
     case docket(message: String, exitCode: Int32)
 
@@ -29,6 +34,8 @@ public enum BoardError: Error, Sendable, Equatable {
         case .forbidden, .csrf: return .forbidden
         case .notFound: return .notFound
         case .invalid: return .unprocessableContent
+        case .tooLarge: return .contentTooLarge
+        case .badRequest: return .badRequest
         case .docket(_, let code): return Self.status(exitCode: code)
         }
     }
@@ -41,6 +48,8 @@ public enum BoardError: Error, Sendable, Equatable {
         case .csrf: return "フォームの有効期限が切れました"
         case .notFound: return "見つかりません"
         case .invalid: return "入力に誤りがあります"
+        case .tooLarge: return "送信されたデータが大きすぎます"
+        case .badRequest: return "送信されたデータを読めませんでした"
         case .docket(_, let code):
             switch code {
             case 65: return "入力に誤りがあります"
@@ -59,6 +68,9 @@ public enum BoardError: Error, Sendable, Equatable {
         case .csrf: return "フォームの確認用トークンが一致しません。ページを開き直してから、もう一度送信してください。"
         case .notFound(let text): return text
         case .invalid(let text): return text
+        case .tooLarge(let what, let limit):
+            return "\(what)が上限 \(UploadError.size(Int64(limit))) を超えています。何も保存していません。入力を短くするか、ファイルは添付欄から送ってください。"
+        case .badRequest(let text): return text
         case .docket(let text, let code):
             return code == 75 ? text + "（しばらく待ってから、もう一度お試しください）" : text
         }
@@ -94,6 +106,7 @@ public enum BoardError: Error, Sendable, Equatable {
         case let e as HTTPError where e.status == .badRequest:
             self = .invalid("リクエストの形式が違います（フォームの項目が足りないなど）。ページを開き直して入力してください。")
         case let e as HTTPError where e.status == .contentTooLarge: self = .docket(message: "送信されたデータが大きすぎます。", exitCode: 65)
+        case is NIOTooManyBytesError: self = .tooLarge(what: "送信されたデータ", limit: CSRFCheck.maxFormBytes)
         default: self = .docket(message: "サーバーで予期しない問題が起きました。記録を確かめるよう管理者に伝えてください。", exitCode: 70)
         }
     }

@@ -9,6 +9,10 @@ public struct BoardSettings: Sendable {
     /// Mark the session cookie `Secure`: set it when the board is reached over HTTPS (behind
     /// a TLS reverse proxy); browsers then never send the cookie over plain HTTP.
     public var secureCookies = false
+    /// The board's origin as browsers reach it (`https://board.example.jp`), behind a reverse
+    /// proxy that changes the scheme, host or port; a POST whose `Origin` is not this is
+    /// refused. Without it, the request's `Host` over http (https with `secureCookies`).
+    public var publicOrigin: WebOrigin?
     /// Take the client's address from the proxy's `X-Forwarded-For` (its last entry) for login
     /// throttling: set it only behind a reverse proxy that sets that header.
     public var trustForwardedFor = false

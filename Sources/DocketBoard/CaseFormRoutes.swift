@@ -69,14 +69,44 @@ struct CaseFormRoutes: Sendable {
         return try page("record-form", forms.recordView(id, step: step, values: nil, csrf: c.csrf), .ok, context)
     }
 
+    /// A record form: URL-encoded, or multipart when the step takes files. Files arrive in the
+    /// board's staging folder and are kept under `uploads/<case>/record-<step>/`; the record
+    /// names only those (never a path the request wrote), and a refused record leaves none.
     func record(_ request: Request, _ context: Context) async throws -> Response {
         let id = try context.parameters.require("id"), step = try context.parameters.require("step")
         let c = clerk(context)
-        let values = try await Self.urlEncoded(request)
-        switch try forms.submitRecord(id, step: step, values: values, by: c.name, csrf: c.csrf) {
+        var values: FormValues, files: [String: String] = [:], kept: URL?
+        if request.headers[.contentType].flatMap(MultipartUpload.boundary(of:)) != nil {
+            let form: UploadedForm
+            do { form = try await receive(request) } catch {
+                var view = try forms.recordView(id, step: step, values: nil, csrf: c.csrf)
+                let refusal = Refusal(error)
+                view.message = refusal.message
+                return try page("record-form", view, .init(code: refusal.status), context)
+            }
+            values = form.fields
+            if form.files.values.contains(where: { !$0.isEmpty }) && values["add"] == nil {
+                let folder = try uploads.area.keep(form.staging, caseID: id, label: "record-\(step)")
+                kept = folder
+                files = CaseUploads.paths(of: form, keptIn: folder, schema: try CaseActions(runner: runner).recordSchema(id, step: step))
+            } else {
+                try? FileManager.default.removeItem(at: form.staging)
+            }
+        } else {
+            values = try await Self.urlEncoded(request)
+        }
+        let outcome: CaseForms.Outcome
+        do {
+            outcome = try forms.submitRecord(id, step: step, values: values, files: files, by: c.name, csrf: c.csrf)
+        } catch {
+            if let kept { uploads.area.discard(kept) }
+            throw error
+        }
+        switch outcome {
         case .recorded:
             return .redirect(to: "/cases/\(id)", type: .normal)
         case .again(let view, let status):
+            if let kept { uploads.area.discard(kept) }
             return try page("record-form", view, .init(code: status), context)
         }
     }
@@ -87,12 +117,13 @@ struct CaseFormRoutes: Sendable {
         let c = clerk(context)
         let name = request.uri.queryParameters.get("workflow") ?? ""
         let workflow = try workspace.workflow(name, runner: runner).workflow
+        try c.mayOpen(workflow)
         return try page("new-case", uploads.newCaseView(workflow, values: nil, limits: limits, fixed: c.fixedInputs, csrf: c.csrf), .ok, context)
     }
 
     func newCase(_ request: Request, _ context: Context) async throws -> Response {
         let c = clerk(context)
-        let form: UploadedForm
+        var form: UploadedForm
         do {
             form = try await receive(request)
         } catch {
@@ -111,7 +142,17 @@ struct CaseFormRoutes: Sendable {
             throw error
         }
         let (path, workflow) = found
+        do { try c.mayOpen(workflow) } catch {
+            try? FileManager.default.removeItem(at: form.staging)
+            throw error
+        }
         for (input, value) in c.fixedInputs where (form.fields[input] ?? "") != value {
+            // Left blank (or dropped from the form): the board fills it in, the account's own.
+            if (form.fields[input] ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                form.fields.pairs.removeAll { $0.name == input }
+                form.fields.append(input, value)
+                continue
+            }
             try? FileManager.default.removeItem(at: form.staging)
             let refusal = Refusal(status: 403, message: "このアカウントが開ける案件は「\(value)」のものだけです（\(input) を「\(value)」にしてください）。")
             var view = uploads.newCaseView(workflow, values: form.fields, limits: limits, fixed: c.fixedInputs, csrf: c.csrf)
@@ -272,6 +313,15 @@ struct FormClerk: Sendable {
 
     /// Inputs a new case must have for this account (a department's own name).
     var fixedInputs: [String: String] { department.map { ["department": $0] } ?? [:] }
+
+    /// Refuses a workflow whose cases would not carry this account's department: a department
+    /// account sees only its department's cases, so a case without one would be lost to it.
+    func mayOpen(_ workflow: Workflow) throws {
+        for input in fixedInputs.keys where workflow.inputs.field(input) == nil {
+            let title = workflow.title.isEmpty ? workflow.name : workflow.title
+            throw BoardError.forbidden("「\(title)」の案件には所管課の欄がないため、所管課のアカウントでは開けません（開いても所管課から見えなくなります）。事務局に開いてもらってください。")
+        }
+    }
 }
 
 /// Where the board finds workflows and the council roster (the workspace's folders).

@@ -163,16 +163,22 @@ struct CaseRoutes {
         let name = file.lastPathComponent
         let ext = file.pathExtension.lowercased()
         if request.uri.queryParameters.get("download") == "1" {
-            return try Self.fileResponse(file, type: Self.mediaType(ext), attachment: name)
+            var response = try Self.fileResponse(file, type: Self.mediaType(ext), attachment: name)
+            response.headers[.contentSecurityPolicy] = Self.sandboxed
+            return response
         }
         switch ext {
         case "md", "markdown":
             let text = try String(contentsOf: file, encoding: .utf8)
             let (_, state) = try board.services.store.load(id)
-            return try board.pages.render("document", title: "\(name) — \(id)", view: [
+            var response = try board.pages.render("document", title: "\(name) — \(id)", view: [
                 "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "path": relative, "name": name,
                 "html": MarkdownHTML.render(text), "download": "?download=1",
             ], context: context)
+            // The board's own page around a case's text: sandboxed too (no script at all), with
+            // forms and same-origin kept so its navigation and sign-out still work.
+            response.headers[.contentSecurityPolicy] = Self.sandboxedPage
+            return response
         case "html", "htm":
             // As it prints: the document's own layout and styles, but no script, no form, no
             // plugin, and no access to the board's origin (a sandbox is a unique origin).
@@ -182,10 +188,17 @@ struct CaseRoutes {
             return response
         default:
             var response = try Self.fileResponse(file, type: Self.mediaType(ext), attachment: Self.inline(ext) ? nil : name)
-            response.headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; frame-ancestors 'none'"
+            response.headers[.contentSecurityPolicy] = Self.sandboxed
             return response
         }
     }
+
+    /// Every document the board serves carries a sandboxing policy: a file as it is (no script,
+    /// no form, a unique origin), and the board's page showing a Markdown document.
+    static let sandboxed = "sandbox; default-src 'none'; frame-ancestors 'none'"
+    static let sandboxedPage = "sandbox allow-forms allow-same-origin allow-top-navigation-by-user-activation; "
+        + "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        + "form-action 'self'; frame-ancestors 'none'"
 
     static func inline(_ ext: String) -> Bool { ["pdf", "txt", "png", "jpg", "jpeg", "csv", "yaml", "json"].contains(ext) }
 

@@ -1,6 +1,7 @@
 import DocketCore
 import DocketIndex
 import DocketMeetings
+import DocketYAML
 import Foundation
 import Hummingbird
 import HummingbirdAuth
@@ -124,12 +125,28 @@ struct RequireSignIn: RouterMiddleware {
     }
 }
 
-/// Where a login may send the person afterwards: only a path on this board (no scheme, no
-/// host, no `//`), so a crafted link cannot bounce a clerk to another site.
+/// Where a login may send the person afterwards: only a path of this board. It must begin
+/// with exactly one `/`, and neither as given nor percent-decoded (once or twice) hold a
+/// backslash or white space in its path, a second leading slash, or a control character: browsers drop tabs
+/// and newlines and read `\` as `/`, so `/\t/evil.example/` would leave for another host.
 enum LoginRedirect {
     static func safeNext(_ next: String?) -> String? {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"),
-              !next.contains("\r"), !next.contains("\n"), next.count < 1000 else { return nil }
+        guard let next, next.utf8.count < 1000 else { return nil }
+        var forms = [next]
+        if let once = next.removingPercentEncoding {
+            forms.append(once)
+            if let twice = once.removingPercentEncoding { forms.append(twice) }
+        } else {
+            return nil
+        }
+        for form in forms {
+            // White space only in the query (a search's words); never in the path.
+            let path = form.prefix { $0 != "?" }
+            guard form.hasPrefix("/"), !form.hasPrefix("//"), !path.contains("\\"),
+                  !path.unicodeScalars.contains(where: { $0.properties.isWhitespace }),
+                  !form.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+            else { return nil }
+        }
         return next
     }
 }
@@ -194,8 +211,18 @@ public struct CaseScope: Sendable {
     }
 
     /// Throws 404 for a case that does not exist and 403 for one outside the person's scope.
+    /// The 404's "did you mean" names only a case the person may open: a near id of another
+    /// department's case is not told to them.
     func require(_ identity: Identity, caseID id: String) throws {
-        let (_, state) = try services.store.load(id)
+        let state: CaseState
+        do {
+            (_, state) = try services.store.load(id)
+        } catch CaseError.noSuchCase(_, let known) {
+            let visible = identity.roles.contains(.secretariat) ? known
+                : ((try? cases(for: identity, CaseFilter()))?.map(\.id) ?? []).filter(Set(known).contains)
+            let near = Suggest.nearest(to: id, among: visible).map { "「\($0)」のことですか？" } ?? ""
+            throw BoardError.notFound("案件「\(id)」はありません。\(near)案件番号を確かめてください。")
+        }
         guard admits(identity, caseID: id, department: state.inputs["department"]?.stringValue) else {
             throw BoardError.forbidden("この案件（\(id)）を見る権限がありません。")
         }

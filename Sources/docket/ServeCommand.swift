@@ -29,12 +29,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Take the client address from X-Forwarded-For (only behind a proxy that sets it).")
     var trustForwardedFor = false
 
+    @Option(name: .long, help: ArgumentHelp("The board's address as browsers reach it through a reverse proxy (such as https://board.example.jp); forms posted from any other origin are refused.", valueName: "URL"))
+    var publicOrigin: String?
+
     @Option(name: .long, help: ArgumentHelp("Folder of templates overriding the bundled ones (default: board/templates).", valueName: "DIR"))
     var templates: String?
 
     func validate() throws {
         guard BoardSettings.parseListen(listen) != nil else {
             throw ValidationError("--listen is HOST:PORT, such as 127.0.0.1:8080, not '\(listen)'")
+        }
+        if let publicOrigin, WebOrigin(publicOrigin) == nil {
+            throw ValidationError("--public-origin is the board's address as browsers reach it, scheme and host (and port) only, such as https://board.example.jp, not '\(publicOrigin)'")
         }
     }
 
@@ -44,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         (settings.host, settings.port) = BoardSettings.parseListen(listen)!
         settings.secureCookies = secureCookies
         settings.trustForwardedFor = trustForwardedFor
+        settings.publicOrigin = publicOrigin.flatMap(WebOrigin.init)
         settings.templatesFolder = templates.map { URL(fileURLWithPath: $0, relativeTo: RootOptions.currentFolder).standardizedFileURL }
         do {
             let runner = options.runner()  // its store feeds the index: what the board does shows at once

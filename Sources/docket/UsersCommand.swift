@@ -3,12 +3,12 @@ import DocketBoard
 import DocketYAML
 import Foundation
 
-/// `docket users add|list|disable|enable|password`: the board's accounts (board/users.json).
+/// `docket users add|list|disable|enable|password|role`: the board's accounts (board/users.json).
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Manages the web board's accounts (board/users.json, bcrypt hashes).",
-        subcommands: [UsersAdd.self, UsersList.self, UsersDisable.self, UsersEnable.self, UsersPassword.self])
+        subcommands: [UsersAdd.self, UsersList.self, UsersDisable.self, UsersEnable.self, UsersPassword.self, UsersRole.self])
 }
 
 extension UsersCommand {
@@ -154,7 +154,7 @@ struct UsersEnable: ParsableCommand {
 }
 
 struct UsersPassword: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "password", abstract: "Sets an account's password.")
+    static let configuration = CommandConfiguration(commandName: "password", abstract: "Sets an account's password; its signed-in sessions end at once.")
     @OptionGroup var options: RootOptions
     @Argument var name: String
     @Option(name: .long, help: ArgumentHelp("Read the password from the first line of this file (else it is asked for).", valueName: "FILE")) var passwordFile: String?
@@ -165,7 +165,28 @@ struct UsersPassword: ParsableCommand {
             guard try accounts.account(named: name) != nil else { throw AccountError.noSuchAccount(name, known: try accounts.all().map(\.name)) }
             let password = try PasswordInput.read(file: passwordFile, name: name)
             try accounts.setPasswordHash(name, Passwords(cost: 12).hashNow(password))
-            print("password of '\(TerminalText.escaped(name))' changed")
+            print("password of '\(TerminalText.escaped(name))' changed; its signed-in sessions were ended")
+        } catch { throw usersReport(error) }
+    }
+}
+
+struct UsersRole: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "role", abstract: "Gives an account new roles; its signed-in sessions end at once.",
+        discussion: "The roles given replace the account's roles. Give --role more than once for several, and --department for the department role.")
+    @OptionGroup var options: RootOptions
+    @Argument var name: String
+    @Option(name: .long, help: ArgumentHelp("secretariat, department, member or archivist.", valueName: "ROLE")) var role: [Role] = []
+    @Option(name: .long, help: ArgumentHelp("The department (所管課) of a department account.", valueName: "NAME")) var department: String?
+
+    func validate() throws {
+        guard !role.isEmpty else { throw ValidationError("give --role: secretariat, department, member or archivist") }
+    }
+
+    func run() throws {
+        do {
+            try options.accounts.setRoles(name, roles: Set(role), department: department)
+            print("account '\(TerminalText.escaped(name))' now has the roles \(Set(role).sorted().map(\.label).joined(separator: "・"))\(department.map { "・" + TerminalText.escaped($0) } ?? ""); its sessions were ended")
         } catch { throw usersReport(error) }
     }
 }

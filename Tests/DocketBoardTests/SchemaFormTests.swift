@@ -11,7 +11,7 @@ final class SchemaFormTests: XCTestCase {
     let tally = VoteStep().recordSchema(with: [:])!
 
     func decode(_ schema: Schema, _ body: String) -> (values: [String: Value], errors: FieldErrors) {
-        let (node, places) = SchemaForm(schema).node(from: FormValues(urlEncoded: body))
+        let (node, places) = try! SchemaForm(schema).node(from: FormValues(urlEncoded: body))
         var d = Diagnostics(file: "form")
         let values = SchemaCheck.decode(node, against: schema, what: "the record", diagnostics: &d)
         return (values, places.place(d.sorted))

@@ -86,13 +86,16 @@ final class SecurityTests: XCTestCase {
 
     func testSignInIsThrottledPerClientAddress() async throws {
         let throttle = LoginThrottle(perName: 100, perAddress: 2, window: .seconds(600))
-        await throttle.failed(name: "a", address: "192.0.2.1")
-        await throttle.failed(name: "b", address: "192.0.2.1")
-        let refusal = await throttle.refusal(name: "c", address: "192.0.2.1")
-        XCTAssertEqual(refusal?.byName, false)
-        XCTAssertTrue(refusal?.message.contains("この接続元から10分間に2回") == true)
-        let elsewhere = await throttle.refusal(name: "c", address: "192.0.2.2")
-        XCTAssertNil(elsewhere)
+        for name in ["a", "b"] {
+            guard case .taken = await throttle.attempt(name: name, address: "192.0.2.1") else { return XCTFail("attempt \(name) refused") }
+        }
+        guard case .refused(let refusal) = await throttle.attempt(name: "c", address: "192.0.2.1") else { return XCTFail("a third attempt was taken") }
+        XCTAssertEqual(refusal.byName, false)
+        XCTAssertTrue(refusal.message.contains("この接続元から10分間に2回"), refusal.message)
+        guard case .taken(let ticket) = await throttle.attempt(name: "c", address: "192.0.2.2") else { return XCTFail("another address was refused") }
+        // A success takes its own attempt back from the address, and forgets the name's failures.
+        await throttle.succeeded(ticket)
+        guard case .taken = await throttle.attempt(name: "c", address: "192.0.2.2") else { return XCTFail("refused after a success") }
     }
 
     func testADisabledAccountCannotSignInAndIsSignedOutAtOnce() async throws {

@@ -12,11 +12,38 @@ public struct Account: Codable, Sendable, Equatable {
     public var disabled: Bool
     public var created: String
     public var passwordChanged: String?
+    /// Raised by every change that must end the account's sessions (a password set, a role
+    /// changed, the account disabled); a session signed in under an older value is refused.
+    public var sessionEpoch: Int
 
     enum CodingKeys: String, CodingKey {
         case name, roles, department, disabled, created
         case passwordHash = "password_hash"
         case passwordChanged = "password_changed"
+        case sessionEpoch = "session_epoch"
+    }
+
+    public init(name: String, roles: [Role], department: String?, passwordHash: String, disabled: Bool,
+                created: String, passwordChanged: String?, sessionEpoch: Int = 0) {
+        self.name = name
+        self.roles = roles
+        self.department = department
+        self.passwordHash = passwordHash
+        self.disabled = disabled
+        self.created = created
+        self.passwordChanged = passwordChanged
+        self.sessionEpoch = sessionEpoch
+    }
+
+    /// Account files written before sessions had epochs read as epoch 0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), roles: try c.decode([Role].self, forKey: .roles),
+                  department: try c.decodeIfPresent(String.self, forKey: .department),
+                  passwordHash: try c.decode(String.self, forKey: .passwordHash), disabled: try c.decode(Bool.self, forKey: .disabled),
+                  created: try c.decode(String.self, forKey: .created),
+                  passwordChanged: try c.decodeIfPresent(String.self, forKey: .passwordChanged),
+                  sessionEpoch: try c.decodeIfPresent(Int.self, forKey: .sessionEpoch) ?? 0)
     }
 
     public var identity: Identity { Identity(name: name, roles: Set(roles), department: department) }

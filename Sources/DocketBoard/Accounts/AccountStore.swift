@@ -57,6 +57,13 @@ public final class AccountStore: @unchecked Sendable {
         return account.identity
     }
 
+    /// The identity behind a session signed in at `epoch`: nil once the account is disabled,
+    /// or its password or roles changed since (its `sessionEpoch` moved on).
+    public func identity(named name: String, epoch: Int) throws -> Identity? {
+        guard let account = try account(named: name), !account.disabled, account.sessionEpoch == epoch else { return nil }
+        return account.identity
+    }
+
     private func readFile() throws -> [Account] {
         guard let data = FileManager.default.contents(atPath: file.path) else {
             if FileManager.default.fileExists(atPath: file.path) { throw AccountError.unreadable(file.path, "permission denied") }
@@ -91,20 +98,42 @@ public final class AccountStore: @unchecked Sendable {
         }
     }
 
-    /// Disables (or enables again) an account.
+    /// Disables (or enables again) an account. Disabling ends every session of it.
     public func setDisabled(_ name: String, _ disabled: Bool) throws {
         try change { accounts in
             let i = try Self.index(of: name, in: accounts)
+            if disabled && !accounts[i].disabled { accounts[i].sessionEpoch += 1 }
             accounts[i].disabled = disabled
         }
     }
 
-    /// Replaces an account's password hash.
-    public func setPasswordHash(_ name: String, _ hash: String, now: Date = Date()) throws {
+    /// Replaces an account's password hash and ends every session of it; returns the new
+    /// session epoch (the board signs the person in again under it after their own change).
+    @discardableResult
+    public func setPasswordHash(_ name: String, _ hash: String, now: Date = Date()) throws -> Int {
+        var epoch = 0
         try change { accounts in
             let i = try Self.index(of: name, in: accounts)
             accounts[i].passwordHash = hash
             accounts[i].passwordChanged = Self.timestamp(now)
+            accounts[i].sessionEpoch += 1
+            epoch = accounts[i].sessionEpoch
+        }
+        return epoch
+    }
+
+    /// Gives an account new roles (and department, for the department role), ending every
+    /// session of it: a session never keeps rights its account no longer has.
+    public func setRoles(_ name: String, roles: Set<Role>, department: String?) throws {
+        guard !roles.isEmpty else { throw AccountError.noRoles }
+        let department = department?.trimmingCharacters(in: .whitespaces)
+        if roles.contains(.department), department?.isEmpty ?? true { throw AccountError.departmentRequired }
+        if !roles.contains(.department), department != nil { throw AccountError.departmentWithoutRole }
+        try change { accounts in
+            let i = try Self.index(of: name, in: accounts)
+            accounts[i].roles = roles.sorted()
+            accounts[i].department = department
+            accounts[i].sessionEpoch += 1
         }
     }
 

@@ -21,6 +21,8 @@ struct CaseForms: Sendable {
         var general: [String] = []
         var controls: [FormControl]
         var csrf: String
+        /// The step takes files: the form is sent as multipart, its token in the action's query.
+        var multipart = false
     }
 
     /// The form for `step`, filled from `values` (nil: the schema's defaults).
@@ -30,9 +32,10 @@ struct CaseForms: Sendable {
         let (_, state) = try runner.store.load(id)
         let workflow = try runner.workflow(of: id)
         let name = workflow.step(step)?.name ?? step
+        let form = SchemaForm(schema)
         return RecordView(title: "記録：\(name)", caseID: id, step: step, prompt: state.step(step).message,
-                          general: errors.general, controls: SchemaForm(schema).controls(values: values, errors: errors, addRowTo: addRowTo),
-                          csrf: csrf)
+                          general: errors.general, controls: form.controls(values: values, errors: errors, addRowTo: addRowTo),
+                          csrf: csrf, multipart: form.takesFiles)
     }
 
     enum Outcome: Sendable {
@@ -43,19 +46,25 @@ struct CaseForms: Sendable {
 
     /// Records the submitted form for `step`, or gives the form again: with one more row when an
     /// add-row button was pressed (nothing recorded), or with the library's problems at their
-    /// fields.
-    func submitRecord(_ id: String, step: String, values: FormValues, by user: String, csrf: String) throws -> Outcome {
+    /// fields. `files` are the board's own uploads for the step's path fields (see
+    /// `SchemaForm.node(from:files:)`).
+    func submitRecord(_ id: String, step: String, values: FormValues, files: [String: String] = [:],
+                      by user: String, csrf: String) throws -> Outcome {
         if let add = values["add"] {
             return .again(try recordView(id, step: step, values: values, addRowTo: add, csrf: csrf), status: 200)
         }
         let schema = try actions.recordSchema(id, step: step)
-        let (node, places) = SchemaForm(schema).node(from: values)
         do {
-            try actions.record(id, step: step, values: node, source: "form", by: user)
+            let (node, places) = try SchemaForm(schema).node(from: values, files: files)
+            do {
+                try actions.record(id, step: step, values: node, source: "form", by: user)
+            } catch {
+                throw Refusal(error).placed(places)
+            }
             return .recorded
         } catch {
             let refusal = Refusal(error)
-            var view = try recordView(id, step: step, values: values, errors: places.place(refusal.diagnostics), csrf: csrf)
+            var view = try recordView(id, step: step, values: values, errors: refusal.fieldErrors, csrf: csrf)
             view.message = refusal.message
             view.busy = refusal.busy
             return .again(view, status: refusal.status)

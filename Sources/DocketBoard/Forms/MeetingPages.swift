@@ -45,7 +45,7 @@ struct MeetingPages: Sendable {
     /// Opens a meeting from the form (the date in any shape `CalendarDate` reads), under the
     /// workspace's roster `rosterPath`, with the minutes templates beside it.
     func create(_ values: FormValues, rosterPath: String, by user: String) throws -> String {
-        let (node, places) = SchemaForm(MeetingForms.header).node(from: values)
+        let (node, places) = try SchemaForm(MeetingForms.header).node(from: values)
         var d = Diagnostics(file: "form")
         let v = SchemaCheck.decode(node, against: MeetingForms.header, what: "the meeting", diagnostics: &d)
         if !d.isEmpty {
@@ -195,7 +195,7 @@ struct MeetingPages: Sendable {
     /// Records the attendance form; the problems come back placed at their fields.
     func attend(_ id: String, _ values: FormValues, by user: String) throws {
         let joined = MeetingForms.joiningMembers(values)
-        let (node, places) = SchemaForm(MeetingForms.attendance).node(from: joined)
+        let (node, places) = try SchemaForm(MeetingForms.attendance).node(from: joined)
         do {
             _ = try book(user).attend(id, attendance: node, source: "form")
         } catch {
@@ -209,7 +209,7 @@ struct MeetingPages: Sendable {
     /// page shows the outcome; a recount is the same form sent again with the new figures.
     func vote(_ id: String, _ values: FormValues, by user: String) async throws {
         guard let caseID = values.text("case") else { throw Refusal(status: 422, message: "案件番号がありません。") }
-        let (node, places) = SchemaForm(MeetingForms.tally).node(from: values)
+        let (node, places) = try SchemaForm(MeetingForms.tally).node(from: values)
         var signedIn = self.runner
         signedIn.user = user
         do {

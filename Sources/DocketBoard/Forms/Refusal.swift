@@ -38,7 +38,9 @@ struct Refusal: Error {
         case let e as Refusal:
             self = e
         default:
-            self.init(status: 500, message: TerminalText.escaped(String(describing: error)))
+            // The board's own words for the rest; an unknown error shows no internals.
+            let board = BoardError(error)
+            self.init(status: Int(board.status.code), message: board.message)
         }
     }
 

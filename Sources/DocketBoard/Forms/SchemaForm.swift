@@ -20,18 +20,51 @@ public struct SchemaForm: Sendable {
     // MARK: - Submitted fields -> Node
 
     /// The record the submitted fields describe, and where each of its nodes came from.
-    public func node(from values: FormValues) -> (node: Node, places: FieldPlaces) {
-        var builder = NodeBuilder(values: values)
+    ///
+    /// A field that names a place on the server (a folder or a file) never takes its value
+    /// from the request: only from `files`, the board's own uploads for this form by field
+    /// path (`materials` → `…/uploads/CASE/record-draft/materials`). A request that writes a
+    /// path into such a field (`materials=/etc`) is refused at that field, nothing recorded:
+    /// a path from a request is never opened on the server.
+    public func node(from values: FormValues, files: [String: String] = [:]) throws -> (node: Node, places: FieldPlaces) {
+        var builder = NodeBuilder(values: values, files: files)
         let node = builder.mapping(schema, path: "", keepEmpty: true)!
+        guard builder.namedPaths.isEmpty else {
+            var refusal = Refusal(status: 422, message: "ファイルやフォルダの欄には、サーバー上の場所を書くことはできません。ファイルはその欄から添付してください。何も記録していません。")
+            refusal.diagnostics = builder.namedPaths.map { path, line in
+                Diagnostic(file: "form", mark: Mark(line: line, column: 1),
+                           message: "この欄にはファイルを添付してください（場所を書いて指定することはできません）。")
+            }
+            throw refusal.placed(builder.places)
+        }
         return (node, builder.places)
+    }
+
+    /// Whether the schema has a field that takes files (the form must then be sent as multipart).
+    public var takesFiles: Bool { Self.pathFields(schema, path: "").isEmpty == false }
+
+    /// The paths of the fields that name a folder or a file (nested mappings included).
+    static func pathFields(_ schema: Schema, path: String) -> [(name: String, type: ValueType)] {
+        schema.fields.flatMap { field -> [(name: String, type: ValueType)] in
+            let name = join(path, field.name)
+            switch field.type {
+            case .folder, .file: return [(name, field.type)]
+            case .object(let inner): return pathFields(inner, path: name)
+            default: return []
+            }
+        }
     }
 
     struct NodeBuilder {
         let values: FormValues
+        let files: [String: String]
         var places = FieldPlaces()
+        /// Path fields the request wrote a value into, with their marks' lines.
+        var namedPaths: [(String, Int)] = []
 
-        init(values: FormValues) {
+        init(values: FormValues, files: [String: String]) {
             self.values = values
+            self.files = files
         }
 
         mutating func mark(for path: String, fields: [String] = []) -> Mark {
@@ -71,7 +104,21 @@ public struct SchemaForm: Sendable {
                 let listMark = mark(for: name)
                 let lines = SchemaForm.lines(values[name] ?? "")
                 guard !lines.isEmpty else { return nil }
-                return Node(.sequence(lines.map { scalar($0, typed: element ?? .string, at: listMark) }), mark: listMark)
+                switch element {
+                case .folder?, .file?:
+                    // A list of server paths is never taken from a request.
+                    namedPaths.append((name, listMark.line))
+                    return nil
+                default:
+                    return Node(.sequence(lines.map { scalar($0, typed: element ?? .string, at: listMark) }), mark: listMark)
+                }
+            case .folder, .file:
+                let fieldMark = mark(for: name)
+                if let path = files[name] { return Node(.scalar(path, .doubleQuoted), mark: fieldMark) }
+                if !(values[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    namedPaths.append((name, fieldMark.line))
+                }
+                return nil
             case .map:
                 let mapMark = mark(for: name)
                 let lines = SchemaForm.lines(values[name] ?? "")

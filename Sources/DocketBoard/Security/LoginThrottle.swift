@@ -2,7 +2,8 @@ import Foundation
 
 /// Counts failed sign-ins per account name and per client address and refuses further
 /// attempts once either reaches its limit within the window, until the oldest failure in
-/// the window has aged out. A success clears the name's count. Kept in memory: a restart
+/// the window has aged out. Every attempt counts as a failure from the moment it is taken
+/// until it succeeds; a success clears the name's count. Kept in memory: a restart
 /// forgets it, which costs an attacker a restart they cannot cause.
 public actor LoginThrottle {
     public struct Refusal: Sendable, Equatable {
@@ -29,22 +30,40 @@ public actor LoginThrottle {
         self.clock = clock
     }
 
-    /// Why an attempt for `name` from `address` is refused now, or nil.
-    public func refusal(name: String, address: String?) -> Refusal? {
+    /// Takes one sign-in attempt for `name` from `address`: refused (and not counted) when
+    /// either has reached its limit, else counted as a failure at once, before the password
+    /// is checked, so parallel attempts cannot all pass the check while the slow bcrypt
+    /// verification runs. An actor method without a suspension point: atomic.
+    public func attempt(name: String, address: String?) -> Attempt {
         let now = clock()
-        if let r = check(&names, key: name.lowercased(), limit: perName, now: now, byName: true) { return r }
-        if let address, let r = check(&addresses, key: address, limit: perAddress, now: now, byName: false) { return r }
-        return nil
-    }
-
-    public func failed(name: String, address: String?) {
-        let now = clock()
-        names[name.lowercased(), default: []].append(now)
+        let key = name.lowercased()
+        if let r = check(&names, key: key, limit: perName, now: now, byName: true) { return .refused(r) }
+        if let address, let r = check(&addresses, key: address, limit: perAddress, now: now, byName: false) { return .refused(r) }
+        names[key, default: []].append(now)
         if let address { addresses[address, default: []].append(now) }
+        return .taken(Ticket(name: key, address: address, at: now))
     }
 
-    public func succeeded(name: String) {
-        names[name.lowercased()] = nil
+    /// The attempt of `ticket` succeeded: the name's failures are forgotten, and this attempt
+    /// no longer counts against the address.
+    public func succeeded(_ ticket: Ticket) {
+        names[ticket.name] = nil
+        if let address = ticket.address, var list = addresses[address], let i = list.firstIndex(of: ticket.at) {
+            list.remove(at: i)
+            addresses[address] = list.isEmpty ? nil : list
+        }
+    }
+
+    /// An attempt taken: kept by the caller until the password is checked.
+    public struct Ticket: Sendable, Equatable {
+        let name: String
+        let address: String?
+        let at: ContinuousClock.Instant
+    }
+
+    public enum Attempt: Sendable, Equatable {
+        case taken(Ticket)
+        case refused(Refusal)
     }
 
     private func check(_ table: inout [String: [ContinuousClock.Instant]], key: String, limit: Int,

@@ -82,7 +82,7 @@ struct CaseUploads: Sendable {
     /// Opens the case from a received form: its folder inputs name the uploaded files' folders.
     /// On any refusal the uploads are removed and the problems returned by field.
     func open(_ form: UploadedForm, workflowPath: String, workflow: Workflow, by user: String) throws -> String {
-        var values = form.fields
+        let values = form.fields
         guard let caseID = values.text("case") else {
             try? FileManager.default.removeItem(at: form.staging)
             var r = Refusal(status: 422, message: nil)
@@ -95,16 +95,9 @@ struct CaseUploads: Sendable {
         }
         let kept = try area.keep(form.staging, caseID: caseID, label: "inputs")
         do {
-            for field in workflow.inputs.fields {
-                guard case .folder = field.type else { continue }
-                values.pairs.removeAll { $0.name == field.name }
-                if form.files[field.name]?.isEmpty == false {
-                    values.append(field.name, kept.appendingPathComponent(field.name).path)
-                }
-            }
             var signedIn = self.runner
             signedIn.user = user
-            let (node, places) = SchemaForm(workflow.inputs).node(from: values)
+            let (node, places) = try SchemaForm(workflow.inputs).node(from: values, files: Self.paths(of: form, keptIn: kept, schema: workflow.inputs))
             do {
                 _ = try signedIn.open(caseID: caseID, workflowPath: workflowPath, inputs: node, source: "form")
             } catch {
@@ -116,6 +109,23 @@ struct CaseUploads: Sendable {
             area.discard(kept)
             throw error
         }
+    }
+
+    /// The board's own paths for a received form's path fields, once its staging folder is
+    /// kept at `kept`: a folder field names the folder of the files sent under it, a file
+    /// field its one file. Fields nothing was sent under are left out (and so not given).
+    static func paths(of form: UploadedForm, keptIn kept: URL, schema: Schema) -> [String: String] {
+        var paths: [String: String] = [:]
+        for (name, type) in SchemaForm.pathFields(schema, path: "") {
+            guard let sent = form.files[name], !sent.isEmpty else { continue }
+            let folder = kept.appendingPathComponent(name, isDirectory: true)
+            switch type {
+            case .file where sent.count == 1: paths[name] = folder.appendingPathComponent(sent[0]).path
+            case .file: continue
+            default: paths[name] = folder.path
+            }
+        }
+        return paths
     }
 
     /// The waiting step that takes corrected materials (a record with a `materials` folder).
@@ -142,10 +152,10 @@ struct CaseUploads: Sendable {
         }
         let kept = try area.keep(form.staging, caseID: id, label: "materials")
         do {
-            var values = FormValues([.init("materials", kept.appendingPathComponent("files").path)])
+            var values = FormValues()
             if let reason = form.fields.text("reason") { values.append("reason", reason) }
             let schema = try CaseActions(runner: runner).recordSchema(id, step: step)
-            let (node, _) = SchemaForm(schema).node(from: values)
+            let (node, _) = try SchemaForm(schema).node(from: values, files: ["materials": kept.appendingPathComponent("files").path])
             try CaseActions(runner: runner).record(id, step: step, values: node, source: "upload", by: user)
             return step
         } catch {

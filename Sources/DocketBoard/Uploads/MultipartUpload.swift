@@ -77,7 +77,8 @@ public enum MultipartUpload {
         } catch {
             sink.closeFile()
             try? fm.removeItem(at: staging)
-            throw error
+            // A body that breaks off or is not HTTP (a bad chunk size) is the sender's problem.
+            throw (error as? UploadError) ?? UploadError.malformed("送信が途中で切れているか、壊れています")
         }
     }
 }
