@@ -85,7 +85,8 @@ final class PagesTests: XCTestCase {
             XCTAssertTrue(page.text.contains("令和4年6月1日（2022-06-01）") || page.text.contains("2022-06-01"))
             let missing = try await clerk.get("/cases/2022-c9")
             XCTAssertEqual(missing.status, .notFound)
-            XCTAssertTrue(missing.text.contains("there is no case &#39;2022-c9&#39;"), missing.text)
+            XCTAssertTrue(missing.text.contains("案件「2022-c9」はありません。"), missing.text)
+            XCTAssertTrue(missing.text.contains("「2022-c1」のことですか"), "the secretariat may open 2022-c1: \(missing.text)")
         }
     }
 
