@@ -60,10 +60,9 @@ public struct CaseStore: Sendable {
     }
 
     private func isCaseFolder(_ id: String) -> Bool {
-        let fm = FileManager.default
-        return ["journal.jsonl", JournalAnchor.fileName, "workflow.yaml"].contains {
-            fm.fileExists(atPath: folder(id).appendingPathComponent($0).path)
-        }
+        // Plain path strings: listing 100,000 cases made URLs a large part of `status`.
+        let base = casesFolder.path + "/" + id + "/"
+        return ["journal.jsonl", JournalAnchor.fileName, "workflow.yaml"].contains { access(base + $0, F_OK) == 0 }
     }
 
     /// Throws `noSuchCase` unless the case exists.

@@ -90,11 +90,16 @@ public struct Journal: Sendable {
     public static let genesis = String(repeating: "0", count: 64)
 
     public let url: URL
+    /// Where the journal's anchor is kept: beside it, named after it (`journal.jsonl` ->
+    /// `journal.head`), so journals sharing a folder never share an anchor. Worked out once:
+    /// it is written on every durable append.
+    public let anchorURL: URL
     /// Told of every append once it is durable (the case index); nil for a journal being built.
     public var observer: (any JournalObserver)?
 
     public init(url: URL, observer: (any JournalObserver)? = nil) {
         self.url = url
+        self.anchorURL = url.deletingPathExtension().appendingPathExtension("head")
         self.observer = observer
     }
 
@@ -262,6 +267,15 @@ public enum FileIO {
         }
     }
 
+    /// Writes `bytes` as the whole of the file at `url` (created or truncated), without fsync:
+    /// for files a later step makes durable (a staged document, fsync'd as it is committed).
+    public static func writeFile(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o644) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw CaseError.posix(url.path) }
+        defer { close(fd) }
+        try writeAll(fd, bytes, path: url.path)
+    }
+
     /// Writes a whole file durably: a temporary file, fsync, rename into place, fsync the folder
     /// (unless `syncFolder` is false: a lost rename must then leave a usable older file).
     public static func writeAtomically(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600, syncFolder: Bool = true) throws {
@@ -329,11 +343,14 @@ public enum FileIO {
     }
 
     /// Reads a file in 256 KiB blocks (never whole), handing each to `body`; returns its size.
+    /// With `sealing`, the same open file is first made read-only (mode 0444) and fsync'd after
+    /// it is read: how a step's document is recorded, in one open instead of three.
     @discardableResult
-    public static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int64 {
+    public static func readChunks(of path: String, sealing: Bool = false, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int64 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CaseError.posix(path) }
         defer { close(fd) }
+        if sealing { fchmod(fd, 0o444) }
         // Uninitialised: zeroing a large buffer per small document was measurable per step.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer { buffer.deallocate() }
@@ -348,13 +365,14 @@ public enum FileIO {
             body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             size += Int64(n)
         }
+        if sealing { guard fsync(fd) == 0 else { throw CaseError.posix(path) } }
         return size
     }
 
     /// SHA-256 and size of a file, streamed.
-    public static func digest(of path: String) throws -> (sha256: String, size: Int64) {
+    public static func digest(of path: String, sealing: Bool = false) throws -> (sha256: String, size: Int64) {
         var hasher = SHA256()
-        let size = try readChunks(of: path) { hasher.update(bufferPointer: $0) }
+        let size = try readChunks(of: path, sealing: sealing) { hasher.update(bufferPointer: $0) }
         return (Journal.hex(hasher.finalize()), size)
     }
 }

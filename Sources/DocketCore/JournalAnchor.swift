@@ -20,10 +20,6 @@ public struct JournalAnchor: Codable, Sendable, Equatable {
 }
 
 extension Journal {
-    /// Where the journal's anchor is kept: beside it, named after it (`journal.jsonl` ->
-    /// `journal.head`), so journals sharing a folder never share an anchor.
-    public var anchorURL: URL { url.deletingPathExtension().appendingPathExtension("head") }
-
     /// The anchor, or nil when there is none (a journal written before anchors existed).
     public func readAnchor() throws -> JournalAnchor? {
         guard let data = FileManager.default.contents(atPath: anchorURL.path) else {
@@ -52,12 +48,28 @@ extension Journal {
         }
     }
 
-    /// Records the tip of `contents` as the anchor: a temporary file, fsync, rename. The folder
-    /// is not fsync'd: if the rename is lost, the older anchor is still a prefix of the journal.
+    /// Records the tip of `contents` as the anchor, in place: one write of a fixed-width record
+    /// at the start of the file, without fsync. Safe because the journal it anchors was fsync'd
+    /// first, so the anchor on disk is never ahead of the journal: if this write is lost in a
+    /// crash, the older anchor is still a prefix of the journal, and the next durable append
+    /// anchors the rest. One write of under a sector replaces the old record whole (no rename,
+    /// no temporary file: the per-step cost of the anchor is a write, not a second fsync).
     func writeAnchor(_ contents: Contents) throws {
         let anchor = JournalAnchor(seq: contents.events.count, sha256: contents.lastHash)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try FileIO.writeAtomically([UInt8](try encoder.encode(anchor)) + [0x0A], to: anchorURL, syncFolder: false)
+        var record = [UInt8](try encoder.encode(anchor))
+        // Padded with spaces (JSON allows them) to one width, so a longer older record never
+        // shows behind a shorter new one.
+        if record.count < Self.anchorWidth - 1 { record += [UInt8](repeating: 0x20, count: Self.anchorWidth - 1 - record.count) }
+        record.append(0x0A)
+        let fd = open(anchorURL.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw CaseError.posix(anchorURL.path) }
+        defer { close(fd) }
+        let written = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard written == record.count else { throw CaseError.posix(anchorURL.path) }
     }
+
+    /// The anchor record's width in bytes (newline included).
+    static let anchorWidth = 128
 }

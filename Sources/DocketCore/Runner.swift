@@ -29,12 +29,17 @@ public struct Runner: Sendable {
         /// The current or waiting step, if any.
         public var step: String?
         public var lines: [String]
+        /// What the waiting or failed step says (its prompt, or why it failed).
+        public var message: String?
+        /// The case was not run: it could not move on (`run(caseID:onlyIfItCanMoveOn:)`).
+        public var skipped = false
 
-        public init(caseID: String, status: CaseState.Status, step: String?, lines: [String]) {
+        public init(caseID: String, status: CaseState.Status, step: String?, lines: [String], message: String? = nil) {
             self.caseID = caseID
             self.status = status
             self.step = step
             self.lines = lines
+            self.message = message
         }
     }
 
@@ -51,22 +56,29 @@ public struct Runner: Sendable {
         }
     }
 
-    /// Runs one case as far as it goes.
-    public func run(caseID: String) async throws -> Report {
+    /// Runs one case as far as it goes. With `onlyIfItCanMoveOn` (what `run --all` asks), a
+    /// case that cannot move on by itself is left as it is and reported `skipped`: decided
+    /// under the case's lock, on the same read of the journal as the run.
+    public func run(caseID: String, onlyIfItCanMoveOn: Bool = false) async throws -> Report {
         let lock = try store.lock(caseID)
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(caseID)
+        if onlyIfItCanMoveOn, let skipped = Self.skipReport(caseID, journal, state) { return skipped }
         try store.checkSnapshot(caseID, recorded: state.workflow)
         let workflow = try workflow(of: caseID)
         let order = workflow.steps.map(\.id)
         var lines: [String] = []
         func report() -> Report {
-            Report(caseID: caseID, status: state.status(order: order), step: state.currentStep(order: order), lines: lines)
+            let status = state.status(order: order), step = state.currentStep(order: order)
+            let message = (status == .waiting || status == .failed) ? step.flatMap { state.step($0).message } : nil
+            return Report(caseID: caseID, status: status, step: step, lines: lines, message: message)
         }
+        // One journal handle for the whole run (its paths are worked out once).
+        let handle = store.journal(caseID)
         func append(_ event: JournalEvent) throws {
             var e = event
             e.by = user
-            try store.journal(caseID).append([e], to: &journal, now: clock(), durable: e.type != .started)
+            try handle.append([e], to: &journal, now: clock(), durable: e.type != .started)
             state.apply(journal.events.last!)
         }
         if state.finished {
@@ -254,16 +266,14 @@ public struct Runner: Sendable {
         // An empty staging folder is left for the next step (making folders is slow here).
         guard !names.isEmpty else { return [] }
         var records: [DocumentRecord] = []
+        let stagingPath = staging.path
         for name in names {
-            let path = staging.appendingPathComponent(name).path
             // A recorded document is never changed again: read-only for everyone but root (plugins
-            // included); the digest in the journal catches the rest.
-            chmod(path, 0o444)
-            try FileIO.syncFile(path)
-            let digest = try FileIO.digest(of: path)
+            // included), fsync'd, and its digest in the journal catches the rest.
+            let digest = try FileIO.digest(of: stagingPath + "/" + name, sealing: true)
             records.append(DocumentRecord(path: "\(folder)/\(name)", size: digest.size, sha256: digest.sha256))
         }
-        try fm.createDirectory(at: documents, withIntermediateDirectories: true)
+        if mkdir(documents.path, 0o755) != 0 && errno != EEXIST { throw CaseError.posix(documents.path) }
         try FileIO.syncFolder(staging)
         guard rename(staging.path, target.path) == 0 else { throw CaseError.posix(target.path) }
         try FileIO.syncFolder(documents)
@@ -340,10 +350,26 @@ extension Runner {
     /// person to fix the cause), not waiting for a record that has not come.
     public func canMoveOn(caseID: String) throws -> Bool {
         let (contents, state) = try store.load(caseID)
-        if state.finished || state.withdrawn { return false }
-        switch contents.events.last?.type {
-        case .failed, .waiting: return false
-        default: return true
+        return Self.skipReport(caseID, contents, state) == nil
+    }
+
+    /// The report of a case that cannot move on by itself (completed, withdrawn, failed, or
+    /// waiting for a record), or nil when it can. Read from the journal alone: the last event
+    /// of a failed or waiting case names its step.
+    static func skipReport(_ caseID: String, _ contents: Journal.Contents, _ state: CaseState) -> Report? {
+        var report: Report
+        if state.finished {
+            report = Report(caseID: caseID, status: .completed, step: nil, lines: [])
+        } else if state.withdrawn {
+            report = Report(caseID: caseID, status: .withdrawn, step: nil, lines: [])
+        } else if let last = contents.events.last, last.type == .failed || last.type == .waiting {
+            let step = last.step
+            report = Report(caseID: caseID, status: last.type == .failed ? .failed : .waiting, step: step, lines: [],
+                            message: step.flatMap { state.step($0).message })
+        } else {
+            return nil
         }
+        report.skipped = true
+        return report
     }
 }

@@ -177,3 +177,15 @@ public struct StepRegistry: Sendable {
 
     public var names: [String] { steps.keys.sorted() }
 }
+
+extension StepContext {
+    /// Writes `text` as the document `name` in the output folder (subfolders made as needed).
+    /// Not fsync'd here: the runner fsyncs every staged document once, as it commits them.
+    public func writeDocument(_ text: String, named name: String) throws {
+        let url = outputFolder.appendingPathComponent(name)
+        if name.contains("/") {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        try FileIO.writeFile(Array(text.utf8), to: url)
+    }
+}

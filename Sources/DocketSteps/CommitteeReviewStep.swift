@@ -85,7 +85,7 @@ public struct CommitteeReviewStep: Step {
         }
         if let notes = record["notes"] { text += "## 備考\n\n\(notes)\n" }
         let output = context.with["output"]?.stringValue ?? "審議記録.md"
-        try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent(output))
+        try context.writeDocument(text, named: output)
         let sendBack = record["send_back"]?.boolValue == true
         let outputs: [String: Value] = [
             "conditions": .list(conditions), "corrections": .list(corrections), "questions": .int(questions.count),

@@ -183,7 +183,7 @@ public struct DraftConsultationStep: Step {
         do { template = try TemplateSupport.parse(String(decoding: data, as: UTF8.self), name: templatePath, html: false) } catch {
             return .failed(error.description)
         }
-        try Data(TemplateSupport.render(template, view).utf8).write(to: context.outputFolder.appendingPathComponent(output))
+        try context.writeDocument(TemplateSupport.render(template, view), named: output)
         return .completed(outputs: [
             "document": .string("\(context.documentFolder)/\(output)"), "materials": .list(copied),
             "round": .int(context.round), "kind_label": .string(Self.kindLabels[kind] ?? kind),

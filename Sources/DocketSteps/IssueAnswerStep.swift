@@ -139,7 +139,7 @@ public struct IssueAnswerStep: Step {
         }
         let source = (html ? "" : "{{% CONTENT_TYPE: TEXT}}") + String(decoding: data, as: UTF8.self)
         let text = try MustacheTemplate(string: source).render(view)
-        try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent(name))
+        try context.writeDocument(text, named: name)
     }
 }
 

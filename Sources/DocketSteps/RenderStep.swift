@@ -73,9 +73,7 @@ public struct RenderStep: Step {
             return .failed(error.description)
         }
         let rendered = TemplateSupport.render(template, Self.templateContext(context))
-        let url = context.outputFolder.appendingPathComponent(output)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(rendered.utf8).write(to: url)
+        try context.writeDocument(rendered, named: output)
         return .completed(outputs: ["document": .string("\(context.documentFolder)/\(output)")])
     }
 

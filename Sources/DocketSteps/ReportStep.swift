@@ -85,7 +85,7 @@ public struct ReportStep: Step {
             text += "\n## 委員の意見\n\n" + remarks.map { "- \($0)\n" }.joined()
         }
         let output = w["output"]?.stringValue ?? "報告記録.md"
-        try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent(output))
+        try context.writeDocument(text, named: output)
         return .completed(outputs: [
             "kind": w["kind"] ?? .null, "title": w["title"] ?? .null, "acknowledged": .bool(acknowledged),
             "concerns": w["concerns"] ?? .null, "document": .string("\(context.documentFolder)/\(output)"),

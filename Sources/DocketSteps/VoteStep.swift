@@ -112,7 +112,7 @@ public struct VoteStep: Step {
         }
         let text = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source).render(view)
         let output = context.with["output"]?.stringValue ?? "採決記録.md"
-        try Data(text.utf8).write(to: context.outputFolder.appendingPathComponent(output))
+        try context.writeDocument(text, named: output)
         return .completed(outputs: [
             "approved": .bool(result.approved), "decision": .string(decision), "present": .int(last.present),
             "voters": .int(result.voters), "for": .int(last.votesFor), "against": .int(last.against),

@@ -60,7 +60,13 @@ struct RunCommand: AsyncParsableCommand {
         for (id, result) in results {
             switch result {
             case .success(let report):
-                if report.lines.isEmpty { continue }
+                // Where every case now stands, whether it ran or not (from its run's own read).
+                switch report.status {
+                case .waiting: waiting.append("\(id) (a record for step '\(report.step ?? "")')")
+                case .failed: failedCases.append("\(id) (step '\(report.step ?? "")': \(TerminalText.escaped(report.message ?? "failed"))")
+                default: break
+                }
+                if report.skipped { continue }
                 ran += 1
                 for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }
             case .failure(is ClaimedElsewhere):
@@ -74,16 +80,6 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         print("ran \(ran) of \(results.count) cases")
-        // Where every case now stands, whether it ran or not.
-        for id in runner.store.caseIDs() {
-            guard let state = try? runner.store.load(id).1, let order = try? runner.workflow(of: id).steps.map(\.id) else { continue }
-            let step = state.currentStep(order: order) ?? ""
-            switch state.status(order: order) {
-            case .waiting: waiting.append("\(id) (a record for step '\(step)')")
-            case .failed: failedCases.append("\(id) (step '\(step)': \(TerminalText.escaped(state.step(step).message ?? "failed"))")
-            default: break
-            }
-        }
         if !waiting.isEmpty { print("waiting: \(waiting.joined(separator: "; "))") }
         if !failedCases.isEmpty { print("failed: \(failedCases.joined(separator: "; "))") }
         if !busy.isEmpty { print("skipped, busy with another command: \(busy.joined(separator: ", ")); run again later") }
@@ -109,10 +105,7 @@ struct RunCommand: AsyncParsableCommand {
                             guard try claims.claim(id) else { return (i, .failure(ClaimedElsewhere())) }
                         }
                         defer { claims?.release(id) }
-                        if try !runner.canMoveOn(caseID: id) {
-                            return (i, .success(Runner.Report(caseID: id, status: .running, step: nil, lines: [])))
-                        }
-                        return (i, .success(try await runner.run(caseID: id)))
+                        return (i, .success(try await runner.run(caseID: id, onlyIfItCanMoveOn: true)))
                     } catch {
                         return (i, .failure(error))
                     }

@@ -107,7 +107,7 @@ final class JournalAnchorTests: XCTestCase {
         let journal = sandbox.store.journal("c1")
         let older = try Data(contentsOf: journal.anchorURL)
         try runner.record(caseID: "c1", stepID: "b", file: try sandbox.write("r.yaml", "answer: yes\n"))
-        // A kill between the journal's fsync and the anchor's rename leaves the older anchor.
+        // A kill between the journal's fsync and the anchor's write leaves the older anchor.
         try older.write(to: journal.anchorURL)
         let report = try await runner.run(caseID: "c1")
         XCTAssertEqual(report.status, .completed)
