@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Problems packaging a case, in words naming the case, document or file.
-public enum ArchiveError: Error, CustomStringConvertible, Equatable {
+public enum ArchiveError: DocketFailure, Equatable {
     case notCompleted(String, step: String?)
     case documentChanged(String, path: String)
     case documentMissing(String, path: String)
@@ -18,7 +18,7 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notCompleted(let id, let step):
-            return "case '\(id)' is not completed\(step.map { " (it is at step '\($0)')" } ?? ""); finish it first, or give --partial to archive it as it stands"
+            return "case '\(id)' is not completed\(step.map { " (it is at step '\($0)')" } ?? ""); finish it first, or archive it as it stands (a partial archive)"
         case .documentChanged(let id, let path):
             return "case '\(id)': the file \(path) no longer matches the digest the journal recorded for it; it was changed or damaged after it was recorded, so the case is not archived"
         case .documentMissing(let id, let path):
@@ -32,10 +32,10 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    /// The process exit code: 74 (EX_IOERR) when the file system failed, else 65 (EX_DATAERR).
-    public var exitCode: Int32 {
-        if case .writeFailed = self { return 74 }
-        return 65
+    /// A file system that failed, else bad input (the case or its files are not fit to archive).
+    public var kind: FailureKind {
+        if case .writeFailed = self { return .fileSystem }
+        return .badInput
     }
 }
 

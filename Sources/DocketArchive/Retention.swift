@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Refusals of `docket retention`, in words naming the case and what to do.
-public enum RetentionError: Error, CustomStringConvertible, Equatable {
+public enum RetentionError: DocketFailure, Equatable {
     case noRule(String, workflow: String)
     case notDue(String, until: String)
     case badDate(String, String)
@@ -25,7 +25,7 @@ public enum RetentionError: Error, CustomStringConvertible, Equatable {
         case .badDate(let id, let why):
             return "case '\(id)': the retention date cannot be worked out: \(TerminalText.escaped(why))"
         case .archiveMissing(let id):
-            return "case '\(id)': its workflow keeps the archive, but archives/\(id).zip does not exist; archive it first with 'docket archive \(id)'"
+            return "case '\(id)': its workflow keeps the archive, but archives/\(id).zip does not exist; archive the case first"
         case .archiveInvalid(let id, let problems):
             return "case '\(id)': archives/\(id).zip does not verify, so the working copy is not deleted:\n" + problems.map { "  \(TerminalText.escaped($0))" }.joined(separator: "\n")
         case .archiveDiffers(let id, let recorded, let actual):
@@ -34,6 +34,9 @@ public enum RetentionError: Error, CustomStringConvertible, Equatable {
             return "cases/\(name) is left from an interrupted deletion, but no certificate in progress under certificates/ says what it holds; check it by hand and remove it, or restore it as a case"
         }
     }
+
+    /// Refused: the case is not in a state to be deleted (the message says what to do first).
+    public var kind: FailureKind { .refused }
 }
 
 /// When cases' personal data must be deleted, and the deletion itself with its certificate.
@@ -372,18 +375,12 @@ public struct Retention: Sendable {
         let url = folder.appendingPathComponent("purges.jsonl")
         let line: [String: String] = ["case": c.caseID, "deleted_at": c.deletedAt, "deleted_by": c.deletedBy, "status": c.status,
                                       "files": String(c.deleted.count), "certificate": "certificates/\(c.caseID)-deletion-certificate.json"]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if let existing = FileManager.default.contents(atPath: url.path) {
             for raw in existing.split(separator: 0x0A) {
                 if let old = try? JSONDecoder().decode([String: String].self, from: Data(raw)),
                    old["case"] == c.caseID, old["deleted_at"] == c.deletedAt { return }
             }
         }
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CaseError.posix(url.path) }
-        defer { close(fd) }
-        try FileIO.writeAll(fd, [UInt8](try encoder.encode(line)) + [0x0A], path: url.path)
-        _ = fsync(fd)
+        try JSONLines.append(line, to: url, mode: 0o644, outputFormatting: .withoutEscapingSlashes)
     }
 }

@@ -123,7 +123,7 @@ public enum Verifier {
         }
         guard report.problems.isEmpty else { return }
         if report.encrypted && password == nil {
-            report.problems.append("the archive is encrypted; give the password with --password-file FILE or $DOCKET_ARCHIVE_PASSWORD")
+            report.problems.append("the archive is encrypted; give the password to check it")
             return
         }
 

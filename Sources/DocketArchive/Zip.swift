@@ -7,11 +7,13 @@ import Glibc
 #endif
 
 /// A problem with a zip file, in words naming the file.
-public struct ZipError: Error, CustomStringConvertible, Equatable {
+public struct ZipError: DocketFailure, Equatable {
     public var path: String
     public var message: String
 
     public var description: String { "\(path): error: \(message)" }
+    /// libzip fails on the file system (or on a file that is not a zip: named in `message`).
+    public var kind: FailureKind { .fileSystem }
 }
 
 /// How an entry is stored.

@@ -10,7 +10,7 @@ import NIOCore
 
 /// Refusals the board itself makes, and Docket's own errors as the board shows them. The
 /// `ErrorPages` middleware renders each as the error page (with the person's navigation) at
-/// the status the contract maps exit codes to: 65→422, 66→404, 73→409, 74→500, 75→423.
+/// the HTTP status of its kind (`FailureKind.httpStatus`, the table the CLI's exit codes share).
 public enum BoardError: Error, Sendable, Equatable {
     /// Nobody is signed in: answered by a redirect to /login, not a page.
     case signInRequired
@@ -25,8 +25,8 @@ public enum BoardError: Error, Sendable, Equatable {
     case tooLarge(what: String, limit: Int)
     /// A request the board cannot read at all: a broken body, a bad chunk (400).
     case badRequest(String)
-    /// A Docket error, with its message and exit code.
-    case docket(message: String, exitCode: Int32)
+    /// A Docket error, with its message and kind.
+    case docket(message: String, kind: FailureKind)
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -36,7 +36,7 @@ public enum BoardError: Error, Sendable, Equatable {
         case .invalid: return .unprocessableContent
         case .tooLarge: return .contentTooLarge
         case .badRequest: return .badRequest
-        case .docket(_, let code): return Self.status(exitCode: code)
+        case .docket(_, let kind): return HTTPResponse.Status(code: kind.httpStatus)
         }
     }
 
@@ -50,13 +50,14 @@ public enum BoardError: Error, Sendable, Equatable {
         case .invalid: return "入力に誤りがあります"
         case .tooLarge: return "送信されたデータが大きすぎます"
         case .badRequest: return "送信されたデータを読めませんでした"
-        case .docket(_, let code):
-            switch code {
-            case 65: return "入力に誤りがあります"
-            case 66: return "見つかりません"
-            case 73: return "この操作は今の状態ではできません"
-            case 75: return "案件は他の操作で使用中です"
-            default: return "処理できませんでした"
+        case .docket(_, let kind):
+            switch kind {
+            case .badInput, .usage: return "入力に誤りがあります"
+            case .notFound: return "見つかりません"
+            case .refused, .stopped: return "この操作は今の状態ではできません"
+            case .busy: return "案件は他の操作で使用中です"
+            case .unavailable: return "索引のサーバーに接続できません"
+            case .fileSystem, .internalFault: return "処理できませんでした"
             }
         }
     }
@@ -71,19 +72,8 @@ public enum BoardError: Error, Sendable, Equatable {
         case .tooLarge(let what, let limit):
             return "\(what)が上限 \(UploadError.size(Int64(limit))) を超えています。何も保存していません。入力を短くするか、ファイルは添付欄から送ってください。"
         case .badRequest(let text): return text
-        case .docket(let text, let code):
-            return code == 75 ? text + "（しばらく待ってから、もう一度お試しください）" : text
-        }
-    }
-
-    /// The contract's map from Docket exit codes to HTTP statuses.
-    public static func status(exitCode: Int32) -> HTTPResponse.Status {
-        switch exitCode {
-        case 65: return .unprocessableContent
-        case 66: return .notFound
-        case 73: return .conflict
-        case 75: return HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
-        default: return .internalServerError
+        case .docket(let text, let kind):
+            return kind == .busy || kind == .unavailable ? text + "（しばらく待ってから、もう一度お試しください）" : text
         }
     }
 
@@ -92,22 +82,16 @@ public enum BoardError: Error, Sendable, Equatable {
     public init(_ error: any Error) {
         switch error {
         case let e as BoardError: self = e
-        case let e as CaseError: self = .docket(message: e.description, exitCode: e.exitCode)
-        case let e as MeetingError: self = .docket(message: e.description, exitCode: e.exitCode)
-        case let e as WorkspaceError: self = .docket(message: e.description, exitCode: e.exitCode)
-        case let e as IndexError: self = .docket(message: e.description, exitCode: e.exitCode)
-        case let e as DiagnosticsError: self = .docket(message: e.description, exitCode: e.exitCode)
-        case let e as ArchiveError: self = .docket(message: e.description, exitCode: e.exitCode)
-        case let e as AccountError: self = .docket(message: e.description, exitCode: e.exitCode)
+        case let e as any DocketFailure: self = .docket(message: e.description, kind: e.kind)
         case is DecodingError: self = .invalid("フォームの項目が足りないか、形式が違います。ページを開き直して入力してください。")
         case let e as HTTPError where e.status == .notFound: self = .notFound("このページはありません。アドレスを確かめてください。")
         case let e as HTTPError where e.status == .forbidden: self = .forbidden("このページを見る権限がありません。")
         case let e as HTTPError where e.status == .unauthorized: self = .signInRequired
         case let e as HTTPError where e.status == .badRequest:
             self = .invalid("リクエストの形式が違います（フォームの項目が足りないなど）。ページを開き直して入力してください。")
-        case let e as HTTPError where e.status == .contentTooLarge: self = .docket(message: "送信されたデータが大きすぎます。", exitCode: 65)
+        case let e as HTTPError where e.status == .contentTooLarge: self = .docket(message: "送信されたデータが大きすぎます。", kind: .badInput)
         case is NIOTooManyBytesError: self = .tooLarge(what: "送信されたデータ", limit: CSRFCheck.maxFormBytes)
-        default: self = .docket(message: "サーバーで予期しない問題が起きました。記録を確かめるよう管理者に伝えてください。", exitCode: 70)
+        default: self = .docket(message: "サーバーで予期しない問題が起きました。記録を確かめるよう管理者に伝えてください。", kind: .internalFault)
         }
     }
 }
@@ -133,7 +117,7 @@ struct ErrorPages: RouterMiddleware {
         } catch {
             let board = BoardError(error)
             if case .signInRequired = board { return .redirect(to: "/login", type: .normal) }
-            if case .docket(_, let code) = board, code == 70 {
+            if case .docket(_, let kind) = board, kind == .internalFault || kind == .fileSystem {
                 context.logger.error("unexpected error on \(request.method) \(request.uri.path): \(type(of: error)) \(board)")
             }
             return try pages.error(board, context: context)

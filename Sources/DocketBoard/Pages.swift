@@ -33,7 +33,7 @@ public struct Pages: Sendable {
                 do {
                     try library.register(String(decoding: data, as: UTF8.self), named: String(file.dropLast(9)))
                 } catch {
-                    throw BoardError.docket(message: "\(path): error: the template does not parse: \(error)", exitCode: 65)
+                    throw BoardError.docket(message: "\(path): error: the template does not parse: \(error)", kind: .badInput)
                 }
                 if isOverride { overridden.append(file) }
             }
@@ -67,14 +67,14 @@ public struct Pages: Sendable {
         view["csrf"] = context.csrf
         if let identity = context.identity { view["user"] = Self.userView(identity) }
         guard let content = library.render(view, withTemplate: template) else {
-            throw BoardError.docket(message: "the page template '\(template).mustache' is missing", exitCode: 70)
+            throw BoardError.docket(message: "the page template '\(template).mustache' is missing", kind: .internalFault)
         }
         var page: [String: Any] = [
             "title": title, "content": content, "csrf": context.csrf, "nav": Self.navigation(for: context.identity),
         ]
         if let identity = context.identity { page["user"] = Self.userView(identity) }
         guard let html = library.render(page, withTemplate: "layout") else {
-            throw BoardError.docket(message: "the page template 'layout.mustache' is missing", exitCode: 70)
+            throw BoardError.docket(message: "the page template 'layout.mustache' is missing", kind: .internalFault)
         }
         var response = Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: html)))

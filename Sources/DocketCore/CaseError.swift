@@ -1,6 +1,6 @@
-/// Problems with cases, in words a secretariat clerk can act on. Each maps to an exit code of
-/// the `sysexits.h` family so scripts can tell them apart.
-public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
+/// Problems with cases, in words a secretariat clerk can act on; each has its kind
+/// (`FailureKind`), which front ends turn into an exit code or an HTTP status.
+public enum CaseError: DocketFailure, Sendable, Equatable {
     case invalidCaseID(String)
     case caseExists(String)
     case noSuchCase(String, known: [String])
@@ -25,11 +25,11 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidCaseID(let id):
             return "'\(id)' is not a valid case id: use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters (for example 2022-c1)"
         case .caseExists(let id):
-            return "case '\(id)' already exists; choose another id, or run it with 'docket run \(id)'"
+            return "case '\(id)' already exists; choose another id, or move the existing case on"
         case .noSuchCase(let id, let known):
             var text = "there is no case '\(id)'"
             if let near = DocketYAMLSuggest.nearest(to: id, among: known) { text += "; did you mean '\(near)'?" }
-            else { text += known.isEmpty ? " (no cases exist yet; open one with 'docket new')" : "; 'docket status' lists the cases" }
+            else { text += known.isEmpty ? " (no cases exist yet; open one first)" : "; check the id against the list of cases" }
             return text
         case .busy(let id, let holder):
             return "case '\(id)' is busy: another docket command (\(holder)) is working on it; wait for it to finish and try again"
@@ -44,7 +44,7 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidInput(let text):
             return text
         case .notWaiting(let id, let step, let state):
-            return "step '\(step)' of case '\(id)' is not waiting for a record (it is \(state)); 'docket status \(id)' shows which step is"
+            return "step '\(step)' of case '\(id)' is not waiting for a record (it is \(state)); the case's status shows which step is"
         case .unknownStep(let id, let step, let known):
             var text = "case '\(id)' has no step '\(step)'"
             if let near = DocketYAMLSuggest.nearest(to: step, among: known) { text += "; did you mean '\(near)'?" }
@@ -64,14 +64,13 @@ public enum CaseError: Error, Sendable, Equatable, CustomStringConvertible {
         .io(path, String(cString: strerror(errno)))
     }
 
-    /// The process exit code for this error.
-    public var exitCode: Int32 {
+    public var kind: FailureKind {
         switch self {
-        case .invalidCaseID, .invalidInput, .brokenJournal, .damaged, .workflowChanged: return 65  // EX_DATAERR
-        case .noSuchCase, .unknownStep, .unreadable: return 66  // EX_NOINPUT
-        case .caseExists, .notWaiting, .alreadyCompleted, .refused: return 73  // EX_CANTCREAT-ish: refused
-        case .io: return 74  // EX_IOERR
-        case .busy: return 75  // EX_TEMPFAIL
+        case .invalidCaseID, .invalidInput, .brokenJournal, .damaged, .workflowChanged: return .badInput
+        case .noSuchCase, .unknownStep, .unreadable: return .notFound
+        case .caseExists, .notWaiting, .alreadyCompleted, .refused: return .refused
+        case .io: return .fileSystem
+        case .busy: return .busy
         }
     }
 }

@@ -157,14 +157,14 @@ public struct CaseStore: Sendable {
     /// Serialises `retention purge` and the finishing of interrupted purges.
     public func lockPurges() throws -> CaseLock {
         try FileManager.default.createDirectory(at: casesFolder, withIntermediateDirectories: true)
-        return try CaseLock(path: casesFolder.appendingPathComponent(".purge.lock").path, caseID: "retention purge")
+        return try FileLock.forCase(casesFolder.appendingPathComponent(".purge.lock").path, caseID: "retention purge")
     }
 
     /// Takes the case's lock for the life of the returned value; refuses at once if another
     /// command holds it (the kernel releases it if that command dies).
     public func lock(_ id: String) throws -> CaseLock {
         try requireCase(id)
-        return try CaseLock(path: folder(id).appendingPathComponent(".lock").path, caseID: id)
+        return try FileLock.forCase(folder(id).appendingPathComponent(".lock").path, caseID: id)
     }
 
     /// The verified journal and the state folded from it.
@@ -182,28 +182,16 @@ public struct CaseStore: Sendable {
     }
 }
 
-/// An exclusive `flock` on a case's `.lock` file; released on deinit or process death.
-public final class CaseLock: @unchecked Sendable {
-    private let fd: Int32
+/// The lock a command holds on a case (or on purges) while it works.
+public typealias CaseLock = FileLock
 
-    init(path: String, caseID: String) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CaseError.posix(path) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            var holder = "unknown process"
-            if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
-                holder = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            close(fd)
-            throw CaseError.busy(caseID, holder: holder)
+extension FileLock {
+    /// Takes `path`'s lock for `caseID`, or refuses at once naming who holds it.
+    static func forCase(_ path: String, caseID: String) throws -> FileLock {
+        guard let lock = try FileLock.ifFree(path) else {
+            throw CaseError.busy(caseID, holder: FileLock.holder(of: path) ?? "unknown process")
         }
-        let note = Array("pid \(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = note.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-    }
-
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
+        lock.note("pid \(getpid())\n")
+        return lock
     }
 }

@@ -9,8 +9,6 @@ public struct Runner: Sendable {
     public var clock: @Sendable () -> Date
     /// Who is running the command, for the journal.
     public var user: String
-    /// Options the front end adds to the "Record it with" hint so that it runs as given (`--root DIR`).
-    public var recordHint = ""
     /// What templates see as `workspace.NAME` (the council and organization of docket.yaml).
     public var workspaceValues: [String: Value] = [:]
 
@@ -93,7 +91,7 @@ public struct Runner: Sendable {
             let definition = workflow.step(id)!
             let current = state.step(id)
             if current.status == .waiting {
-                lines.append("step '\(id)' is waiting: \(current.message ?? "it needs a record"). Record it with: docket record \(caseID) \(id) --file FILE\(recordHint)")
+                lines.append("step '\(id)' is waiting: \(current.message ?? "it needs a record")")
                 return report()
             }
             guard let type = registry[definition.uses] else {
@@ -162,7 +160,7 @@ public struct Runner: Sendable {
                 var e = JournalEvent(type: .waiting, step: id)
                 e.message = prompt
                 try append(e)
-                lines.append("step '\(id)' is waiting: \(prompt). Record it with: docket record \(caseID) \(id) --file FILE\(recordHint)")
+                lines.append("step '\(id)' is waiting: \(prompt)")
                 return report()
             case .failed(let message):
                 let left = triesLeft[id] ?? definition.retry

@@ -1,8 +1,9 @@
+import DocketCore
 import CSQLite
 
 /// Problems with the case index, in words a clerk can act on. The index is a cache of the
 /// journals, so the way out is always the same: rebuild it from them (nothing is lost).
-public enum IndexError: Error, Sendable, CustomStringConvertible {
+public enum IndexError: DocketFailure, Sendable {
     /// SQLite refused; the code says whether the file is damaged, busy or unwritable.
     case sqlite(path: String, code: Int32, message: String)
     /// Written by a newer Docket: migrations this one does not know.
@@ -55,22 +56,22 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// sysexits-style exit code: 75 busy, 65 bad data, 74 file system.
-    public var exitCode: Int32 {
+    public var kind: FailureKind {
         switch self {
-        case .locked, .unreachable: return 75
+        case .locked: return .busy
+        case .unreachable: return .unavailable
         case .postgres(_, let state, _):
             switch state ?? "" {
-            case "55P03", "40P01": return 75
-            case let s where s.hasPrefix("08") || s.hasPrefix("57"): return 75
-            default: return 74
+            case "55P03", "40P01": return .busy
+            case let s where s.hasPrefix("08") || s.hasPrefix("57"): return .unavailable
+            default: return .fileSystem
             }
-        case .fromFuture, .foreign: return 65
+        case .fromFuture, .foreign: return .badInput
         case .sqlite(_, let code, _):
             switch code & 0xFF {
-            case SQLITE_BUSY, SQLITE_LOCKED: return 75
-            case SQLITE_CORRUPT, SQLITE_NOTADB: return 65
-            default: return 74
+            case SQLITE_BUSY, SQLITE_LOCKED: return .busy
+            case SQLITE_CORRUPT, SQLITE_NOTADB: return .badInput
+            default: return .fileSystem
             }
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 
 /// Why a meeting command cannot go on, in words a secretariat clerk can act on; each maps to
 /// one exit code, as `CaseError` does.
-public enum MeetingError: Error, Equatable, CustomStringConvertible {
+public enum MeetingError: DocketFailure, Equatable {
     case invalidID(String)
     case exists(String)
     case noSuchMeeting(String, known: [String])
@@ -63,12 +63,12 @@ public enum MeetingError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    public var exitCode: Int32 {
+    public var kind: FailureKind {
         switch self {
-        case .replayStopped: return 1
-        case .invalidID, .presentContradicts, .consultedAfterMeeting, .invalid: return 65
-        case .noSuchMeeting, .notOnAgenda: return 66
-        case .exists, .closed, .alreadyOnAgenda, .pendingElsewhere, .noAttendance, .noQuorum, .undecided, .notAVote, .notAReport: return 73
+        case .replayStopped: return .stopped
+        case .invalidID, .presentContradicts, .consultedAfterMeeting, .invalid: return .badInput
+        case .noSuchMeeting, .notOnAgenda: return .notFound
+        case .exists, .closed, .alreadyOnAgenda, .pendingElsewhere, .noAttendance, .noQuorum, .undecided, .notAVote, .notAReport: return .refused
         }
     }
 }

@@ -13,9 +13,11 @@ extension MeetingBook {
 
     /// Why the minutes were not published: the personal-data check found something (its message
     /// names file and line) or could not run. The draft is kept at `draft` for the clerk to fix.
-    public struct Blocked: Error, CustomStringConvertible {
+    public struct Blocked: DocketFailure {
         public var message: String
         public var draft: URL
+        /// The work stopped at the check; nothing was lost (the draft is kept).
+        public var kind: FailureKind { .stopped }
         public var description: String { "the minutes were not published: \(message); the draft is at \(draft.path)" }
     }
 

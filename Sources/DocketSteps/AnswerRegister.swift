@@ -40,27 +40,14 @@ public struct AnswerRegister: Sendable {
     public func number(fiscalYear: Int, caseID: String, step: String, issued: String, subject: String? = nil,
                        department: String? = nil, decision: String? = nil, yearLabel: String? = nil) throws -> Int {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let lockPath = folder.appendingPathComponent(".answers.lock").path
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lockFD >= 0 else { throw CaseError.posix(lockPath) }
-        defer { close(lockFD) }
-        while flock(lockFD, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw CaseError.posix(lockPath) }
-        }
-        defer { flock(lockFD, LOCK_UN) }
+        let lock = try FileLock.waiting(folder.appendingPathComponent(".answers.lock").path)
+        defer { withExtendedLifetime(lock) {} }
         let url = file(fiscalYear: fiscalYear)
         let entries = try read(url)
         if let existing = entries.first(where: { $0.caseID == caseID && $0.step == step }) { return existing.number }
         let next = (entries.map(\.number).max() ?? 0) + 1
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let line = try encoder.encode(Entry(number: next, caseID: caseID, step: step, issued: issued, subject: subject,
-                                                department: department, decision: decision, label: yearLabel.map { "\($0)第\(next)号" })) + Data("\n".utf8)
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CaseError.posix(url.path) }
-        defer { close(fd) }
-        try FileIO.writeAll(fd, [UInt8](line), path: url.path)
-        guard fsync(fd) == 0 else { throw CaseError.posix(url.path) }
+        try JSONLines.append(Entry(number: next, caseID: caseID, step: step, issued: issued, subject: subject,
+                                   department: department, decision: decision, label: yearLabel.map { "\($0)第\(next)号" }), to: url)
         return next
     }
 

@@ -134,7 +134,7 @@ public struct Workspace: Sendable {
 }
 
 /// Problems finding or making a workspace, in words a clerk can act on.
-public enum WorkspaceError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum WorkspaceError: DocketFailure, Sendable, Equatable {
     /// No `docket.yaml` in the current folder or any folder above it, and no `--root` or `$DOCKET_ROOT`.
     case notFound(searched: [String])
     /// `--root` or `$DOCKET_ROOT` names a folder without `docket.yaml`.
@@ -148,9 +148,9 @@ public enum WorkspaceError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .notFound(let searched):
             let shown = searched.count > 6 ? searched.prefix(5) + ["…", searched.last!] : searched[...]
-            return "no Docket workspace here: no docket.yaml in \(shown.map { TerminalText.escaped($0) }.joined(separator: ", ")). Run the command inside a workspace, name one with --root DIR or $DOCKET_ROOT, or create one with 'docket init DIR'"
+            return "no Docket workspace here: no docket.yaml in \(shown.map { TerminalText.escaped($0) }.joined(separator: ", ")). Work inside a workspace, name one, or create one"
         case .notAWorkspace(let path, let how):
-            return "\(TerminalText.escaped(path)) (from \(how)) is not a Docket workspace: it has no docket.yaml. Check the path, or make it one with 'docket init \(TerminalText.escaped(path))'"
+            return "\(TerminalText.escaped(path)) (from \(how)) is not a Docket workspace: it has no docket.yaml. Check the path, or make the folder a workspace"
         case .badFolder(let path, let how, let why):
             return "\(TerminalText.escaped(path)) (from \(how)) cannot be a workspace folder: \(why). Check the path"
         case .exists(let path):
@@ -163,11 +163,11 @@ public enum WorkspaceError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    /// 66 (no such file or folder) for a workspace that is not there; 73 for one that is there already.
-    public var exitCode: Int32 {
+    /// Not found, or (a workspace that is there already) refused.
+    public var kind: FailureKind {
         switch self {
-        case .exists: return 73
-        default: return 66
+        case .exists: return .refused
+        default: return .notFound
         }
     }
 }

@@ -61,7 +61,7 @@ struct AnswersCommand: ParsableCommand {
             // the register's rule (`AnswerRegister.state(afterIssue:)`) for an issued answer.
             return entries.map { e in state[e.caseID].map { $0 == "withdrawn" ? "withdrawn" : "issued" } ?? "missing" }
         } catch {
-            printErr("docket: warning: \(TerminalText.escaped(String(describing: error))) (docket index rebuild\(options.rootHint)); reading the journals instead")
+            printErr("docket: warning: \(TerminalText.escaped(String(describing: error))) (docket index rebuild\(options.hint)); reading the journals instead")
             return entries.map(register.state(of:))
         }
     }

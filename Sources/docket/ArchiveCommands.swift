@@ -81,14 +81,8 @@ struct ArchiveCommand: AsyncParsableCommand {
                 let same = sha256 == result.sha256
                 print("it replaces the archive made \(when) (sha256 \(sha256))\(same ? ": the same bytes, nothing changed since" : "; the journal keeps both records")")
             }
-        } catch let e as ArchiveError {
-            printErr("docket: \(e.description)")
-            throw ExitCode(e.exitCode)
-        } catch let e as ZipError {
-            printErr("docket: \(e.description)")
-            throw ExitCode(74)
         } catch {
-            throw report(error)
+            throw Reporting.report(error, root: options.hint)
         }
     }
 }
@@ -118,8 +112,9 @@ struct VerifyCommand: ParsableCommand {
             if result.problems.isEmpty { print(result.summary) } else {
                 allGood = false
                 printErr(result.summary)
+                if result.encrypted && password == nil { printErr("(give it with --password-file FILE or $DOCKET_ARCHIVE_PASSWORD)") }
             }
         }
-        if !allGood { throw ExitCode(1) }
+        if !allGood { throw Reporting.exit(.stopped) }
     }
 }

@@ -65,11 +65,8 @@ struct RerunCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let report = try await CaseActions(runner: options.runner()).rerun(caseID, step: step, reason: reason, by: RootOptions.user)
-            for line in report.lines { print(line) }
-            if report.status == .failed {
-                print("fix the cause, then run 'docket run \(caseID)\(options.hint)' again")
-                throw ExitCode(1)
-            }
+            Reporting.print(report, root: options.hint)
+            if report.status == .failed { throw Reporting.exit(.stopped) }
         } catch let e as ExitCode {
             throw e
         } catch {

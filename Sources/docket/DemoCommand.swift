@@ -31,7 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             try await replay()
         } catch {
-            throw meetingReport(error)
+            throw Reporting.report(error)
         }
     }
 

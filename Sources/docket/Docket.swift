@@ -119,7 +119,6 @@ struct RootOptions: ParsableArguments {
     func runner() -> Runner {
         let ws = try? workspace()
         var runner = Runner(store: store, registry: Self.registry(in: ws), user: Self.user)  // fed: every commit reaches the index
-        runner.recordHint = hint
         if let config = ws?.config {
             runner.workspaceValues = ["council": .string(config.council), "organization": .string(config.organization)]
         }
@@ -204,28 +203,4 @@ struct LookupOptions: ParsableArguments {
     }
 
     var registry: StepRegistry { RootOptions.registry(in: (try? workspace()) ?? nil) }
-}
-
-/// Prints an error the way a clerk can act on it and exits with its code.
-func report(_ error: Error) -> ExitCode {
-    switch error {
-    case let e as DiagnosticsError:
-        FileHandle.standardError.write(Data((e.description + "\n").utf8))
-        return ExitCode(e.exitCode)
-    case let e as CaseError:
-        FileHandle.standardError.write(Data(("docket: " + e.description + "\n").utf8))
-        return ExitCode(e.exitCode)
-    case let e as WorkspaceError:
-        FileHandle.standardError.write(Data(("docket: error: " + e.description + "\n").utf8))
-        return ExitCode(e.exitCode)
-    case let e as ExitCode:
-        return e
-    default:
-        FileHandle.standardError.write(Data("docket: error: \(error)\n".utf8))
-        return ExitCode(70)
-    }
-}
-
-func printErr(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }

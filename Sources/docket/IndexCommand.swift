@@ -15,20 +15,6 @@ extension RootOptions {
         try CaseIndexes.open(store: store, backend: indexBackend)
     }
 
-    /// ` --root DIR` when the command was given one, for hints that repeat it.
-    var rootHint: String {
-        root.map { " --root " + TerminalText.escaped($0) } ?? ""
-    }
-
-    /// Prints an index error with the command that rebuilds it and returns its exit code.
-    func reportIndex(_ error: Error) -> ExitCode {
-        if let e = error as? IndexError {
-            if case .unreachable = e { printErr("docket: \(e.description)"); return ExitCode(e.exitCode) }
-            printErr("docket: \(e.description)\nto rebuild it: docket index rebuild\(rootHint)")
-            return ExitCode(e.exitCode)
-        }
-        return report(error)
-    }
 }
 
 struct IndexCommand: ParsableCommand {
@@ -57,7 +43,7 @@ struct IndexCommand: ParsableCommand {
                     report.problems = made.problems + report.problems
                     print("the index was made from the journals (\(index.rebuiltBecause ?? "")): \(counted(made.cases, "case"))")
                 }
-                for p in report.problems { _ = DocketCLI.report(p.error) }
+                for p in report.problems { _ = Reporting.report(p.error) }
                 if report.refreshed.isEmpty && report.removed.isEmpty {
                     print("the index agrees with the journals of \(counted(report.cases, "case"))")
                 } else {
@@ -68,11 +54,11 @@ struct IndexCommand: ParsableCommand {
                         print("repaired: \(counted(report.removed.count, "case")) no longer in cases/ taken out (\(Self.list(report.removed)))")
                     }
                 }
-                if !report.problems.isEmpty { throw ExitCode(65) }
+                if !report.problems.isEmpty { throw Reporting.exit(.badInput) }
             } catch let e as ExitCode {
                 throw e
             } catch {
-                throw options.reportIndex(error)
+                throw Reporting.report(error, root: options.hint)
             }
         }
 
@@ -90,13 +76,13 @@ struct IndexCommand: ParsableCommand {
         func run() throws {
             do {
                 let report = try CaseIndexes.rebuildFromNothing(store: options.store, backend: options.indexBackend)
-                for p in report.problems { _ = DocketCLI.report(p.error) }
+                for p in report.problems { _ = Reporting.report(p.error) }
                 print("the index was made anew from the journals: \(counted(report.cases, "case"))")
-                if !report.problems.isEmpty { throw ExitCode(65) }
+                if !report.problems.isEmpty { throw Reporting.exit(.badInput) }
             } catch let e as ExitCode {
                 throw e
             } catch {
-                throw options.reportIndex(error)
+                throw Reporting.report(error, root: options.hint)
             }
         }
     }

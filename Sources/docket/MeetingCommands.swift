@@ -26,19 +26,6 @@ extension RootOptions {
     var meetings: MeetingBook { MeetingBook(root: store.root, user: Self.user, council: (try? workspace())?.config.council) }
 }
 
-/// Prints a meeting error as a clerk can act on it and exits with its code; others as `report`.
-func meetingReport(_ error: Error) -> ExitCode {
-    switch error {
-    case let e as MeetingError:
-        printErr("docket: " + TerminalText.escaped(e.description))
-        return ExitCode(e.exitCode)
-    case let e as MeetingBook.Blocked:
-        printErr("docket: " + TerminalText.escaped(e.description))
-        return ExitCode(1)
-    default:
-        return report(error)
-    }
-}
 
 struct MeetingNew: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,7 +48,7 @@ struct MeetingNew: ParsableCommand {
                                                        rosterPath: roster, files: templates)
             print("opened meeting \(meeting.id): \(TerminalText.escaped(meeting.title)) (\(JapaneseDate.era(meeting.date) ?? meeting.date))")
             print("next: docket meeting agenda \(meeting.id) add CASE…, then docket meeting attend \(meeting.id) --file ATTENDANCE")
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -101,7 +88,7 @@ struct MeetingAgenda: ParsableCommand {
             default: meeting = try book.deferItem(id, caseID: values[0])
             }
             print(MeetingShow.agendaLines(meeting).joined(separator: "\n"))
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -120,7 +107,7 @@ struct MeetingAttend: ParsableCommand {
             let roster = try book.roster(of: id)
             let opening = meeting.attendance?.members.count ?? 0
             print("meeting \(id): \(opening) of \(roster.seats) members present at the opening; quorum \(roster.quorumCount): \(opening >= roster.quorumCount ? "met (定足数を満たしている)" : "NOT met (定足数に達していない): no item can be voted on")")
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -141,7 +128,7 @@ struct MeetingVote: ParsableCommand {
             let (present, quorum) = try options.meetings.recordVote(id, caseID: caseID, tally: node, source: file, runner: options.runner(), step: step)
             print("recorded the tally for case \(caseID) at meeting \(id): \(present) members present at the item (quorum \(quorum))")
             print("next: docket run \(caseID)")
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -167,7 +154,7 @@ struct MeetingAcknowledge: ParsableCommand {
             try options.meetings.acknowledgeReport(id, caseID: caseID, record: node, source: file ?? "--remarks", runner: options.runner(), step: step)
             print("recorded the acknowledgement of report \(caseID) at meeting \(id)")
             print("next: docket run \(caseID)")
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -183,7 +170,7 @@ struct MeetingClose: ParsableCommand {
             _ = try options.meetings.close(id)
             print("closed meeting \(id)")
             print("next: docket minutes \(id)")
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -212,7 +199,7 @@ struct MeetingShow: ParsableCommand {
             }
             print("state: \(summary.closed ? "closed" : "open")")
             print(Self.agendaLines(meeting, summary: summary).joined(separator: "\n"))
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 
     static func agendaLines(_ meeting: Meeting, summary: MeetingSummary? = nil) -> [String] {
@@ -246,6 +233,6 @@ struct MeetingsCommand: ParsableCommand {
                      String($0.items.count), $0.closed ? "closed" : "open"]
                 }))
             }
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }

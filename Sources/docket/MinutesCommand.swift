@@ -40,6 +40,6 @@ struct MinutesCommand: AsyncParsableCommand {
             let published = try await book.publishMinutes(id, transcript: merged, checker: RootOptions.registry["personal-data-scan"], organization: org)
             for doc in published.documents { print("minutes: \(book.store.documents(id).appendingPathComponent(doc.path).path)") }
             if let a = published.archive { print("archived meeting \(id) to \(a.path.path): \(a.payloadFiles) files, \(a.size) bytes, sha256 \(a.sha256)") }
-        } catch { throw meetingReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }

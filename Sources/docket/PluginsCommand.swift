@@ -43,7 +43,7 @@ struct PluginsCommand: ParsableCommand {
             print("isolation: \(isolation.summary(environment: ProcessInfo.processInfo.environment))")
             if let problem = isolation.unavailable(environment: ProcessInfo.processInfo.environment) { printErr("docket: warning: \(problem)") }
             for problem in found.problems { printErr("docket: \(problem)") }
-            if !found.problems.isEmpty { throw ExitCode(65) }
+            if !found.problems.isEmpty { throw Reporting.exit(.badInput) }
         }
     }
 
@@ -67,7 +67,7 @@ struct PluginsCommand: ParsableCommand {
             let found = RootOptions.discoverPlugins(in: (try? options.workspace()) ?? nil)
             guard let manifest = found.plugins.first(where: { $0.name == name }) else {
                 printErr("docket: no plugin '\(name)'; 'docket plugins' lists them")
-                throw ExitCode(66)
+                throw Reporting.exit(.notFound)
             }
             let step = PluginStep(manifest: manifest, isolation: Isolation.chosen(environment: ProcessInfo.processInfo.environment))
             var policy = PluginPolicy()
@@ -101,7 +101,7 @@ struct PluginsCommand: ParsableCommand {
             switch try step.invoke(context) {
             case .broken(let message):
                 printErr("docket: \(message)")
-                throw ExitCode(1)
+                throw Reporting.exit(.stopped)
             case .answered(let outcome):
                 let what: String
                 switch outcome {

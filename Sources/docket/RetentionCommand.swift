@@ -51,7 +51,7 @@ struct RetentionCommand: ParsableCommand {
             }
             // A case that cannot be checked is named, and the others are still listed above.
             for problem in report.problems { printErr("docket: \(TerminalText.escapedKeepingLines(problem))") }
-            if !report.problems.isEmpty { throw ExitCode(65) }
+            if !report.problems.isEmpty { throw Reporting.exit(.badInput) }
         }
     }
 
@@ -76,11 +76,8 @@ struct RetentionCommand: ParsableCommand {
                 let (certificate, path) = try Retention(runner: options.runner())
                     .purge(caseID, on: on, password: try passwordOptions.password(), now: Date())
                 print("deleted case \(caseID): \(certificate.deleted.count) files; archive \(certificate.archiveKept ? "kept" : "not kept"); certificate: \(path.path)")
-            } catch let e as RetentionError {
-                printErr("docket: \(e.description)")
-                throw ExitCode(73)
             } catch {
-                throw report(error)
+                throw Reporting.report(error, root: options.hint)
             }
         }
     }

@@ -38,13 +38,10 @@ struct RunCommand: AsyncParsableCommand {
         if let caseID {
             do {
                 let report = try await runner.run(caseID: caseID)
-                for line in report.lines { print(TerminalText.escaped(line)) }
-                if report.status == .failed {
-                    print("fix the cause, then run 'docket run \(caseID)\(options.hint)' again (or 'docket rerun \(caseID) STEP --reason TEXT\(options.hint)' if the cause was in an earlier step's document)")
-                    throw ExitCode(1)
-                }
+                Reporting.print(report, root: options.hint)
+                if report.status == .failed { throw Reporting.exit(.stopped) }
             } catch {
-                throw DocketCLI.report(error)
+                throw Reporting.report(error, root: options.hint)
             }
             return
         }
@@ -52,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         // only those it claims there (a claim it cannot reach the server for is no claim).
         var claims: (any CaseClaims)?
         if case .postgres = options.indexBackend {
-            do { claims = try options.openIndex(runner.store).claims } catch { throw options.reportIndex(error) }
+            do { claims = try options.openIndex(runner.store).claims } catch { throw Reporting.report(error, root: options.hint) }
         }
         let results = await Self.runAll(runner, claims: claims)
         var ran = 0
@@ -68,15 +65,15 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 if report.skipped { continue }
                 ran += 1
-                for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }
+                for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }  // where it stands: the summary below
             case .failure(is ClaimedElsewhere):
                 elsewhere.append(id)
             case .failure(let error as CaseError):
                 if case .busy = error { busy.append(id) } else { broken = true }
-                _ = DocketCLI.report(error)
+                _ = Reporting.report(error)
             case .failure(let error):
                 broken = true
-                _ = DocketCLI.report(error)
+                _ = Reporting.report(error)
             }
         }
         print("ran \(ran) of \(results.count) cases")
@@ -84,7 +81,7 @@ struct RunCommand: AsyncParsableCommand {
         if !failedCases.isEmpty { print("failed: \(failedCases.joined(separator: "; "))") }
         if !busy.isEmpty { print("skipped, busy with another command: \(busy.joined(separator: ", ")); run again later") }
         if !elsewhere.isEmpty { print("skipped, run by another worker: \(elsewhere.joined(separator: ", "))") }
-        if !failedCases.isEmpty || broken { throw ExitCode(1) }
+        if !failedCases.isEmpty || broken { throw Reporting.exit(.stopped) }
     }
 
     /// Runs the cases that can move on, one per core at a time, reporting in case order.
@@ -123,7 +120,3 @@ struct RunCommand: AsyncParsableCommand {
 
 /// A case another `run --all` worker has claimed (on the PostgreSQL index): skipped here.
 struct ClaimedElsewhere: Error {}
-
-enum DocketCLI {
-    static func report(_ error: Error) -> ExitCode { docket.report(error) }
-}

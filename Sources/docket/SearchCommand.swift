@@ -113,7 +113,7 @@ struct SearchCommand: ParsableCommand {
             print("\(counted(hits.count, "result"))\(hits.count == limit ? " (the first \(limit); --limit shows more)" : "")")
             if let bounded { print(bounded) }
         } catch {
-            throw options.reportIndex(error)
+            throw Reporting.report(error, root: options.hint)
         }
     }
 }

@@ -70,7 +70,7 @@ struct StatusCommand: ParsableCommand {
                     ? "docket: note: cases/\(name) holds a deletion that was interrupted; 'docket retention due' finishes it or says what to do"
                     : "docket: note: cases/\(name) was left by a 'docket new' that was killed; it holds no case and is removed by the next 'docket new'")
             }
-            if failed { throw ExitCode(65) }
+            if failed { throw Reporting.exit(.badInput) }
         } catch let e as ExitCode {
             throw e
         } catch {
@@ -101,7 +101,7 @@ struct StatusCommand: ParsableCommand {
             let fix: String
             switch e {
             case .unreachable, .locked: fix = ""
-            default: fix = " (docket index rebuild\(options.rootHint))"
+            default: fix = " (docket index rebuild\(options.hint))"
             }
             printErr("docket: warning: \(e.description)\(fix); reading the journals instead")
         }
@@ -135,7 +135,7 @@ struct StatusCommand: ParsableCommand {
                 let what = [state.map { "state '\(TerminalText.escaped($0))'" }, workflow.map { "workflow '\(TerminalText.escaped($0))'" }]
                 print("no cases with \(what.compactMap { $0 }.joined(separator: " and "))")
             } else {
-                print("no cases yet; open one with: docket new WORKFLOW --case ID\(options.rootHint)")
+                print("no cases yet; open one with: docket new WORKFLOW --case ID\(options.hint)")
             }
             return
         }

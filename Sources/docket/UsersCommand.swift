@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketBoard
+import DocketCore
 import DocketYAML
 import Foundation
 
@@ -17,7 +18,7 @@ extension UsersCommand {
         do {
             try options.accounts.setDisabled(name, disabled)
             print("account '\(TerminalText.escaped(name))' \(disabled ? "disabled" : "enabled")")
-        } catch { throw usersReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -31,20 +32,20 @@ enum PasswordInput {
         let password: String
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw UsersFailure("cannot read the password file \(TerminalText.escaped(file))", code: 66)
+                throw UsersFailure("cannot read the password file \(TerminalText.escaped(file))", kind: .notFound)
             }
             password = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         } else {
             guard isatty(STDIN_FILENO) == 1 else {
-                throw UsersFailure("no terminal to ask for the password: give it with --password-file FILE", code: 64)
+                throw UsersFailure("no terminal to ask for the password: give it with --password-file FILE", kind: .usage)
             }
             let first = try prompt("Password for \(name): ")
             let second = try prompt("Again: ")
-            guard first == second else { throw UsersFailure(AccountError.mismatch.description, code: 65) }
+            guard first == second else { throw UsersFailure(AccountError.mismatch.description, kind: .badInput) }
             password = first
         }
         if let problem = PasswordRule.problem(password, name: name) {
-            throw UsersFailure(AccountError.weakPassword(problem).description, code: 65)
+            throw UsersFailure(AccountError.weakPassword(problem).description, kind: .badInput)
         }
         return password
     }
@@ -61,33 +62,21 @@ enum PasswordInput {
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
             FileHandle.standardError.write(Data("\n".utf8))
         }
-        guard let line = Swift.readLine(strippingNewline: true) else { throw UsersFailure("no password was typed", code: 65) }
+        guard let line = Swift.readLine(strippingNewline: true) else { throw UsersFailure("no password was typed", kind: .badInput) }
         return line
     }
 }
 
-/// A users-command failure: its message and exit code.
-struct UsersFailure: Error {
-    var message: String
-    var code: Int32
-    init(_ message: String, code: Int32) {
-        self.message = message
-        self.code = code
+/// A users-command failure the command itself finds (a password not typed twice alike).
+struct UsersFailure: DocketFailure {
+    var description: String
+    var kind: FailureKind
+    init(_ message: String, kind: FailureKind) {
+        self.description = message
+        self.kind = kind
     }
 }
 
-func usersReport(_ error: Error) -> ExitCode {
-    switch error {
-    case let e as AccountError:
-        printErr("docket: error: " + TerminalText.escaped(e.description))
-        return ExitCode(e.exitCode)
-    case let e as UsersFailure:
-        printErr("docket: error: " + e.message)
-        return ExitCode(e.code)
-    default:
-        return report(error)
-    }
-}
 
 struct UsersAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -113,7 +102,7 @@ struct UsersAdd: ParsableCommand {
             try accounts.add(name: name, roles: Set(role), department: department, passwordHash: Passwords(cost: 12).hashNow(password))
             print("account '\(TerminalText.escaped(name))' added (\(role.map(\.label).joined(separator: "・"))\(department.map { "・" + TerminalText.escaped($0) } ?? ""))")
         } catch {
-            throw usersReport(error)
+            throw Reporting.report(error)
         }
     }
 }
@@ -132,7 +121,7 @@ struct UsersList: ParsableCommand {
             if rows.isEmpty { print("no accounts; create one with: docket users add NAME --role secretariat"); return }
             print(Table.render([["NAME", "ROLES", "DEPARTMENT", "STATUS", "CREATED"]] + rows), terminator: "")
         } catch {
-            throw usersReport(error)
+            throw Reporting.report(error)
         }
     }
 }
@@ -166,7 +155,7 @@ struct UsersPassword: ParsableCommand {
             let password = try PasswordInput.read(file: passwordFile, name: name)
             try accounts.setPasswordHash(name, Passwords(cost: 12).hashNow(password))
             print("password of '\(TerminalText.escaped(name))' changed; its signed-in sessions were ended")
-        } catch { throw usersReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }
 
@@ -187,6 +176,6 @@ struct UsersRole: ParsableCommand {
         do {
             try options.accounts.setRoles(name, roles: Set(role), department: department)
             print("account '\(TerminalText.escaped(name))' now has the roles \(Set(role).sorted().map(\.label).joined(separator: "・"))\(department.map { "・" + TerminalText.escaped($0) } ?? ""); its sessions were ended")
-        } catch { throw usersReport(error) }
+        } catch { throw Reporting.report(error) }
     }
 }

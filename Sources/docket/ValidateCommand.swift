@@ -40,7 +40,7 @@ struct ValidateCommand: ParsableCommand {
                 _ = report(error)
             }
         }
-        if !allValid { throw ExitCode(65) }
+        if !allValid { throw Reporting.exit(.badInput) }
     }
 
     /// Plugin steps that would be refused on this machine (a workflow or plugin requiring
@@ -84,7 +84,7 @@ struct StepsCommand: ParsableCommand {
             if let near = Suggest.nearest(to: name, among: registry.names) { text += "; did you mean '\(near)'?" }
             else { text += "; known: \(registry.names.joined(separator: ", "))" }
             printErr(text)
-            throw ExitCode(66)
+            throw Reporting.exit(.notFound)
         }
         print("\(name) — \(step.summary) [\(registry.origins[name] ?? "")]")
         print("with:")

@@ -328,7 +328,7 @@ final class ArchiveTests: XCTestCase {
         let result = try await archive(password: "correct horse")
         XCTAssertEqual(Verifier.verify(path: result.path.path, password: "correct horse").problems, [])
         XCTAssertTrue(Verifier.verify(path: result.path.path, password: "correct horse").encrypted)
-        XCTAssertTrue(Verifier.verify(path: result.path.path).problems.first?.contains("the archive is encrypted; give the password") ?? false)
+        XCTAssertTrue(Verifier.verify(path: result.path.path).problems.first?.contains("the archive is encrypted; give the password to check it") ?? false)
         XCTAssertFalse(Verifier.verify(path: result.path.path, password: "wrong").problems.isEmpty)
         let (_, listing) = try run(["unzip", "-l", result.path.path])
         XCTAssertTrue(listing.contains("c1/data/documents/draft/諮問文.md"), "names stay readable under AES:\n\(listing)")

@@ -78,7 +78,7 @@ final class WorkspaceCLITests: XCTestCase {
         XCTAssertTrue(r.out.contains("next: docket run x --root other"), r.out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("other/cases/x").path))
         r = try ws.cli("--root=other", "run", "x")
-        XCTAssertTrue(r.out.contains("Record it with: docket record x review --file FILE --root other"), r.out)
+        XCTAssertTrue(r.out.contains("record it with: docket record x review --file FILE --root other"), r.out)
         r = try ws.cli("record", "x", "review", "--root", "other", "--file", "workflows/examples/simple/review.yaml")
         XCTAssertTrue(r.out.contains("next: docket run x --root other"), r.out)
     }

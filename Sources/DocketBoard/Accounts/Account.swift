@@ -1,3 +1,4 @@
+import DocketCore
 import Foundation
 
 /// One board account as `board/users.json` keeps it: the name (what the journal records as
@@ -58,7 +59,7 @@ public struct Account: Codable, Sendable, Equatable {
 }
 
 /// Problems with accounts, in words the person at the terminal or the page can act on.
-public enum AccountError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum AccountError: DocketFailure, Sendable, Equatable {
     case invalidName(String)
     case exists(String)
     case noSuchAccount(String, known: [String])
@@ -98,14 +99,12 @@ public enum AccountError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The CLI's exit code (65 bad input, 66 no such account, 73 refused, 74 file system).
-    public var exitCode: Int32 {
+    public var kind: FailureKind {
         switch self {
-        case .invalidName, .departmentRequired, .departmentWithoutRole, .noRoles, .weakPassword, .mismatch: return 65
-        case .noSuchAccount: return 66
-        case .exists, .wrongPassword: return 73
-        case .unreadable: return 65
-        case .io: return 74
+        case .invalidName, .departmentRequired, .departmentWithoutRole, .noRoles, .weakPassword, .mismatch, .unreadable: return .badInput
+        case .noSuchAccount: return .notFound
+        case .exists, .wrongPassword: return .refused
+        case .io: return .fileSystem
         }
     }
 }

@@ -155,13 +155,11 @@ public final class AccountStore: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        let fd = open(lockFile.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AccountError.io(lockFile.path, String(cString: strerror(errno))) }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw AccountError.io(lockFile.path, String(cString: strerror(errno))) }
+        let fileLock: FileLock
+        do { fileLock = try FileLock.waiting(lockFile.path) } catch let error as CaseError {
+            throw AccountError.io(lockFile.path, error.description)
         }
-        defer { flock(fd, LOCK_UN) }
+        defer { withExtendedLifetime(fileLock) {} }
         var accounts = try readFile()
         try body(&accounts)
         let encoder = JSONEncoder()

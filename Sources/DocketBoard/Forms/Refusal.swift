@@ -5,8 +5,7 @@ import DocketYAML
 import Hummingbird
 
 /// A library error as a form page shows it: the problems of the form (to place at their
-/// fields), or one message; and the HTTP status by the board's map of exit codes
-/// (65→422, 66→404, 73→409, 74→500, 75→423).
+/// fields), or one message; and the HTTP status of the error's kind.
 struct Refusal: Error {
     var status: Int
     var message: String?
@@ -24,33 +23,19 @@ struct Refusal: Error {
     init(_ error: any Error) {
         switch error {
         case let e as DiagnosticsError:
-            self.init(status: Self.status(exitCode: e.exitCode), message: nil)
+            self.init(status: e.kind.httpStatus, message: nil)
             diagnostics = e.diagnostics
-        case let e as CaseError:
-            self.init(status: Self.status(exitCode: e.exitCode), message: e.description)
-            if case .busy = e { busy = true }
-        case let e as MeetingError:
-            self.init(status: Self.status(exitCode: e.exitCode), message: e.description)
         case let e as UploadError:
             self.init(status: e.status, message: e.description)
-        case let e as WorkspaceError:
-            self.init(status: Self.status(exitCode: e.exitCode), message: e.description)
+        case let e as any DocketFailure:
+            self.init(status: e.kind.httpStatus, message: e.description)
+            busy = e.kind == .busy
         case let e as Refusal:
             self = e
         default:
             // The board's own words for the rest; an unknown error shows no internals.
             let board = BoardError(error)
             self.init(status: Int(board.status.code), message: board.message)
-        }
-    }
-
-    /// The board's map (`BoardError.status`), and 64 (usage) as bad input, 1 (a step
-    /// stopped) as refused by state.
-    static func status(exitCode: Int32) -> Int {
-        switch exitCode {
-        case 64: return 422
-        case 1: return 409
-        default: return Int(BoardError.status(exitCode: exitCode).code)
         }
     }
 
