@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries, linked through pkg-config (see README "Set-up").
@@ -43,18 +45,22 @@ let package = Package(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
 
+        // Layers (arrows point one way): front ends (docket, DocketBoard, test support) ->
+        // DocketServices -> domain modules -> DocketCore -> DocketYAML. Every module a target
+        // imports is named here; none arrives only through another.
+
         // libyaml events -> node tree with source marks -> strict decoding.
         .target(name: "DocketYAML", dependencies: ["CLibYAML"]),
-        // Workflow model, expressions, journal, case store, Step protocol, registry, runner.
+        // Workflow model, expressions, journal, case store, Step protocol, registry, runner, errors.
         .target(
             name: "DocketCore",
             dependencies: ["DocketYAML", .product(name: "Crypto", package: "swift-crypto")]),
         // libzip wrapper, BagIt-in-zip packaging, verification, encryption, retention.
         .target(
             name: "DocketArchive",
-            dependencies: ["DocketCore", "CLibZip", "CLibCrypto", "CLibDeflate", "CGlibc"]),
+            dependencies: ["DocketCore", "DocketYAML", "CLibZip", "CLibCrypto", "CLibDeflate", "CGlibc"]),
         // Department step plugins: manifest, discovery, process protocol, isolation.
-        .target(name: "DocketPlugins", dependencies: ["DocketCore", "CGlibc"]),
+        .target(name: "DocketPlugins", dependencies: ["DocketCore", "DocketYAML", "CGlibc"]),
         // glibc calls Swift's Glibc module does not reach (posix_spawn's chdir action, malloc_trim).
         .target(name: "CGlibc"),
         // The small library a department writes a Swift plugin with (protocol v1 only).
@@ -63,38 +69,64 @@ let package = Package(
         .executableTarget(
             name: "mailing-serial-check", dependencies: ["DocketPluginKit"],
             path: "Plugins/mailing-serial-check/Sources"),
+        // The council's domain: era dates and fiscal years, the roster and its rules, tallies,
+        // the answers register and its numbering, the decision vocabulary.
+        .target(name: "DocketCouncil", dependencies: ["DocketCore", "DocketYAML"]),
         // Built-in steps.
         .target(
             name: "DocketSteps",
-            dependencies: ["DocketCore", .product(name: "Mustache", package: "swift-mustache")]),
+            dependencies: ["DocketCore", "DocketCouncil", "DocketYAML", .product(name: "Mustache", package: "swift-mustache")]),
         // docket.yaml, finding the workspace, where workflows and plugins are looked up.
         .target(name: "DocketWorkspace", dependencies: ["DocketCore", "DocketYAML"]),
         // Meetings: agenda, attendance, quorum per item, votes dated by the meeting, minutes (会議録).
         .target(
             name: "DocketMeetings",
-            dependencies: ["DocketCore", "DocketSteps", "DocketArchive", .product(name: "Mustache", package: "swift-mustache")]),
+            dependencies: ["DocketCore", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketYAML",
+                           .product(name: "Mustache", package: "swift-mustache")]),
         // The case index (SQLite, or PostgreSQL when docket.yaml names one): status and search read it; fed from the journal's commit path.
-        .target(name: "DocketIndex", dependencies: ["DocketCore", "CSQLite", "DocketWorkspace", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .target(
+            name: "DocketIndex",
+            dependencies: ["DocketCore", "DocketCouncil", "CSQLite", "DocketWorkspace", "DocketYAML",
+                           .product(name: "PostgresNIO", package: "postgres-nio")]),
+        // The board's accounts (board/users.json): roles, bcrypt hashes, session epochs.
+        .target(
+            name: "DocketAccounts",
+            dependencies: [
+                "DocketCore",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        // Given a workspace, everything Docket runs with (registry and plugins, index and fed
+        // store, meetings, accounts, the council's defaults) and the operations both front ends call.
+        .target(
+            name: "DocketServices",
+            dependencies: ["DocketCore", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
+                           "DocketMeetings", "DocketIndex", "DocketAccounts", "DocketYAML"]),
         // The web board (Hummingbird): routes, sessions, roles, pages from restylable templates.
         .target(
             name: "DocketBoard",
             dependencies: [
-                "DocketCore", "DocketSteps", "DocketArchive", "DocketMeetings", "DocketIndex", "DocketWorkspace",
+                "DocketServices", "DocketCore", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketMeetings", "DocketIndex",
+                "DocketWorkspace", "DocketAccounts", "DocketYAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources")]),
         // The command-line tool.
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
-                "DocketMeetings", "DocketIndex", "DocketBoard",
+                "DocketServices", "DocketBoard", "DocketCore", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketPlugins",
+                "DocketWorkspace", "DocketMeetings", "DocketIndex", "DocketAccounts", "DocketYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         // Runner overhead against a peer (ansible-core); see README "Benchmarks".
         .executableTarget(
@@ -104,20 +136,41 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/DocketBench"),
+        // What the tests share: a temporary workspace with the bundled workflows and plugins,
+        // its services built as `docket` builds them, and a board client.
+        .target(
+            name: "DocketTestSupport",
+            dependencies: [
+                "DocketServices", "DocketBoard", "DocketCore", "DocketWorkspace",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/DocketTestSupport"),
 
         .testTarget(name: "DocketYAMLTests", dependencies: ["DocketYAML"]),
-        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
-        .testTarget(name: "DocketStepsTests", dependencies: ["DocketSteps", "DocketArchive", "DocketPlugins"]),
-        .testTarget(name: "DocketArchiveTests", dependencies: ["DocketArchive", "DocketSteps"]),
-        .testTarget(name: "DocketPluginsTests", dependencies: ["DocketPlugins", "DocketPluginKit"]),
+        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore", "DocketYAML"]),
+        .testTarget(name: "DocketCouncilTests", dependencies: ["DocketCouncil", "DocketCore", "DocketYAML"]),
+        .testTarget(name: "DocketWorkspaceTests", dependencies: ["DocketWorkspace", "DocketCore", "DocketYAML"]),
+        .testTarget(name: "DocketStepsTests", dependencies: ["DocketSteps", "DocketCouncil", "DocketArchive", "DocketPlugins", "DocketCore", "DocketYAML", "DocketServices", "DocketTestSupport"]),
+        .testTarget(name: "DocketArchiveTests", dependencies: ["DocketArchive", "DocketSteps", "DocketCore", "DocketYAML"]),
+        .testTarget(name: "DocketPluginsTests", dependencies: ["DocketPlugins", "DocketPluginKit", "DocketCore", "DocketYAML"]),
         .testTarget(name: "DocketCLITests", dependencies: ["DocketCore"]),
-        .testTarget(name: "DocketMeetingsTests", dependencies: ["DocketMeetings", "DocketSteps", "DocketArchive", "DocketPlugins"]),
-        .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex", "DocketWorkspace"]),
+        .testTarget(
+            name: "DocketMeetingsTests",
+            dependencies: ["DocketMeetings", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketCore", "DocketYAML",
+                           "DocketServices", "DocketTestSupport"]),
+        .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex", "DocketWorkspace", "DocketCore"]),
+        .testTarget(name: "DocketServicesTests", dependencies: ["DocketServices", "DocketArchive", "DocketCore", "DocketWorkspace", "DocketTestSupport"]),
         .testTarget(
             name: "DocketBoardTests",
             dependencies: [
-                "DocketBoard", "DocketSteps", "DocketWorkspace", "DocketArchive", "DocketPlugins", "DocketMeetings", "DocketIndex",
+                "DocketBoard", "DocketServices", "DocketTestSupport", "DocketAccounts", "DocketCouncil", "DocketSteps", "DocketWorkspace",
+                "DocketArchive", "DocketPlugins", "DocketMeetings", "DocketIndex", "DocketCore", "DocketYAML",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ]
 )

@@ -109,7 +109,7 @@ enum ArchiveBench {
         let runner = Runner(store: CaseStore(root: work), registry: registry, user: "bench")
         let wf = work.appendingPathComponent("bench.yaml")
         try Data("docket: 1\nname: bench\nsteps:\n  - id: fill\n    uses: fill\n    with: \(mix.with)\n".utf8).write(to: wf)
-        _ = try runner.open(caseID: "big", workflowPath: wf.path, inputsFile: nil, inputPairs: [])
+        _ = try runner.open(caseID: "big", workflowPath: wf.path, inputsFile: nil)
         print("\(mix.title): writing the synthetic case (\(mix.small) text files of \(mix.smallKB) kB\(mix.varied ? ", each different" : ""), 4 random files of \(mix.largeMiB) MiB)…")
         _ = try await runner.run(caseID: "big")
         let docs = runner.store.documents("big")

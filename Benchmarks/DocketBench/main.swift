@@ -177,7 +177,7 @@ func workflow(_ name: String, steps: Int, uses: String) -> String {
 try Data(workflow("render100", steps: 100, uses: "render").utf8).write(to: work.appendingPathComponent("render100.yaml"))
 try Data(workflow("noop100", steps: 100, uses: "noop").utf8).write(to: work.appendingPathComponent("noop100.yaml"))
 try Data(workflow("render3", steps: 3, uses: "render").utf8).write(to: work.appendingPathComponent("render3.yaml"))
-let inputs = ["department=人事課", "subject=内定者管理ツール"]
+let inputs = ["department": "人事課", "subject": "内定者管理ツール"]
 
 var registry = BuiltinSteps.registry()
 try registry.register(NoopStep())
@@ -186,8 +186,8 @@ let runner = Runner(store: CaseStore(root: work.appendingPathComponent("inproc")
 // 1. In-process.
 var noopTimes: [Double] = [], renderTimes: [Double] = []
 for r in 0..<repeats {
-    _ = try runner.open(caseID: "noop-\(r)", workflowPath: work.appendingPathComponent("noop100.yaml").path, inputsFile: nil, inputPairs: inputs)
-    _ = try runner.open(caseID: "render-\(r)", workflowPath: work.appendingPathComponent("render100.yaml").path, inputsFile: nil, inputPairs: inputs)
+    _ = try runner.open(caseID: "noop-\(r)", workflowPath: work.appendingPathComponent("noop100.yaml").path, inputsFile: nil, inputs: inputs)
+    _ = try runner.open(caseID: "render-\(r)", workflowPath: work.appendingPathComponent("render100.yaml").path, inputsFile: nil, inputs: inputs)
     noopTimes.append(try await timeAsync { _ = try await runner.run(caseID: "noop-\(r)") })
     renderTimes.append(try await timeAsync { _ = try await runner.run(caseID: "render-\(r)") })
 }
@@ -205,7 +205,7 @@ for isolation in Isolation.bubblewrapWorks ? [Isolation.process, .bubblewrap] : 
     let found = PluginDiscovery.discover(in: [work.appendingPathComponent("plugins")], builtins: registry, isolation: isolation)
     let pluginRunner = Runner(store: CaseStore(root: work.appendingPathComponent("plugin-\(isolation.rawValue)")), registry: found.registry, user: "bench")
     for r in 0..<max(1, repeats / 2) {
-        _ = try pluginRunner.open(caseID: "p\(r)", workflowPath: work.appendingPathComponent("plugin100.yaml").path, inputsFile: nil, inputPairs: inputs)
+        _ = try pluginRunner.open(caseID: "p\(r)", workflowPath: work.appendingPathComponent("plugin100.yaml").path, inputsFile: nil, inputs: inputs)
         pluginTimes[isolation, default: []].append(try await timeAsync { _ = try await pluginRunner.run(caseID: "p\(r)") })
     }
 }
@@ -215,7 +215,7 @@ var cliTimes: [Double] = []
 let cliRoot = work.appendingPathComponent("cli")
 try BenchWorkspace.make(at: cliRoot)
 for r in 0..<repeats {
-    try shell(docket, ["new", work.appendingPathComponent("render100.yaml").path, "--case", "c\(r)", "--root", cliRoot.path] + inputs.flatMap { ["--input", $0] }, in: work)
+    try shell(docket, ["new", work.appendingPathComponent("render100.yaml").path, "--case", "c\(r)", "--root", cliRoot.path] + inputs.sorted { $0.key < $1.key }.flatMap { ["--input", "\($0.key)=\($0.value)"] }, in: work)
     cliTimes.append(try time { try shell(docket, ["run", "c\(r)", "--root", cliRoot.path], in: work) })
 }
 
@@ -224,7 +224,7 @@ let manyRoot = work.appendingPathComponent("many")
 try BenchWorkspace.make(at: manyRoot)
 let many = Runner(store: CaseStore(root: manyRoot), registry: registry, user: "bench")
 for i in 0..<1000 {
-    _ = try many.open(caseID: "case-\(i)", workflowPath: work.appendingPathComponent("render3.yaml").path, inputsFile: nil, inputPairs: inputs)
+    _ = try many.open(caseID: "case-\(i)", workflowPath: work.appendingPathComponent("render3.yaml").path, inputsFile: nil, inputs: inputs)
 }
 let allTime = try time { try shell(docket, ["run", "--all", "--root", manyRoot.path], in: work) }
 

@@ -4,9 +4,17 @@ import Foundation
 
 /// `archive`: the last step of a workflow; packages the case as `archives/<case-id>.zip` (see
 /// `Archiver`) and records the archive's SHA-256 in its outputs. With `encrypt: true` the
-/// password comes from `$DOCKET_ARCHIVE_PASSWORD` (never from the workflow).
+/// password is the one the step was made with (`$DOCKET_ARCHIVE_PASSWORD`, read by whoever
+/// assembles Docket; never from the workflow).
 public struct ArchiveStep: Step {
-    public init() {}
+    /// `Source-Organization` unless the workflow's `with:` names one.
+    public let organization: String
+    let password: String?
+
+    public init(organization: String = "Docket", password: String? = nil) {
+        self.organization = organization
+        self.password = password
+    }
 
     public let name = "archive"
     public let summary = "packages the completed case as a verified BagIt zip in archives/"
@@ -24,8 +32,8 @@ public struct ArchiveStep: Step {
         }
         var password: String?
         if context.with["encrypt"]?.boolValue == true {
-            guard let p = ProcessInfo.processInfo.environment["DOCKET_ARCHIVE_PASSWORD"], !p.isEmpty else {
-                return .failed("encrypt is true but $DOCKET_ARCHIVE_PASSWORD is not set; set it (never in the workflow) and run again")
+            guard let p = self.password else {
+                return .failed("encrypt is true but no archive password was given ($DOCKET_ARCHIVE_PASSWORD is not set); set it (never in the workflow) and run again")
             }
             password = p
         }
@@ -33,7 +41,7 @@ public struct ArchiveStep: Step {
         let journal = store.journal(context.caseID)
         let contents = try journal.read()
         let bytes = [UInt8](try Data(contentsOf: journal.url))
-        let organization = context.with["organization"]?.stringValue ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? "Docket"
+        let organization = context.with["organization"]?.stringValue ?? self.organization
         let result = try await Archiver(store: store, organization: organization).archive(
             caseID: context.caseID, contents: contents, journalBytes: bytes, byStep: context.stepID,
             options: .init(partial: false, password: password))

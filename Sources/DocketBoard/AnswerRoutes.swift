@@ -1,3 +1,4 @@
+import DocketCouncil
 import DocketIndex
 import DocketSteps
 import Foundation
@@ -14,21 +15,23 @@ struct AnswerRoutes {
     }
 
     @Sendable func answersPage(_ request: Request, context: BoardContext) async throws -> Response {
-        let register = AnswerRegister(root: board.services.store.root)
-        let all = register.fiscalYears()
+        let all = board.services.docket.answerRegister.fiscalYears()
         var years = all
         if let text = request.uri.queryParameters.get("year"), !text.isEmpty {
-            guard let y = DocketIndex.CaseFilter.fiscalYear(parsing: text) else {
+            guard let y = JapaneseDate.fiscalYear(parsing: text) else {
                 throw BoardError.invalid("年度は 2022、R4、令和4 のように入力してください（「\(text)」は年度ではありません）。")
             }
             years = [y]
         }
+        // The register as `docket answers` lists it: the same numbers, and states from the index.
+        let rows = try board.services.docket.answers(fiscalYears: years)
         var sections: [[String: Any]] = []
         for fy in years.sorted(by: >) {
-            let entries = try register.entries(fiscalYear: fy).map { e -> [String: Any] in
-                ["number": e.label ?? "\(JapaneseDate.fiscalYearLabel(fy))第\(e.number)号", "issued": Pages.date(e.issued),
-                 "case": e.caseID, "subject": e.subject ?? "", "department": e.department ?? "",
-                 "decision": e.decision ?? "", "state": register.state(of: e)]
+            let entries = rows.filter { $0.fiscalYear == fy }.map { row -> [String: Any] in
+                let e = row.entry
+                return ["number": row.label, "issued": Pages.date(e.issued),
+                        "case": e.caseID, "subject": e.subject ?? "", "department": e.department ?? "",
+                        "decision": e.decision ?? "", "state": row.state.rawValue]
             }
             sections.append(["year": JapaneseDate.fiscalYearLabel(fy) + "（\(fy)年度）", "entries": entries, "count": entries.count])
         }

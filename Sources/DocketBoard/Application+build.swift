@@ -1,3 +1,4 @@
+import DocketAccounts
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -32,7 +32,7 @@ struct ArchiveRoutes {
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             let modified = (attributes[.modificationDate] as? Date).map { ISO8601DateFormatter().string(from: $0) }
             return ["id": id, "name": name, "size": ByteCountFormatter.string(fromByteCount: size, countStyle: .file),
-                    "modified": Pages.dateTime(modified), "hasCase": board.services.store.caseIDs().contains(id)]
+                    "modified": board.services.dates.dateTime(modified), "hasCase": board.services.store.caseIDs().contains(id)]
         }
     }
 
@@ -89,7 +89,7 @@ struct ArchiveRoutes {
     @Sendable func retentionPage(_ request: Request, context: BoardContext) async throws -> Response {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: board.services.workspace.config.timeZone) ?? TimeZone(identifier: "Asia/Tokyo")
+        f.timeZone = board.services.docket.council.timeZone
         f.dateFormat = "yyyy-MM-dd"
         let today = f.string(from: board.services.runner.clock())
         let report = Retention(runner: board.services.runner).dueReport(on: today)

@@ -1,3 +1,4 @@
+import DocketAccounts
 import Foundation
 import Hummingbird
 import HummingbirdAuth

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketIndex
 import Foundation
 import Hummingbird
@@ -37,8 +38,8 @@ struct BoardRoutes {
             }
             year = y
         }
-        if let d = value("decision"), !["承認", "不承認"].contains(d) {
-            throw BoardError.invalid("決定は「承認」か「不承認」です（「\(d)」ではありません）。")
+        if let d = value("decision"), Decision(label: d) == nil {
+            throw BoardError.invalid("決定は\(Decision.choices)です（「\(d)」ではありません）。")
         }
         let filter = CaseFilter(state: value("state"), workflow: value("workflow"), department: value("department"),
                                 fiscalYear: year, decision: value("decision"))
@@ -46,7 +47,7 @@ struct BoardRoutes {
             "state": value("state") ?? "", "workflow": value("workflow") ?? "", "department": value("department") ?? "",
             "year": value("year") ?? "", "decision": value("decision") ?? "", "q": value("q") ?? "",
             "states": states.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == value("state")] },
-            "decisions": (["承認", "不承認"] as [String]).map { ["value": $0, "selected": $0 == value("decision")] },
+            "decisions": Decision.allCases.map { ["value": $0.label, "selected": $0.label == value("decision")] },
         ]
         return (filter, form)
     }
@@ -64,7 +65,7 @@ struct BoardRoutes {
             groups.append([
                 "state": state, "label": label, "count": group.count,
                 "more": max(0, group.count - Self.shownPerState),
-                "cases": group.rows.map(Self.rowView),
+                "cases": group.rows.map { Self.rowView($0, dates: board.services.dates) },
             ])
         }
         let total = byState.values.reduce(0) { $0 + $1.count }
@@ -73,10 +74,10 @@ struct BoardRoutes {
         return try board.pages.render("board", title: "案件一覧", view: view, context: context)
     }
 
-    static func rowView(_ row: CaseRow) -> [String: Any] {
+    static func rowView(_ row: CaseRow, dates: DateText) -> [String: Any] {
         ["id": row.id, "workflow": row.workflow, "state": row.state, "subject": row.subject ?? "",
-         "waits": waits(state: row.state, step: row.step), "since": Pages.dateTime(row.waitingSince),
-         "updated": Pages.dateTime(row.updated)]
+         "waits": waits(state: row.state, step: row.step), "since": dates.dateTime(row.waitingSince),
+         "updated": dates.dateTime(row.updated)]
     }
 
     /// What a case waits for, in words.

@@ -1,34 +1,38 @@
+import DocketAccounts
 import DocketCore
 import DocketIndex
 import DocketMeetings
+import DocketServices
 import DocketWorkspace
 import Foundation
 
-/// What the board works with, built by the front end that starts it (`docket serve` from the
-/// workspace it found, tests from a temporary workspace): the same runner, registry, meeting
-/// book and index the CLI uses, so both front ends take one code path per action.
+/// What the board works with: Docket's services (`DocketServices`, the very value `docket`
+/// builds for its commands, so both front ends take one code path per action), the index
+/// opened once for the board's pages, and the accounts.
 public struct BoardServices: Sendable {
-    public let workspace: Workspace
-    /// The runner (its store feeds the index; its registry has the built-ins and plugins).
-    /// Its `user` is replaced per request by the signed-in name.
-    public let runner: Runner
-    public let meetingBook: MeetingBook
+    public let docket: DocketServices
     public let index: any CaseIndex
+    /// One store for the board's life: it caches the account file between requests.
     public let accounts: AccountStore
     /// How often a page may catch the index up with the journals.
     let catchUps: CatchUpGate
+    /// Times on pages, in the workspace's time zone.
+    public let dates: DateText
 
-    public init(workspace: Workspace, runner: Runner, meetings: MeetingBook, index: any CaseIndex,
-                accounts: AccountStore? = nil, catchUpInterval: Duration = .seconds(1)) {
+    /// The board over `docket`; `index` (default: the workspace's, opened now) answers pages.
+    public init(_ docket: DocketServices, index: (any CaseIndex)? = nil, catchUpInterval: Duration = .seconds(1)) throws {
+        self.docket = docket
+        self.index = try index ?? docket.openIndex()
+        self.accounts = docket.accounts
         self.catchUps = CatchUpGate(interval: catchUpInterval)
-        self.workspace = workspace
-        self.runner = runner
-        self.meetingBook = meetings
-        self.index = index
-        self.accounts = accounts ?? AccountStore(workspace: workspace.root)
+        self.dates = DateText(zone: docket.council.timeZone)
     }
 
-    public var store: CaseStore { runner.store }
+    public var workspace: Workspace { docket.workspace }
+    /// The runner (its store feeds the index; its registry has the built-ins and plugins),
+    /// acting as the services' user; `runner(for:)` acts for a signed-in person.
+    public var runner: Runner { docket.runner }
+    public var store: CaseStore { docket.store }
 
     /// Catches the index up with the journals, at most once per `catchUps` interval. Every
     /// commit, the CLI's and the board's, already feeds the index; the catch-up repairs only what
@@ -39,26 +43,16 @@ public struct BoardServices: Sendable {
     }
 
     /// The meeting book, for reading.
-    public var meetings: MeetingBook { meetingBook }
+    public var meetings: MeetingBook { docket.meetings }
 
     /// The runner acting for `identity`: what it journals carries the person's name.
-    public func runner(for identity: Identity) -> Runner {
-        var r = runner
-        r.user = identity.name
-        return r
-    }
+    public func runner(for identity: Identity) -> Runner { docket.runner(by: identity.name) }
 
     /// The case actions, acting for `identity` (pass `by: identity.name` as well).
-    public func actions(for identity: Identity) -> CaseActions {
-        CaseActions(runner: runner(for: identity))
-    }
+    public func actions(for identity: Identity) -> CaseActions { docket.actions(by: identity.name) }
 
     /// The meeting book acting for `identity`.
-    public func meetings(for identity: Identity) -> MeetingBook {
-        var book = meetingBook
-        book.user = identity.name
-        return book
-    }
+    public func meetings(for identity: Identity) -> MeetingBook { docket.meetings(by: identity.name) }
 }
 
 /// Lets one caller through per interval (the others go on without waiting).

@@ -1,5 +1,6 @@
 import DocketArchive
 import DocketCore
+import DocketWorkspace
 import DocketYAML
 import Foundation
 import Hummingbird
@@ -24,8 +25,11 @@ struct CaseFormRoutes: Sendable {
     typealias Context = BoardContext
     var runner: Runner { board.services.runner }
     var limits: UploadLimits { board.settings.uploadLimits }
-    var workspace: WorkspaceLookup {
-        WorkspaceLookup(workflowFolders: board.services.workspace.workflowFolders, organization: board.services.workspace.config.organization)
+    /// The workflow a form names, from the workspace's workflow folders (a name, never a path).
+    func workflow(_ name: String) throws -> (path: String, workflow: Workflow) {
+        do { return try board.services.docket.workflow(named: name) } catch WorkspaceError.noWorkflow {
+            throw Refusal(status: 404, message: "ワークフロー「\(name)」はありません。")
+        }
     }
     var forms: CaseForms { CaseForms(runner: runner) }
     var uploads: CaseUploads { CaseUploads(runner: runner, area: UploadArea(root: runner.store.root)) }
@@ -56,8 +60,7 @@ struct CaseFormRoutes: Sendable {
             _ = try await CaseActions(runner: signedIn).rerun(id, step: form["step"] ?? "", reason: form["reason"] ?? "", by: user)
         } }
         routes.post("/cases/:id/archive", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
-            let organization = workspace.organization.isEmpty ? "Docket" : workspace.organization
-            _ = try await Archiver(store: runner.store, organization: organization).archiveCase(id, options: .init(), by: user)
+            _ = try await board.services.docket.archiver().archiveCase(id, options: .init(), by: user)
         } }
     }
 
@@ -116,7 +119,7 @@ struct CaseFormRoutes: Sendable {
     func newCaseForm(_ request: Request, _ context: Context) throws -> Response {
         let c = clerk(context)
         let name = request.uri.queryParameters.get("workflow") ?? ""
-        let workflow = try workspace.workflow(name, runner: runner).workflow
+        let workflow = try workflow(name).workflow
         try c.mayOpen(workflow)
         return try page("new-case", uploads.newCaseView(workflow, values: nil, limits: limits, fixed: c.fixedInputs, csrf: c.csrf), .ok, context)
     }
@@ -130,14 +133,14 @@ struct CaseFormRoutes: Sendable {
             // Nothing of the upload is kept; the form is shown anew with the refusal.
             let refusal = Refusal(error)
             let name = request.uri.queryParameters.get("workflow") ?? ""
-            guard let found = try? workspace.workflow(name, runner: runner) else { return try errorPage(refusal, context) }
+            guard let found = try? workflow(name) else { return try errorPage(refusal, context) }
             var view = uploads.newCaseView(found.workflow, values: nil, limits: limits, fixed: c.fixedInputs, csrf: c.csrf)
             view.message = refusal.message
             return try page("new-case", view, .init(code: refusal.status), context)
         }
         let name = form.fields["workflow"] ?? ""
         let found: (path: String, workflow: Workflow)
-        do { found = try workspace.workflow(name, runner: runner) } catch {
+        do { found = try workflow(name) } catch {
             try? FileManager.default.removeItem(at: form.staging)
             throw error
         }
@@ -321,32 +324,5 @@ struct FormClerk: Sendable {
             let title = workflow.title.isEmpty ? workflow.name : workflow.title
             throw BoardError.forbidden("「\(title)」の案件には所管課の欄がないため、所管課のアカウントでは開けません（開いても所管課から見えなくなります）。事務局に開いてもらってください。")
         }
-    }
-}
-
-/// Where the board finds workflows and the council roster (the workspace's folders).
-struct WorkspaceLookup: Sendable {
-    let workflowFolders: [URL]
-    let organization: String
-
-    /// The workflow named `name` (a name under the workflow folders), loaded.
-    func workflow(_ name: String, runner: Runner) throws -> (path: String, workflow: Workflow) {
-        guard Workflow.isIdentifier(name) else {
-            throw Refusal(status: 404, message: "ワークフロー「\(name)」はありません。")
-        }
-        for folder in workflowFolders {
-            for ext in ["yaml", "yml"] {
-                let url = folder.appendingPathComponent("\(name).\(ext)")
-                if FileManager.default.fileExists(atPath: url.path) {
-                    return (url.path, try WorkflowLoader(registry: runner.registry).load(path: url.path))
-                }
-            }
-        }
-        throw Refusal(status: 404, message: "ワークフロー「\(name)」はありません。")
-    }
-
-    /// The council roster (`council.yaml` in the first workflow folder holding one).
-    var rosterPath: String? {
-        workflowFolders.map { $0.appendingPathComponent("council.yaml").path }.first { FileManager.default.fileExists(atPath: $0) }
     }
 }

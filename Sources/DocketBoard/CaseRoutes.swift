@@ -1,3 +1,4 @@
+import DocketAccounts
 import DocketCore
 import DocketIndex
 import DocketMeetings
@@ -34,62 +35,69 @@ struct CaseRoutes {
     static func caseView(_ id: String, services: BoardServices, identity: Identity) throws -> [String: Any] {
         let store = services.store
         let (contents, state) = try store.load(id)
-        let definitions: [(id: String, uses: String, name: String)] =
-            WorkflowSteps().steps(of: store, case: id, sha256: state.workflow?.sha256)?.map { ($0.id, $0.uses, $0.name) }
-            ?? state.steps.keys.sorted().map { ($0, "?", "") }
-        let order = definitions.map(\.id)
+        // Where the case stands, as `docket status` tells it: the case summary, from the journal
+        // and the snapshot's step list (the journal's own steps if the snapshot does not read).
+        let summary = CaseSummary(id: id, events: contents.events,
+                                  steps: WorkflowSteps().steps(of: store, case: id, sha256: state.workflow?.sha256))
+        let order = summary.steps.map(\.id)
         let status = state.status(order: order)
-        let current = state.currentStep(order: order)
-        let timeline: [[String: Any]] = definitions.map { def -> [String: Any] in
-            let s = state.step(def.id)
+        let current = summary.step
+        let timeline: [[String: Any]] = summary.steps.map { step -> [String: Any] in
+            let s = state.step(step.id)
             return [
-                "id": def.id, "name": def.name.isEmpty ? def.id : def.name, "uses": def.uses,
-                "status": s.status.rawValue, "statusLabel": stepLabel(s.status), "current": def.id == current,
-                "attempts": s.attempts, "round": s.round, "updated": Pages.dateTime(s.updated),
-                "message": s.message ?? "",
-                "documents": s.documents.map { documentView(id, $0) }, "hasDocuments": !s.documents.isEmpty,
-                "outputs": s.outputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] },
+                "id": step.id, "name": step.name.isEmpty ? step.id : step.name, "uses": step.uses,
+                "status": step.state, "statusLabel": stepLabel(s.status), "current": step.id == current,
+                "attempts": step.attempts, "round": s.round, "updated": services.dates.dateTime(s.updated),
+                "message": step.message ?? "",
+                "documents": step.documents.map { documentView(id, $0) }, "hasDocuments": !step.documents.isEmpty,
+                "outputs": step.outputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] },
                 "records": s.records.enumerated().map { i, r in ["n": i + 1, "fields": fields(r)] },
             ]
         }
         let events: [[String: Any]] = contents.events.map { e in
-            ["seq": e.seq, "time": Pages.dateTime(e.time), "type": e.type.rawValue, "label": eventLabel(e.type),
+            ["seq": e.seq, "time": services.dates.dateTime(e.time), "type": e.type.rawValue, "label": eventLabel(e.type),
              "step": e.step ?? "", "by": e.by ?? "", "message": e.message ?? ""]
         }
-        // Votes and decisions: the outputs of steps that carry a tally or a decision.
-        let votes: [[String: Any]] = definitions.compactMap { def -> [String: Any]? in
-            let o = state.step(def.id).outputs
-            guard o["for"] != nil || o["decision"] != nil || o["approved"] != nil else { return nil }
-            return ["step": def.name.isEmpty ? def.id : def.name,
-                    "fields": o.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] }]
+        // Votes and decisions: the summary's steps that carry a tally or a decision.
+        let votes: [[String: Any]] = summary.decisionSteps.map { step -> [String: Any] in
+            ["step": step.name.isEmpty ? step.id : step.name,
+             "fields": step.outputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] }]
         }
         let meetings = (try? services.meetings.all()) ?? []
         let onAgenda = meetings.filter { $0.item(of: id) != nil }.map { ["id": $0.id, "title": $0.title, "date": Pages.date($0.date)] }
         let department = state.inputs["department"]?.stringValue
-        let closed = state.withdrawn || state.finished
+        let allowed = AllowedActions(state: state, order: order,
+                                     materialsStep: try? services.docket.actions(by: identity.name).materialsStep(id))
         return [
             "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "workflow": state.workflow?.name ?? "",
             "department": department ?? "", "state": status.rawValue, "stateLabel": caseLabel(status),
             "waits": BoardRoutes.waits(state: status.rawValue, step: current),
             "currentStep": current ?? "", "waiting": status == .waiting,
-            "created": Pages.dateTime(state.created), "updated": Pages.dateTime(state.updated),
+            "created": services.dates.dateTime(state.created), "updated": services.dates.dateTime(state.updated),
             "note": state.note ?? "",
-            "inputs": state.inputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] },
+            "inputs": state.inputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": inputText($0.value)] },
             "timeline": timeline, "documents": state.documents.map { documentView(id, $0) },
             "events": events, "votes": votes, "hasVotes": !votes.isEmpty, "meetings": onAgenda, "hasMeetings": !onAgenda.isEmpty,
             "archived": state.archive != nil,
-            // What the person may do here (the forms post to the routes that check it again).
+            // What the person may do here: the case's rules (the library's `AllowedActions`)
+            // and the person's role; the routes check both again.
             "may": [
-                "run": Access.secretariat.admits(identity) && !closed,
-                "record": Access.secretariat.admits(identity) && status == .waiting,
-                "withdraw": Access.secretariat.admits(identity) && !state.withdrawn,
-                "reopen": Access.secretariat.admits(identity) && (status == .withdrawn || status == .failed),
-                "rerun": Access.secretariat.admits(identity) && !closed,
-                "archive": Access.secretariat.admits(identity) && (status == .completed || status == .withdrawn) && state.archive == nil,
-                "materials": Access.caseSubmitters.admits(identity) && !closed,
+                "run": Access.secretariat.admits(identity) && allowed.allows(.run),
+                "record": Access.secretariat.admits(identity) && allowed.allows(.record),
+                "withdraw": Access.secretariat.admits(identity) && allowed.allows(.withdraw),
+                "reopen": Access.secretariat.admits(identity) && allowed.allows(.reopen),
+                "rerun": Access.secretariat.admits(identity) && allowed.allows(.rerun),
+                "archive": Access.secretariat.admits(identity) && allowed.allows(.archive),
+                "materials": Access.caseSubmitters.admits(identity) && allowed.allows(.supplyMaterials),
             ] as [String: Bool],
             "steps": order,
         ]
+    }
+
+    /// An input as the page shows it: a date as an era date with the day (令和4年6月1日（2022-06-01）).
+    static func inputText(_ value: Value) -> String {
+        if case .string(let text) = value, CalendarDate.isDay(text) { return Pages.date(text) }
+        return value.description
     }
 
     static func documentView(_ id: String, _ d: DocumentRecord) -> [String: Any] {

@@ -21,13 +21,7 @@ struct MeetingRoutes: Sendable {
     let board: Board
 
     typealias Context = BoardContext
-    var pages: MeetingPages {
-        let council = board.services.workspace.config.council
-        return MeetingPages(runner: board.services.runner, council: council.isEmpty ? nil : council)
-    }
-    var workspace: WorkspaceLookup {
-        WorkspaceLookup(workflowFolders: board.services.workspace.workflowFolders, organization: board.services.workspace.config.organization)
-    }
+    var pages: MeetingPages { MeetingPages(services: board.services.docket) }
 
     func clerk(_ context: Context) -> FormClerk { FormClerk(context) }
 
@@ -82,7 +76,7 @@ struct MeetingRoutes: Sendable {
         let c = clerk(context)
         let values = try await CaseFormRoutes.urlEncoded(request)
         do {
-            guard let roster = workspace.rosterPath else {
+            guard let roster = try? board.services.docket.rosterPathByName() else {
                 throw Refusal(status: 500, message: "council.yaml（委員名簿）がワークフローのフォルダにありません。事務局の設定を確認してください。")
             }
             let id = try pages.create(values, rosterPath: roster, by: c.name)

@@ -1,4 +1,6 @@
+import DocketAccounts
 import DocketCore
+import DocketCouncil
 import DocketSteps
 import Foundation
 import HTTPTypes
@@ -138,18 +140,13 @@ public struct Pages: Sendable {
         return DateText.shared.era(day).map { "\($0)（\(day)）" } ?? iso
     }
 
-    /// A timestamp as the era date, Gregorian date and time (JST).
-    public static func dateTime(_ iso: String?) -> String {
-        guard let iso else { return "" }
-        guard let text = DateText.shared.tokyo(iso) else { return date(iso) }
-        return date(String(text.prefix(10))) + " " + text.suffix(5)
-    }
 }
 
 /// Date formatting for pages, made once: a board of thousands of rows repeats a few hundred
 /// days, and a formatter costs far more to make than to use. Guarded by a lock.
-final class DateText: @unchecked Sendable {
-    static let shared = DateText()
+public final class DateText: @unchecked Sendable {
+    /// Era dates only (a day has no zone).
+    static let shared = DateText(zone: TimeZone(identifier: "Asia/Tokyo")!)
     private let lock = NSLock()
     private var eras: [String: String] = [:]
     private let withFraction: ISO8601DateFormatter = {
@@ -158,16 +155,26 @@ final class DateText: @unchecked Sendable {
         return f
     }()
     private let plain = ISO8601DateFormatter()
-    private let out: DateFormatter = {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f
-    }()
-    private let zone = TimeZone(identifier: "Asia/Tokyo") ?? TimeZone(secondsFromGMT: 9 * 3600)!
-    /// Tokyo's offset by UTC hour since 1970 (one question to Foundation per hour of time).
+    private let out: DateFormatter
+    /// The workspace's time zone (docket.yaml `time-zone`): times on pages are its wall time.
+    let zone: TimeZone
+    /// The zone's offset by UTC hour since 1970 (one question to Foundation per hour of time).
     private var offsets: [Int: Int] = [:]
+
+    public init(zone: TimeZone) {
+        self.zone = zone
+        out = DateFormatter()
+        out.locale = Locale(identifier: "en_US_POSIX")
+        out.timeZone = zone
+        out.dateFormat = "yyyy-MM-dd HH:mm"
+    }
+
+    /// A timestamp as the era date, Gregorian date and time, in the workspace's zone.
+    public func dateTime(_ iso: String?) -> String {
+        guard let iso else { return "" }
+        guard let text = wallTime(iso) else { return Pages.date(iso) }
+        return Pages.date(String(text.prefix(10))) + " " + text.suffix(5)
+    }
 
     /// `2022-06-27` → `令和4年6月27日`, remembered.
     func era(_ day: String) -> String? {
@@ -180,9 +187,9 @@ final class DateText: @unchecked Sendable {
         return text
     }
 
-    /// An ISO 8601 timestamp as `yyyy-MM-dd HH:mm` in Tokyo: a journal's own form by
+    /// An ISO 8601 timestamp as `yyyy-MM-dd HH:mm` in the zone: a journal's own form by
     /// `JournalTime`, anything else by Foundation's parser (tens of microseconds a call).
-    func tokyo(_ iso: String) -> String? {
+    func wallTime(_ iso: String) -> String? {
         lock.lock()
         defer { lock.unlock() }
         if let f = JournalTime.fields(iso) {

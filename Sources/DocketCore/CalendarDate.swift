@@ -22,6 +22,11 @@ public enum CalendarDate {
 
     public static let shapes = "YYYY-MM-DD (2025-05-12), 令和7年5月12日 or R7.5.12"
 
+    /// Whether `text` is a real day written `YYYY-MM-DD` (how Docket stores dates).
+    public static func isDay(_ text: String) -> Bool {
+        text.utf8.count == 10 && text.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil && (try? parse(text).get()) == text
+    }
+
     /// The date as `YYYY-MM-DD`, or why `text` is not one.
     public static func parse(_ raw: String) -> Result<String, DateProblem> {
         let text = String(String.UnicodeScalarView(raw.trimmingWhitespace.unicodeScalars.map { u in

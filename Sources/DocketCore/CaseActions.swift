@@ -138,17 +138,17 @@ public struct CaseActions: Sendable {
         public var completedBefore: [String]
     }
 
-    /// Corrects case inputs (`pairs` as `KEY=VALUE`, checked against the workflow's inputs).
+    /// Corrects case inputs (`given` one by one, checked against the workflow's inputs).
     /// Completed steps keep what they produced; the amendment names them.
-    public func amend(_ id: String, pairs: [String], reason: String, by: String) throws -> Amendment {
+    public func amend(_ id: String, given: [GivenInput], reason: String, by: String) throws -> Amendment {
         try requireReason(reason)
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(id)
         try refuseIfClosed(state, action: "amend its inputs")
         let workflow = try runner.workflow(of: id)
-        guard !pairs.isEmpty else { throw CaseError.invalidInput("give at least one input to change, as KEY=VALUE") }
-        let values = try Runner.inputPairs(for: workflow, pairs: pairs)
+        guard !given.isEmpty else { throw CaseError.invalidInput("give at least one input to change, with its new value") }
+        let values = try Runner.decode(given, for: workflow)
         let changed = values.filter { state.inputs[$0.key] != $0.value }.sorted { $0.key < $1.key }
         guard !changed.isEmpty else {
             throw CaseError.refused(caseID: id, "the inputs given are the case's inputs already")
@@ -173,7 +173,7 @@ public struct CaseActions: Sendable {
         var (journal, state) = try store.load(id)
         // A completed case may be withdrawn too (its answer withdrawn after issue): it keeps its
         // documents and its answer number, which the register then marks withdrawn.
-        if state.withdrawn { throw CaseError.refused(caseID: id, "it is withdrawn already (\(TerminalText.escaped(state.note ?? "")))") }
+        if let why = AllowedActions(state: state, order: []).whyNot(.withdraw) { throw CaseError.refused(caseID: id, why) }
         var event = JournalEvent(type: .withdrawn)
         event.message = reason
         event.by = by
@@ -192,9 +192,7 @@ public struct CaseActions: Sendable {
         var (journal, state) = try store.load(id)
         let order = try runner.workflow(of: id).steps.map(\.id)
         let status = state.status(order: order)
-        guard status == .withdrawn || status == .failed else {
-            throw CaseError.refused(caseID: id, "only a withdrawn or failed case can be reopened, and it is \(status.rawValue)")
-        }
+        if let why = AllowedActions(state: state, order: order).whyNot(.reopen) { throw CaseError.refused(caseID: id, why) }
         var event = JournalEvent(type: .reopened, step: status == .failed ? state.currentStep(order: order) : nil)
         event.message = reason
         event.by = by
@@ -210,9 +208,6 @@ public struct CaseActions: Sendable {
     }
 
     private func refuseIfClosed(_ state: CaseState, action: String) throws {
-        if state.withdrawn {
-            throw CaseError.refused(caseID: state.caseID, "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to \(action)")
-        }
-        if state.finished { throw CaseError.refused(caseID: state.caseID, "it is completed, so it cannot \(action)") }
+        if let why = AllowedActions.closed(state, action: action) { throw CaseError.refused(caseID: state.caseID, why) }
     }
 }

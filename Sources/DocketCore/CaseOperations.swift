@@ -1,18 +1,43 @@
 import DocketYAML
 import Foundation
 
+/// A value given for one case input on its own, as text (a command-line option, a test's
+/// dictionary): decoded by the input's type as an inputs file's value would be. `source`
+/// names where it came from in messages (the front end's own words, such as the option).
+public struct GivenInput: Sendable, Equatable {
+    public var name: String
+    public var text: String
+    public var source: String
+
+    public init(name: String, text: String, source: String) {
+        self.name = name
+        self.text = text
+        self.source = source
+    }
+
+    /// Inputs given as a dictionary, each named "input NAME" in messages (in name order).
+    public static func list(_ values: [String: String]) -> [GivenInput] {
+        values.sorted { $0.key < $1.key }.map { GivenInput(name: $0.key, text: $0.value, source: "input \($0.key)") }
+    }
+}
+
 extension Runner {
-    /// Opens a case under `workflowPath`: checks the workflow and the inputs (from `--inputs`
-    /// FILE, then `--input KEY=VALUE` pairs, which win), snapshots the workflow and the files it
-    /// references, and writes the first journal event.
-    public func open(caseID: String, workflowPath: String, inputsFile: String?, inputPairs: [String]) throws -> Workflow {
-        try open(caseID: caseID, workflowPath: workflowPath) { try Self.inputs(for: $0, file: inputsFile, pairs: inputPairs) }
+    /// Opens a case under `workflowPath`: checks the workflow and the inputs (from the inputs
+    /// file `inputsFile`, then the inputs given one by one, which win), snapshots the workflow
+    /// and the files it references, and writes the first journal event.
+    public func open(caseID: String, workflowPath: String, inputsFile: String?, given: [GivenInput] = []) throws -> Workflow {
+        try open(caseID: caseID, workflowPath: workflowPath) { try Self.inputs(for: $0, file: inputsFile, given: given) }
+    }
+
+    /// Opens a case with inputs given as a dictionary (see `GivenInput.list`).
+    public func open(caseID: String, workflowPath: String, inputsFile: String?, inputs: [String: String]) throws -> Workflow {
+        try open(caseID: caseID, workflowPath: workflowPath, inputsFile: inputsFile, given: GivenInput.list(inputs))
     }
 
     /// Opens a case from inputs already parsed (the board's form), checked as an inputs file
     /// named `source` would be; folder inputs must be absolute paths.
     public func open(caseID: String, workflowPath: String, inputs node: Node, source: String) throws -> Workflow {
-        try open(caseID: caseID, workflowPath: workflowPath) { try Self.inputs(for: $0, node: node, source: source, pairs: []) }
+        try open(caseID: caseID, workflowPath: workflowPath) { try Self.inputs(for: $0, node: node, source: source, given: []) }
     }
 
     func open(caseID: String, workflowPath: String, inputs: (Workflow) throws -> [String: Value]) throws -> Workflow {
@@ -32,23 +57,23 @@ extension Runner {
     }
 
     /// Decodes and checks case inputs against the workflow's `inputs:`; throws
-    /// `DiagnosticsError` naming the file and place, or the `--input` pair, of each problem.
-    public static func inputs(for workflow: Workflow, file: String?, pairs: [String]) throws -> [String: Value] {
-        try inputs(for: workflow, node: file.map { try YAMLLoader().loadFile(at: $0) }, source: file, pairs: pairs)
+    /// `DiagnosticsError` naming the file and place, or the given input, of each problem.
+    public static func inputs(for workflow: Workflow, file: String?, given: [GivenInput]) throws -> [String: Value] {
+        try inputs(for: workflow, node: file.map { try YAMLLoader().loadFile(at: $0) }, source: file, given: given)
     }
 
     /// Decodes and checks case inputs given as a parsed mapping (an inputs file's, or a form's)
-    /// and `--input` pairs; relative folders in `node` are relative to `source`'s folder.
-    public static func inputs(for workflow: Workflow, node: Node?, source file: String?, pairs: [String]) throws -> [String: Value] {
+    /// and one by one; relative folders in `node` are relative to `source`'s folder.
+    public static func inputs(for workflow: Workflow, node: Node?, source file: String?, given: [GivenInput]) throws -> [String: Value] {
         var values: [String: Value] = [:]
         var problems: [Diagnostic] = []
         // Inputs given, even if badly: those are reported as wrong, never also as missing.
-        var given = Set(pairs.compactMap { pair in pair.firstIndex(of: "=").map { String(pair[..<$0]) } })
+        var named = Set(given.map(\.name))
         let optional = Schema(workflow.inputs.fields.map { var f = $0; f.required = false; f.defaultValue = nil; return f })
         let fileNode = node
         if let node {
             let file = file ?? "inputs"
-            for pair in node.pairs ?? [] { if let key = pair.key.scalarText { given.insert(key) } }
+            for pair in node.pairs ?? [] { if let key = pair.key.scalarText { named.insert(key) } }
             var d = Diagnostics(file: file)
             values = SchemaCheck.decode(node, against: optional, what: "the inputs file", diagnostics: &d)
             problems += d.sorted
@@ -61,42 +86,37 @@ extension Runner {
             }
         }
         do {
-            for (k, v) in try inputPairs(for: workflow, pairs: pairs, checkingFolders: false) { values[k] = v }
+            for (k, v) in try decode(given, for: workflow, checkingFolders: false) { values[k] = v }
         } catch let e as DiagnosticsError {
             problems += e.diagnostics
         }
-        problems += folderProblems(in: &values, workflow: workflow, file: file)
+        problems += folderProblems(in: &values, workflow: workflow, file: file, given: given)
         // Blank text in a required input is as good as missing (an answer to 「 様」).
         for field in workflow.inputs.fields where field.required {
             guard case .string = field.type, case .string(let text)? = values[field.name], text.trimmingWhitespace.isEmpty else { continue }
-            let fromPair = pairs.contains { $0.hasPrefix(field.name + "=") }
-            problems.append(Diagnostic(file: fromPair ? "--input \(field.name)=" : file ?? "inputs",
-                                       mark: fromPair ? nil : fileNode?.value(forKey: field.name)?.mark,
+            let one = given.last { $0.name == field.name }
+            problems.append(Diagnostic(file: one?.source ?? file ?? "inputs",
+                                       mark: one != nil ? nil : fileNode?.value(forKey: field.name)?.mark,
                                        message: "'\(field.name)' is blank; it is required\(field.description.isEmpty ? "" : " (\(field.description))"): write it in"))
         }
-        for field in workflow.inputs.fields where values[field.name] == nil && !given.contains(field.name) {
+        for field in workflow.inputs.fields where values[field.name] == nil && !named.contains(field.name) {
             if let def = field.defaultValue { values[field.name] = def }
             else if field.required {
                 problems.append(Diagnostic(file: file ?? "inputs", mark: nil,
-                    message: "the required input '\(field.name)' (\(field.type)) is missing\(field.description.isEmpty ? "" : ": \(field.description)"); give it with --input \(field.name)=VALUE or in --inputs FILE"))
+                    message: "the required input '\(field.name)' (\(field.type)) is missing\(field.description.isEmpty ? "" : ": \(field.description)"); give it"))
             }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }
         return values
     }
 
-    /// Decodes `--input KEY=VALUE` pairs against the workflow's inputs (only those given);
+    /// Decodes inputs given one by one against the workflow's inputs (only those given);
     /// folder inputs must name existing folders (made absolute) unless `checkingFolders` is false.
-    public static func inputPairs(for workflow: Workflow, pairs: [String], checkingFolders: Bool = true) throws -> [String: Value] {
+    public static func decode(_ given: [GivenInput], for workflow: Workflow, checkingFolders: Bool = true) throws -> [String: Value] {
         var values: [String: Value] = [:]
         var problems: [Diagnostic] = []
-        for pair in pairs {
-            let label = "--input \(pair)"
-            guard let eq = pair.firstIndex(of: "=") else {
-                problems.append(Diagnostic(file: label, mark: nil, message: "write KEY=VALUE, for example --input department=人事課"))
-                continue
-            }
-            let key = String(pair[..<eq]), raw = String(pair[pair.index(after: eq)...])
+        for one in given {
+            let key = one.name, raw = one.text, label = one.source
             guard let field = workflow.inputs.field(key) else {
                 let names = workflow.inputs.fields.map(\.name)
                 var message = "the workflow '\(workflow.name)' has no input '\(key)'"
@@ -120,14 +140,14 @@ extension Runner {
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }
         if checkingFolders {
-            let folderIssues = folderProblems(in: &values, workflow: workflow, file: nil)
+            let folderIssues = folderProblems(in: &values, workflow: workflow, file: nil, given: given)
             if !folderIssues.isEmpty { throw DiagnosticsError(folderIssues) }
         }
         return values
     }
 
     /// Checks that folder inputs name existing folders, making them absolute.
-    static func folderProblems(in values: inout [String: Value], workflow: Workflow, file: String?) -> [Diagnostic] {
+    static func folderProblems(in values: inout [String: Value], workflow: Workflow, file: String?, given: [GivenInput]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         for field in workflow.inputs.fields {
             guard case .folder = field.type, let path = values[field.name]?.stringValue else { continue }
@@ -136,7 +156,7 @@ extension Runner {
             if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
                 values[field.name] = .string(url.path)
             } else {
-                problems.append(Diagnostic(file: file ?? "--input \(field.name)", mark: nil,
+                problems.append(Diagnostic(file: file ?? given.last { $0.name == field.name }?.source ?? "input \(field.name)", mark: nil,
                     message: "input '\(field.name)' names the folder '\(path)', which does not exist (looked for \(url.path))"))
             }
         }

@@ -60,132 +60,15 @@ public struct Runner: Sendable {
     public func run(caseID: String, onlyIfItCanMoveOn: Bool = false) async throws -> Report {
         let lock = try store.lock(caseID)
         defer { withExtendedLifetime(lock) {} }
-        var (journal, state) = try store.load(caseID)
+        let (journal, state) = try store.load(caseID)
         if onlyIfItCanMoveOn, let skipped = Self.skipReport(caseID, journal, state) { return skipped }
-        try store.checkSnapshot(caseID, recorded: state.workflow)
-        let workflow = try workflow(of: caseID)
-        let order = workflow.steps.map(\.id)
-        var lines: [String] = []
-        func report() -> Report {
-            let status = state.status(order: order), step = state.currentStep(order: order)
-            let message = (status == .waiting || status == .failed) ? step.flatMap { state.step($0).message } : nil
-            return Report(caseID: caseID, status: status, step: step, lines: lines, message: message)
+        var session = try RunSession(runner: self, caseID: caseID, journal: journal, state: state)
+        guard try session.checkOpen() == .goOn else { return session.report() }
+        while let step = session.nextStep {
+            guard try await session.advance(step) == .goOn else { return session.report() }
         }
-        // One journal handle for the whole run (its paths are worked out once).
-        let handle = store.journal(caseID)
-        func append(_ event: JournalEvent) throws {
-            var e = event
-            e.by = user
-            try handle.append([e], to: &journal, now: clock(), durable: e.type != .started)
-            state.apply(journal.events.last!)
-        }
-        if state.finished {
-            lines.append("case \(caseID) is already completed; nothing to run")
-            return report()
-        }
-        if state.withdrawn {
-            throw CaseError.refused(caseID: caseID, "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to run it")
-        }
-        var triesLeft: [String: Int] = [:]
-        while let id = state.currentStep(order: order) {
-            let definition = workflow.step(id)!
-            let current = state.step(id)
-            if current.status == .waiting {
-                lines.append("step '\(id)' is waiting: \(current.message ?? "it needs a record")")
-                return report()
-            }
-            guard let type = registry[definition.uses] else {
-                throw CaseError.workflowChanged(store.workflowFile(caseID).path, "step type '\(definition.uses)' is not available")
-            }
-            let scope = ExpressionScope(caseID: caseID, inputs: state.inputs, outputs: state.outputs)
-            if let condition = definition.condition {
-                let holds: Bool
-                do {
-                    holds = try condition.truth(in: scope)
-                } catch {
-                    try fail(id, "its 'if' condition cannot be evaluated: \(error.message)", append: append, lines: &lines)
-                    return report()
-                }
-                if !holds {
-                    var e = JournalEvent(type: .skipped, step: id)
-                    e.message = "its 'if' condition is false"
-                    try append(e)
-                    lines.append("step '\(id)' skipped: its 'if' condition is false")
-                    continue
-                }
-            }
-            let with: [String: Value]
-            switch resolveWith(definition, type: type, scope: scope, file: workflow.file) {
-            case .success(let values): with = values
-            case .failure(let problem):
-                try fail(id, problem.description, append: append, lines: &lines)
-                return report()
-            }
-            var started = JournalEvent(type: .started, step: id)
-            started.attempt = current.status == .recorded ? max(1, current.attempts) : current.attempts + 1
-            started.message = (type as? any StepProvenance)?.provenance
-            try append(started)
-            let outcome = await execute(type, definition: definition, caseID: caseID, with: with, state: state, order: order,
-                                        plugins: workflow.plugins)
-            switch outcome {
-            case .completed(let outputs), .sendBack(let outputs, _, _):
-                var e = JournalEvent(type: .completed, step: id)
-                if case .sendBack(_, let target, let reason) = outcome {
-                    guard let from = order.firstIndex(of: target), let to = order.firstIndex(of: id), from <= to else {
-                        try fail(id, "it asked to send the case back to '\(target)', which is not this step or one before it", append: append, lines: &lines)
-                        return report()
-                    }
-                    guard current.round < Self.maxRounds else {
-                        try fail(id, "the case was sent back \(Self.maxRounds - 1) times already; settle it outside Docket or open a new case", append: append, lines: &lines)
-                        return report()
-                    }
-                    e.reopened = Array(order[from...to])
-                    e.message = reason
-                }
-                do {
-                    e.documents = try commitDocuments(caseID: caseID, step: id, folder: StepContext.documentFolder(id, round: current.round))
-                } catch let problem as DocumentProblem {
-                    try fail(id, problem.description, append: append, lines: &lines)
-                    return report()
-                }
-                e.outputs = outputs
-                try append(e)
-                let documents = e.documents ?? []
-                let docs = documents.isEmpty ? "" : " (\(documents.count) document\(documents.count == 1 ? "" : "s"): \(documents.map(\.path).joined(separator: ", ")))"
-                lines.append("step '\(id)' (\(definition.uses)) completed\(docs)")
-                if let reopened = e.reopened {
-                    lines.append("step '\(id)' sent the case back to '\(reopened[0])': \(e.message ?? ""); \(reopened.joined(separator: ", ")) run again")
-                }
-            case .waiting(let prompt):
-                var e = JournalEvent(type: .waiting, step: id)
-                e.message = prompt
-                try append(e)
-                lines.append("step '\(id)' is waiting: \(prompt)")
-                return report()
-            case .failed(let message):
-                let left = triesLeft[id] ?? definition.retry
-                if left > 0 {
-                    triesLeft[id] = left - 1
-                    var e = JournalEvent(type: .failed, step: id)
-                    e.message = message
-                    try append(e)
-                    lines.append("step '\(id)' failed: \(message); trying again (\(left) \(left == 1 ? "try" : "tries") left)")
-                    continue
-                }
-                try fail(id, message, append: append, lines: &lines)
-                return report()
-            }
-        }
-        try append(JournalEvent(type: .finished))
-        lines.append("case \(caseID) completed")
-        return report()
-    }
-
-    private func fail(_ id: String, _ message: String, append: (JournalEvent) throws -> Void, lines: inout [String]) throws {
-        var e = JournalEvent(type: .failed, step: id)
-        e.message = message
-        try append(e)
-        lines.append("step '\(id)' failed: \(message)")
+        try session.finish()
+        return session.report()
     }
 
     /// Evaluates the expressions in `with:` and checks the results against the step's schema.

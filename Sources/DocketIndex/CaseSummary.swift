@@ -1,3 +1,4 @@
+import DocketCouncil
 import DocketCore
 import DocketYAML
 import Foundation
@@ -36,30 +37,29 @@ public struct CaseSummary: Codable, Sendable, Equatable {
     /// 所管課 (the `department` input).
     public var department: String? { inputs["department"]?.stringValue }
 
-    /// 承認 or 不承認, from the latest step that decided (a vote or an answer's `decision`, or a
+    /// The decision (`Decision`), from the latest step that decided (a vote or an answer's `decision`, or a
     /// recorded review's `approved`).
     public var decision: String? {
         var found: String?
-        for s in steps where s.state == "completed" {
+        for s in decisionSteps where s.state == "completed" {
             if let d = s.outputs["decision"]?.stringValue { found = d }
-            else if let a = s.outputs["approved"]?.boolValue { found = a ? "承認" : "不承認" }
+            else if let a = s.outputs["approved"]?.boolValue { found = Decision(approved: a).label }
         }
         return found
+    }
+
+    /// The steps that carry a tally or a decision (a vote, an answer, a review that approved
+    /// or not), in workflow order: where a case was decided, and how.
+    public var decisionSteps: [StepSummary] {
+        steps.filter { $0.outputs["for"] != nil || $0.outputs["decision"] != nil || $0.outputs["approved"] != nil }
     }
 
     /// The fiscal year (April to March) the case belongs to: the answer's `fiscal_year`, else
     /// that of its `date` input, else that of the day it was opened (in Japan).
     public var fiscalYear: Int? {
         for s in steps { if let y = s.outputs["fiscal_year"]?.intValue { return y } }
-        if let date = inputs["date"]?.stringValue, let y = Self.fiscalYear(ofDay: date) { return y }
-        return Self.fiscalYear(ofDay: created)
-    }
-
-    /// `YYYY-MM-DD…` → its fiscal year (a year starts on 1 April).
-    static func fiscalYear(ofDay text: String) -> Int? {
-        let parts = text.prefix(10).split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
-        return m >= 4 ? y : y - 1
+        if let date = inputs["date"]?.stringValue, let y = JapaneseDate.fiscalYear(ofDay: date) { return y }
+        return JapaneseDate.fiscalYear(ofDay: created)
     }
 
     /// The summary of case `id` from its verified journal events and its steps in workflow

@@ -1,3 +1,4 @@
+import DocketCouncil
 import DocketCore
 import Foundation
 
@@ -38,7 +39,7 @@ extension PostgresIndex {
             INSERT INTO meetings (id, seq, journal_bytes, journal_mtime, title, date, fiscal_year, state)
             VALUES ($1, $2, $3, $4, $5, $6, $7::bigint, $8)
             """, [.text(id), .int(Int64(events.last?.seq ?? 0)), .int(stamp.bytes), .int(stamp.mtime), .text(title), .text(date),
-                  CaseSummary.fiscalYear(ofDay: date).map { .int(Int64($0)) } ?? .null, .text(state)])
+                  JapaneseDate.fiscalYear(ofDay: date).map { .int(Int64($0)) } ?? .null, .text(state)])
         let owner = SQLiteIndex.owner(ofMeeting: id), documents = meetingStore.documents(id)
         for event in events {
             for (path, kind, body) in SQLiteIndex.texts(of: event, in: documents) {

@@ -1,3 +1,4 @@
+import DocketCouncil
 import DocketCore
 import Foundation
 
@@ -71,7 +72,7 @@ extension SQLiteIndex {
         try db.prepare("""
             INSERT INTO meetings (id, seq, journal_bytes, journal_mtime, title, date, fiscal_year, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).run([.text(id), .int(Int64(events.last?.seq ?? 0)), .int(stamp.bytes), .int(stamp.mtime), .text(title), .text(date),
-                      CaseSummary.fiscalYear(ofDay: date).map { .int(Int64($0)) } ?? .null, .text(state)])
+                      JapaneseDate.fiscalYear(ofDay: date).map { .int(Int64($0)) } ?? .null, .text(state)])
         let owner = Self.owner(ofMeeting: id), documents = meetingStore.documents(id)
         for event in events {
             for (path, kind, body) in Self.texts(of: event, in: documents) { try putText(owner, path: path, kind: kind, body: body) }

@@ -1,3 +1,4 @@
+import DocketCouncil
 import Foundation
 
 /// Which cases a listing or a search is about; nil fields do not filter.
@@ -21,18 +22,8 @@ public struct CaseFilter: Sendable, Equatable {
     /// decision): a search then leaves meetings out (a meeting has a fiscal year, from its date).
     var excludesMeetings: Bool { state != nil || workflow != nil || department != nil || decision != nil }
 
-    /// A fiscal year as a person writes it: `2025`, `R7`, `令和7` (年度 allowed) → 2025.
-    public static func fiscalYear(parsing text: String) -> Int? {
-        var t = text.trimmingCharacters(in: .whitespaces)
-        if t.hasSuffix("年度") { t.removeLast(2) }
-        if let y = Int(t), (1900...2999).contains(y) { return y }
-        for prefix in ["令和", "R", "r"] where t.hasPrefix(prefix) {
-            let rest = t.dropFirst(prefix.count)
-            if rest == "元" { return 2019 }
-            if let n = Int(rest), (1...99).contains(n) { return 2018 + n }
-        }
-        return nil
-    }
+    /// A fiscal year as a person writes it (see `JapaneseDate.fiscalYear(parsing:)`).
+    public static func fiscalYear(parsing text: String) -> Int? { JapaneseDate.fiscalYear(parsing: text) }
 }
 
 /// A full-text query. The text is only ever words to find: it is split on spaces and control

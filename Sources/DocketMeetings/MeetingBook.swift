@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketSteps
 import DocketYAML
 import Foundation
@@ -20,7 +21,7 @@ public struct MeetingBook: Sendable {
     public static let agendaStep = "agenda"
     public static let attendanceStep = "attendance"
     public static let minutesStep = "minutes"
-    static let rosterFile = "council.yaml"
+    public static let rosterFile = "council.yaml"
 
     public let root: URL
     public var user: String
@@ -69,11 +70,27 @@ public struct MeetingBook: Sendable {
 
     // MARK: - Actions
 
-    /// Opens a meeting. The title defaults to 令和X年度第N回 <council>, N counting the meetings
-    /// of the same fiscal year dated on or before this one.
+    /// The minutes templates a meeting snapshots when it opens: those beside its roster.
+    public static func minutesTemplates(besideRoster rosterPath: String) -> [(relative: String, source: URL)] {
+        let base = URL(fileURLWithPath: rosterPath).deletingLastPathComponent()
+        return ["templates/minutes.md.mustache", "templates/minutes.html.mustache"].map { ($0, base.appendingPathComponent($0)) }
+    }
+
+    /// Opens a meeting under the roster at `rosterPath`, snapshotting it and the minutes
+    /// templates beside it.
     @discardableResult
     public func create(id: String, date: String, time: String?, place: String?, title: String?,
-                       rosterPath: String, files: [(relative: String, source: URL)] = []) throws -> Meeting {
+                       rosterPath: String) throws -> Meeting {
+        try create(id: id, date: date, time: time, place: place, title: title, rosterPath: rosterPath,
+                   files: Self.minutesTemplates(besideRoster: rosterPath))
+    }
+
+    /// Opens a meeting with the files `files` snapshotted beside its roster. The title defaults
+    /// to 令和X年度第N回 <council>, N counting the meetings of the same fiscal year dated on or
+    /// before this one.
+    @discardableResult
+    public func create(id: String, date: String, time: String?, place: String?, title: String?,
+                       rosterPath: String, files: [(relative: String, source: URL)]) throws -> Meeting {
         guard CaseStore.isValidCaseID(id) else { throw MeetingError.invalidID(id) }
         if ids().contains(id) { throw MeetingError.exists(id) }
         guard Self.isDate(date), let fy = JapaneseDate.fiscalYear(date) else {

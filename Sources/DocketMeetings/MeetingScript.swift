@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketSteps
 import DocketYAML
 import Foundation
@@ -79,12 +80,11 @@ public struct MeetingScript: Sendable {
                        say: (String) -> Void) async throws -> MeetingBook.Publication {
         let opened = try book.create(
             id: id, date: date, time: time, place: place, title: title,
-            rosterPath: workflows.appendingPathComponent("council.yaml").path,
-            files: ["templates/minutes.md.mustache", "templates/minutes.html.mustache"].map { ($0, workflows.appendingPathComponent($0)) })
+            rosterPath: workflows.appendingPathComponent(MeetingBook.rosterFile).path)
         say("\(opened.title) (\(JapaneseDate.era(opened.date) ?? opened.date)), meeting \(opened.id)\n")
         for item in items {
             _ = try runner.open(caseID: item.caseID, workflowPath: workflows.appendingPathComponent("\(item.workflow).yaml").path,
-                                inputsFile: file(item.inputs), inputPairs: [])
+                                inputsFile: file(item.inputs))
         }
         for text in opening { _ = try book.addToAgenda(id, kind: .other, text: text) }
         for item in items { _ = try book.addToAgenda(id, kind: item.isReport ? .report : .consultation, cases: [item.caseID]) }

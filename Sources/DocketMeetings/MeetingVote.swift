@@ -47,3 +47,31 @@ extension MeetingBook {
         return (present.count, roster.quorumCount)
     }
 }
+
+extension MeetingBook {
+    /// What recording a tally and running its case did.
+    public struct Decided: Sendable {
+        public var present: Int
+        public var quorum: Int
+        /// The case's run after the tally: completed past the vote (decided), or waiting for
+        /// the recount the tally called.
+        public var report: Runner.Report
+    }
+
+    /// Records a tally of `caseID` at meeting `id` (as `recordVote`) and runs the case, so the
+    /// vote decides it there and then, or the case waits for the recount. One operation for
+    /// both front ends: `docket meeting vote --run` and the board's vote form.
+    public func decideByVote(_ id: String, caseID: String, tally node: Node, source: String, runner: Runner,
+                             step: String = "vote") async throws -> Decided {
+        let (present, quorum) = try recordVote(id, caseID: caseID, tally: node, source: source, runner: runner, step: step)
+        return Decided(present: present, quorum: quorum, report: try await runner.run(caseID: caseID))
+    }
+
+    /// Records the acknowledgement of report item `caseID` (as `acknowledgeReport`) and runs
+    /// the case, so the report is settled at the meeting.
+    public func acknowledgeAndRun(_ id: String, caseID: String, record node: Node, source: String, runner: Runner,
+                                  step: String = "report") async throws -> Runner.Report {
+        try acknowledgeReport(id, caseID: caseID, record: node, source: source, runner: runner, step: step)
+        return try await runner.run(caseID: caseID)
+    }
+}

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketSteps
 import DocketYAML
 import Foundation

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketYAML
 import Foundation
 import Mustache

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketYAML
 import Foundation
 import Mustache
@@ -88,9 +89,9 @@ public struct IssueAnswerStep: Step {
         let yearLabel = council.fiscalYearLabel(fiscalYear, on: meeting)
         let number: Int? = draft ? nil : try AnswerRegister(root: context.rootFolder).number(
             fiscalYear: fiscalYear, caseID: context.caseID, step: context.stepID, issued: meeting,
-            subject: subject, department: w["department"]?.stringValue, decision: approved ? "承認" : "不承認", yearLabel: yearLabel)
-        let numberLabel = number.map { "\(yearLabel)第\($0)号" } ?? "\(yearLabel)第　号（案）"
-        let decision = approved ? "承認" : "不承認"
+            subject: subject, department: w["department"]?.stringValue, decision: Decision(approved: approved).label, yearLabel: yearLabel)
+        let numberLabel = AnswerRegister.numberLabel(yearLabel: yearLabel, number: number)
+        let decision = Decision(approved: approved).label
         let abstain = vote["abstain"]?.intValue ?? 0
         var tally = "賛成\(votesFor)名、反対\(against)名"
         if abstain > 0 { tally += "、棄権\(abstain)名" }

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import Foundation
 import Mustache
 

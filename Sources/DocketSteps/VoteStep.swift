@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketYAML
 import Foundation
 import Mustache
@@ -82,7 +83,7 @@ public struct VoteStep: Step {
         let council = try roster(context.with, snapshotFolder: context.snapshotFolder)
         let result: VoteResult
         do { result = try council.decide(last) } catch { return .failed("the tally cannot stand: \(error.message)") }
-        let decision = result.approved ? "承認" : "不承認"
+        let decision = Decision(approved: result.approved).label
         var view: [String: Any] = [
             "item": context.with["item"]?.stringValue ?? "", "has_item": context.with["item"]?.stringValue != nil,
             "rule": council.ruleDescription, "decision": decision,

@@ -116,12 +116,31 @@ public struct Workspace: Sendable {
         let direct = given.hasPrefix("/") ? URL(fileURLWithPath: given) : currentFolder.appendingPathComponent(given)
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: direct.path, isDirectory: &isDir), !isDir.boolValue { return given.hasPrefix("/") ? given : direct.path }
-        let name = given.hasSuffix(".yaml") ? given : given + ".yaml"
-        for folder in workflowFolders {
-            let candidate = folder.appendingPathComponent(name)
-            if fm.fileExists(atPath: candidate.path) { return candidate.path }
+        return try workflowFile(named: given)
+    }
+
+    /// The workflow file called `name` (`NAME`, `NAME.yaml` or `NAME.yml`) in the first of the
+    /// workspace's workflow folders holding one; never a path (what a web form may name).
+    public func workflowFile(named name: String) throws -> String {
+        let fm = FileManager.default
+        let stem = name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name.hasSuffix(".yml") ? String(name.dropLast(4)) : name
+        if !stem.isEmpty, !stem.contains("/"), stem != "..", stem != "." {
+            for folder in workflowFolders {
+                for ext in ["yaml", "yml"] {
+                    let candidate = folder.appendingPathComponent("\(stem).\(ext)")
+                    var isDir: ObjCBool = false
+                    if fm.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue { return candidate.path }
+                }
+            }
         }
-        throw WorkspaceError.noWorkflow(given, known: workflowNames(), searched: workflowFolders.map(\.path))
+        throw WorkspaceError.noWorkflow(name, known: workflowNames(), searched: workflowFolders.map(\.path))
+    }
+
+    /// The council's roster: `council.yaml` in the workflow folders, or the file `given` names
+    /// (a path from `currentFolder`, or a name; without `currentFolder`, a name only).
+    public func rosterPath(_ given: String? = nil, currentFolder: URL?) throws -> String {
+        guard let currentFolder else { return try workflowFile(named: given ?? "council") }
+        return try workflowPath(given ?? "council", currentFolder: currentFolder)
     }
 
     /// The names of the workflows in the workflow folders.

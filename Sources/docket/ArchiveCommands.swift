@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketArchive
 import DocketCore
+import DocketServices
 import Foundation
 
 /// Where an archive password comes from: a file, else the environment; never an argument.
@@ -61,7 +62,7 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Flag(name: .customLong("store"), help: "Store every document uncompressed (fastest; the default deflates what is not compressed already).")
     var storeOnly = false
 
-    @Option(name: .long, help: ArgumentHelp("Source-Organization in bag-info.txt (else $DOCKET_ORGANIZATION).", valueName: "NAME"))
+    @Option(name: .long, help: ArgumentHelp("Source-Organization in bag-info.txt (else $DOCKET_ORGANIZATION, else docket.yaml's organization, else the council's secretariat).", valueName: "NAME"))
     var organization: String?
 
     func run() async throws {
@@ -70,10 +71,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             if encrypt && password == nil {
                 throw CaseError.invalidInput("docket: --encrypt needs a password: give --password-file FILE or set $DOCKET_ARCHIVE_PASSWORD")
             }
-            let store = options.store
-            let configured = (try? options.workspace())?.config.organization ?? ""
-            let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? (configured.isEmpty ? "Docket" : configured)
-            let archived = try await Archiver(store: store, organization: org).archiveCase(
+            let archived = try await options.services().archiver(organization: organization).archiveCase(
                 caseID, options: .init(partial: partial, password: encrypt ? password : nil, storeOnly: storeOnly), by: RootOptions.user)
             let result = archived.result
             print("archived case \(caseID) to \(result.path.path): \(result.payloadFiles) files, \(result.size) bytes, sha256 \(result.sha256)\(encrypt ? ", AES-256 encrypted" : "")")

@@ -97,7 +97,7 @@ struct AmendCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let result = try CaseActions(runner: options.runner()).amend(caseID, pairs: inputs, reason: reason, by: RootOptions.user)
+            let result = try CaseActions(runner: options.runner()).amend(caseID, given: try InputPairs.parse(inputs), reason: reason, by: RootOptions.user)
             for change in result.changed {
                 print("amended input '\(change.key)' of case \(caseID): \(change.old.map { TerminalText.escaped($0.description) } ?? "(unset)") -> \(TerminalText.escaped(change.new.description))")
             }

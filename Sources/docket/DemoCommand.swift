@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketCore
 import DocketMeetings
+import DocketServices
 import DocketWorkspace
 import Foundation
 
@@ -44,14 +45,17 @@ struct DemoCommand: AsyncParsableCommand {
         // The demo folder is a workspace of its own, using the plugins and workflows found here.
         let here = try? Workspace.locate(rootOption: nil, environment: RootOptions.environment, currentFolder: RootOptions.currentFolder)
         let plugins = here?.pluginFolders(environment: [:]).map(\.path) ?? [RootOptions.currentFolder.appendingPathComponent("Plugins").path]
-        try Workspace.create(at: root.hasPrefix("/") ? URL(fileURLWithPath: root) : RootOptions.currentFolder.appendingPathComponent(root),
-                             config: WorkspaceConfig(council: Self.council, organization: Self.organization,
-                                                     pluginFolders: plugins, workflowFolders: [workflows.standardizedFileURL.path]))
-        let registry = RootOptions.registry
-        let runner = Runner(store: CaseStore(root: URL(fileURLWithPath: root)), registry: registry, user: RootOptions.user)
-        let book = MeetingBook(root: URL(fileURLWithPath: root), user: RootOptions.user, council: Self.council)
-        let published = try await script.replay(book: book, runner: runner, workflows: workflows, checker: registry["personal-data-scan"],
-                                                organization: Self.organization) { print($0) }
+        let workspace = try Workspace.create(
+            at: root.hasPrefix("/") ? URL(fileURLWithPath: root) : RootOptions.currentFolder.appendingPathComponent(root),
+            config: WorkspaceConfig(council: Self.council, organization: Self.organization,
+                                    pluginFolders: plugins, workflowFolders: [workflows.standardizedFileURL.path]))
+        let services = DocketServices(workspace: workspace, environment: RootOptions.environment,
+                                      currentFolder: RootOptions.currentFolder, user: RootOptions.user)
+        for problem in services.stepTypes.problems { printErr("docket: warning: a plugin was not loaded: \(problem)") }
+        let runner = services.runner
+        let published = try await script.replay(book: services.meetings, runner: runner, workflows: workflows,
+                                                checker: services.personalDataCheck,
+                                                organization: services.council.sourceOrganization) { print($0) }
 
         let rows = try script.outcomes(cases: runner.store).map { o in
             [o.label, o.kind, o.votesFor, o.against, o.decision, o.answerNumber,

@@ -4,6 +4,7 @@ import DocketCore
 import DocketIndex
 import DocketMeetings
 import DocketPlugins
+import DocketServices
 import DocketSteps
 import DocketWorkspace
 import DocketYAML
@@ -111,18 +112,18 @@ struct RootOptions: ParsableArguments {
         try Workspace.locate(rootOption: root, environment: Self.environment, currentFolder: Self.currentFolder)
     }
 
-    /// The workspace's cases (found in `validate()`, so always there when a command runs).
+    /// Everything the command runs with, assembled from the workspace (`DocketServices`).
+    func services() throws -> DocketServices {
+        DocketServices(workspace: try workspace(), environment: Self.environment, currentFolder: Self.currentFolder, user: Self.user)
+    }
+
+    /// The workspace's cases, feeding the index (found in `validate()`, so always there when a command runs).
     var store: CaseStore {
-        CaseIndexes.fed((try? workspace())?.store ?? CaseStore(root: Self.currentFolder), backend: indexBackend)
+        (try? services())?.store ?? CaseStore(root: Self.currentFolder)
     }
 
     func runner() -> Runner {
-        let ws = try? workspace()
-        var runner = Runner(store: store, registry: Self.registry(in: ws), user: Self.user)  // fed: every commit reaches the index
-        if let config = ws?.config {
-            runner.workspaceValues = ["council": .string(config.council), "organization": .string(config.organization)]
-        }
-        return runner
+        (try? services())?.runner ?? Runner(store: store, registry: StepTypes.builtins(council: nil, environment: Self.environment), user: Self.user)
     }
 
     /// What a "next:" hint repeats so that it runs as given: `--root DIR` when that was given.
@@ -136,39 +137,13 @@ struct RootOptions: ParsableArguments {
         return plain && !s.isEmpty ? TerminalText.escaped(s) : "'" + TerminalText.escaped(s).replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    /// Every step type this tool offers, with the plugins of the workspace found from the
-    /// current folder (or, outside any workspace, of ./Plugins and $DOCKET_PLUGIN_PATH).
-    static var registry: StepRegistry {
-        registry(in: try? Workspace.locate(rootOption: nil, environment: environment, currentFolder: currentFolder))
-    }
-
-    /// The built-ins, the archive step, and the plugins of `workspace`. A plugin that cannot be
-    /// loaded is reported on standard error and left out.
-    static func registry(in workspace: Workspace?) -> StepRegistry {
-        let found = discoverPlugins(in: workspace)
+    /// The step types of the workspace found from the current folder (or, outside any
+    /// workspace, of ./Plugins and $DOCKET_PLUGIN_PATH); a plugin that cannot be loaded is
+    /// reported on standard error and left out.
+    static func stepTypes(in workspace: Workspace?) -> StepTypes {
+        let found = StepTypes.discover(in: workspace, environment: environment, currentFolder: currentFolder)
         for problem in found.problems { printErr("docket: warning: a plugin was not loaded: \(problem)") }
-        return found.registry
-    }
-
-    static func builtins() -> StepRegistry {
-        var r = BuiltinSteps.registry(agenda: MeetingAgendaLookup())
-        try! r.register(ArchiveStep())  // distinct from every built-in name
-        return r
-    }
-
-    static func discoverPlugins() -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
-        discoverPlugins(in: try? Workspace.locate(rootOption: nil, environment: environment, currentFolder: currentFolder))
-    }
-
-    static func discoverPlugins(in workspace: Workspace?) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
-        PluginDiscovery.discover(in: pluginFolders(in: workspace), builtins: builtins(), isolation: Isolation.chosen(environment: environment),
-                                environment: environment)
-    }
-
-    /// The workspace's plugin folders and $DOCKET_PLUGIN_PATH; outside a workspace, ./Plugins and $DOCKET_PLUGIN_PATH.
-    static func pluginFolders(in workspace: Workspace?) -> [URL] {
-        workspace?.pluginFolders(environment: environment)
-            ?? PluginDiscovery.searchPath(projectFolder: currentFolder, environment: environment)
+        return found
     }
 
     static var user: String {
@@ -180,7 +155,7 @@ struct RootOptions: ParsableArguments {
 
     /// Finds a workflow given as a path, or as a name in the workspace's workflow folders.
     func workflowPath(_ given: String) throws -> String {
-        try workspace().workflowPath(given, currentFolder: Self.currentFolder)
+        try services().workflowPath(given)
     }
 }
 
@@ -202,5 +177,8 @@ struct LookupOptions: ParsableArguments {
         }
     }
 
-    var registry: StepRegistry { RootOptions.registry(in: (try? workspace()) ?? nil) }
+    /// The step types of the workspace, if one is found, else of the current folder.
+    var stepTypes: StepTypes { RootOptions.stepTypes(in: (try? workspace()) ?? nil) }
+
+    var registry: StepRegistry { stepTypes.registry }
 }

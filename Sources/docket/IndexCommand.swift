@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketServices
 import DocketIndex
 import DocketYAML
 import Foundation
@@ -7,14 +8,8 @@ import Foundation
 extension RootOptions {
     /// The index docket.yaml names (`index:`), else the SQLite file.
     var indexBackend: IndexBackend {
-        IndexBackend(config: (try? workspace())?.config, environment: Self.environment)
+        (try? services())?.indexBackend ?? IndexBackend(config: nil, environment: Self.environment)
     }
-
-    /// The workspace's case index, ready to read (see `CaseIndexes`).
-    func openIndex(_ store: CaseStore) throws -> OpenedIndex {
-        try CaseIndexes.open(store: store, backend: indexBackend)
-    }
-
 }
 
 struct IndexCommand: ParsableCommand {
@@ -37,7 +32,7 @@ struct IndexCommand: ParsableCommand {
         func run() throws {
             let store = options.store
             do {
-                let index = try options.openIndex(store)
+                let index = try options.services().openIndex()
                 var report = try index.check()
                 if let made = index.openReport {
                     report.problems = made.problems + report.problems

@@ -1,5 +1,7 @@
 import ArgumentParser
 import DocketCore
+import DocketCouncil
+import DocketServices
 import DocketMeetings
 import DocketSteps
 import DocketYAML
@@ -21,9 +23,11 @@ struct MeetingCommand: AsyncParsableCommand {
         subcommands: [MeetingNew.self, MeetingAgenda.self, MeetingAttend.self, MeetingVote.self, MeetingAcknowledge.self, MeetingShow.self, MeetingClose.self])
 }
 
-/// The meeting book of the root folder, with the command's user.
+/// The meeting book of the workspace, with the command's user.
 extension RootOptions {
-    var meetings: MeetingBook { MeetingBook(root: store.root, user: Self.user, council: (try? workspace())?.config.council) }
+    var meetings: MeetingBook {
+        get throws { try services().meetings }
+    }
 }
 
 
@@ -41,11 +45,9 @@ struct MeetingNew: ParsableCommand {
 
     func run() throws {
         do {
-            let roster = try options.workflowPath(council ?? "council")
-            let base = URL(fileURLWithPath: roster).deletingLastPathComponent()
-            let templates = ["templates/minutes.md.mustache", "templates/minutes.html.mustache"].map { ($0, base.appendingPathComponent($0)) }
-            let meeting = try options.meetings.create(id: id, date: date, time: time, place: place, title: title,
-                                                       rosterPath: roster, files: templates)
+            let services = try options.services()
+            let roster = try services.rosterPath(council)
+            let meeting = try services.meetings.create(id: id, date: date, time: time, place: place, title: title, rosterPath: roster)
             print("opened meeting \(meeting.id): \(TerminalText.escaped(meeting.title)) (\(JapaneseDate.era(meeting.date) ?? meeting.date))")
             print("next: docket meeting agenda \(meeting.id) add CASE…, then docket meeting attend \(meeting.id) --file ATTENDANCE")
         } catch { throw Reporting.report(error) }
@@ -79,7 +81,7 @@ struct MeetingAgenda: ParsableCommand {
 
     func run() throws {
         do {
-            let book = options.meetings
+            let book = try options.meetings
             let meeting: Meeting
             switch action {
             case "add": meeting = try book.addToAgenda(id, kind: .consultation, cases: values)
@@ -102,7 +104,7 @@ struct MeetingAttend: ParsableCommand {
 
     func run() throws {
         do {
-            let book = options.meetings
+            let book = try options.meetings
             let meeting = try book.attend(id, file: file)
             let roster = try book.roster(of: id)
             let opening = meeting.attendance?.members.count ?? 0
@@ -111,7 +113,7 @@ struct MeetingAttend: ParsableCommand {
     }
 }
 
-struct MeetingVote: ParsableCommand {
+struct MeetingVote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vote", abstract: "Records a tally for a case on the agenda; 'present' comes from the attendance.",
         discussion: "The tally file holds for, against (abstain, roll_call, recount_called optional); a 'present' that differs from the attendance at that item is refused.")
@@ -121,14 +123,24 @@ struct MeetingVote: ParsableCommand {
     @Argument(help: "The case on its agenda.") var caseID: String
     @Option(help: ArgumentHelp("The tally (YAML).", valueName: "FILE")) var file: String
     @Option(help: ArgumentHelp("The case's vote step.", valueName: "STEP")) var step = "vote"
+    @Flag(name: .customLong("run"), help: "Run the case after recording, so the vote decides it now (as the board's vote form does).") var decide = false
 
-    func run() throws {
+    func run() async throws {
         do {
+            let services = try options.services()
             let node = try YAMLLoader().loadFile(at: file)
-            let (present, quorum) = try options.meetings.recordVote(id, caseID: caseID, tally: node, source: file, runner: options.runner(), step: step)
+            let book = services.meetings
+            if decide {
+                let decided = try await book.decideByVote(id, caseID: caseID, tally: node, source: file, runner: services.runner, step: step)
+                print("recorded the tally for case \(caseID) at meeting \(id): \(decided.present) members present at the item (quorum \(decided.quorum))")
+                Reporting.print(decided.report, root: options.hint)
+                if decided.report.status == .failed { throw Reporting.exit(.stopped) }
+                return
+            }
+            let (present, quorum) = try book.recordVote(id, caseID: caseID, tally: node, source: file, runner: services.runner, step: step)
             print("recorded the tally for case \(caseID) at meeting \(id): \(present) members present at the item (quorum \(quorum))")
-            print("next: docket run \(caseID)")
-        } catch { throw Reporting.report(error) }
+            print("next: docket run \(caseID)\(options.hint) (or give --run to decide it in one step)")
+        } catch { throw Reporting.report(error, root: options.hint) }
     }
 }
 
@@ -183,7 +195,7 @@ struct MeetingShow: ParsableCommand {
 
     func run() throws {
         do {
-            let book = options.meetings
+            let book = try options.meetings
             let summary = try book.summary(id)
             if json {
                 print(String(decoding: try MeetingSummary.encoder.encode(summary), as: UTF8.self))
@@ -221,7 +233,7 @@ struct MeetingsCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let book = options.meetings
+            let book = try options.meetings
             let all = try book.all().map { try book.summary($0.id) }
             if json {
                 print(String(decoding: try MeetingSummary.encoder.encode(all), as: UTF8.self))

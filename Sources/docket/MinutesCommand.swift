@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketCore
 import DocketMeetings
+import DocketServices
 import DocketSteps
 import DocketYAML
 import Foundation
@@ -28,7 +29,8 @@ struct MinutesCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let book = options.meetings
+            let services = try options.services()
+            let book = services.meetings
             let (_, meeting) = try book.load(id)
             let merged = try transcript.map { try Transcript.load(path: $0, meeting: meeting) }
             if draft {
@@ -36,8 +38,8 @@ struct MinutesCommand: AsyncParsableCommand {
                 return
             }
             let council = book.councilName(try book.roster(of: id))
-            let org = organization ?? ProcessInfo.processInfo.environment["DOCKET_ORGANIZATION"] ?? (try? options.workspace())?.config.organization ?? "\(council) 事務局"
-            let published = try await book.publishMinutes(id, transcript: merged, checker: RootOptions.registry["personal-data-scan"], organization: org)
+            let org = organization ?? services.council.sourceOrganization(council: council)
+            let published = try await book.publishMinutes(id, transcript: merged, checker: services.personalDataCheck, organization: org)
             for doc in published.documents { print("minutes: \(book.store.documents(id).appendingPathComponent(doc.path).path)") }
             if let a = published.archive { print("archived meeting \(id) to \(a.path.path): \(a.payloadFiles) files, \(a.size) bytes, sha256 \(a.sha256)") }
         } catch { throw Reporting.report(error) }

@@ -45,10 +45,10 @@ struct NewCommand: ParsableCommand {
                 return
             }
             let caseID = caseID!
-            let wf = try options.runner().open(caseID: caseID, workflowPath: path, inputsFile: inputsFile, inputPairs: inputs)
+            let wf = try options.runner().open(caseID: caseID, workflowPath: path, inputsFile: inputsFile, given: try InputPairs.parse(inputs))
             print("opened case \(caseID) under workflow '\(wf.name)' (\(wf.steps.count) steps); next: docket run \(caseID)\(options.hint)")
         } catch {
-            throw report(error)
+            throw report(InputPairs.withHow(error))
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketCore
 import DocketPlugins
+import DocketServices
 import DocketWorkspace
 import DocketYAML
 import Foundation
@@ -29,11 +30,11 @@ struct PluginsCommand: ParsableCommand {
         @OptionGroup var options: LookupOptions
 
         func run() throws {
-            let workspace = (try? options.workspace()) ?? nil
-            let found = RootOptions.discoverPlugins(in: workspace)
-            let isolation = Isolation.chosen(environment: ProcessInfo.processInfo.environment)
+            let found = StepTypes.discover(in: (try? options.workspace()) ?? nil, environment: RootOptions.environment,
+                                           currentFolder: RootOptions.currentFolder)
+            let isolation = found.isolation
             if found.plugins.isEmpty {
-                let searched = RootOptions.pluginFolders(in: workspace).map { TerminalText.escaped($0.path) }
+                let searched = found.pluginFolders.map { TerminalText.escaped($0.path) }
                 print("no plugins found (searched \(searched.joined(separator: ", ")))")
             } else {
                 print(Table.render([["NAME", "VERSION", "PROTOCOL", "FOLDER", "DESCRIPTION"]] + found.plugins.map {
@@ -64,12 +65,12 @@ struct PluginsCommand: ParsableCommand {
         var workflow: String?
 
         func run() throws {
-            let found = RootOptions.discoverPlugins(in: (try? options.workspace()) ?? nil)
+            let found = options.stepTypes
             guard let manifest = found.plugins.first(where: { $0.name == name }) else {
                 printErr("docket: no plugin '\(name)'; 'docket plugins' lists them")
                 throw Reporting.exit(.notFound)
             }
-            let step = PluginStep(manifest: manifest, isolation: Isolation.chosen(environment: ProcessInfo.processInfo.environment))
+            let step = PluginStep(manifest: manifest, isolation: found.isolation)
             var policy = PluginPolicy()
             if let workflow {
                 var loader = WorkflowLoader(registry: found.registry, checksFiles: false)
@@ -87,18 +88,7 @@ struct PluginsCommand: ParsableCommand {
             let env = step.pluginEnvironment(scratch: "SCRATCH")
             print("environment: " + env.given.keys.sorted().map { ["PATH", "HOME", "TMPDIR", "LANG"].contains($0) ? "\($0)=\(TerminalText.escaped(env.given[$0]!))" : $0 }.joined(separator: " "))
             for (name, why) in env.withheld { print("withheld: \(TerminalText.escaped(name)) (\(why))") }
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("docket-check-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: scratch) }
-            try FileManager.default.createDirectory(at: scratch.appendingPathComponent("documents"), withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(at: scratch.appendingPathComponent("output"), withIntermediateDirectories: true)
-            var with = manifest.sample
-            for f in manifest.withSchema.fields where with[f.name] == nil { if let d = f.defaultValue { with[f.name] = d } }
-            var context = StepContext(caseID: "sample", stepID: "check", attempt: 1, with: with, inputs: [:], outputs: [:], documents: [],
-                                      records: [], outputFolder: scratch.appendingPathComponent("output"),
-                                      documentsFolder: scratch.appendingPathComponent("documents"),
-                                      snapshotFolder: scratch, rootFolder: scratch, now: Date())
-            context.plugins = policy
-            switch try step.invoke(context) {
+            switch try step.checkOnSample(policy: policy) {
             case .broken(let message):
                 printErr("docket: \(message)")
                 throw Reporting.exit(.stopped)

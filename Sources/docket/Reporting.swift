@@ -2,6 +2,7 @@ import ArgumentParser
 import DocketArchive
 import DocketCore
 import DocketIndex
+import DocketServices
 import DocketWorkspace
 import DocketYAML
 import Foundation
@@ -55,6 +56,29 @@ enum Reporting {
             return "\nto rebuild it: docket index rebuild\(root)"
         default:
             return nil
+        }
+    }
+
+    /// Prints what a listing met on its way (the index fell back to the journals, a case that
+    /// does not read) as a warning or note on standard error.
+    static func note(_ note: ListingNote, root: String) {
+        switch note {
+        case .readJournalsInstead(let e):
+            // A server that does not answer needs starting, not a rebuild; its message says so.
+            let fix: String
+            switch e {
+            case .unreachable, .locked: fix = ""
+            default: fix = " (docket index rebuild\(root))"
+            }
+            printErr("docket: warning: \(TerminalText.escaped(e.description))\(fix); reading the journals instead")
+        case .indexRebuilt(let why):
+            printErr("docket: note: the case index was made again from the journals (\(why))")
+        case .problem(let error):
+            _ = report(error, root: root)
+        case .snapshotUnreadable(let id):
+            printErr("docket: warning: case \(id): its workflow snapshot does not read; showing the steps its journal records")
+        case .tornTail(let id):
+            printErr("docket: note: case \(id): the journal ends in a partial line from an interrupted write; it is ignored and removed at the next run")
         }
     }
 

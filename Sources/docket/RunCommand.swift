@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketCore
 import DocketIndex
+import DocketServices
 import DocketYAML
 import Foundation
 
@@ -34,8 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runner = options.runner()
+        let services = try options.services()
         if let caseID {
+            let runner = services.runner
             do {
                 let report = try await runner.run(caseID: caseID)
                 Reporting.print(report, root: options.hint)
@@ -45,13 +47,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             return
         }
-        // With a PostgreSQL index, workers on several machines share the cases: each runs
-        // only those it claims there (a claim it cannot reach the server for is no claim).
-        var claims: (any CaseClaims)?
-        if case .postgres = options.indexBackend {
-            do { claims = try options.openIndex(runner.store).claims } catch { throw Reporting.report(error, root: options.hint) }
-        }
-        let results = await Self.runAll(runner, claims: claims)
+        let results: [(String, Result<Runner.Report, Error>)]
+        do { results = try await services.runAll() } catch { throw Reporting.report(error, root: options.hint) }
         var ran = 0
         var failedCases: [String] = [], waiting: [String] = [], busy: [String] = [], elsewhere: [String] = [], broken = false
         for (id, result) in results {
@@ -65,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 if report.skipped { continue }
                 ran += 1
-                for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }  // where it stands: the summary below
+                for line in report.lines { print("\(id): \(TerminalText.escaped(line))") }
             case .failure(is ClaimedElsewhere):
                 elsewhere.append(id)
             case .failure(let error as CaseError):
@@ -83,40 +80,4 @@ struct RunCommand: AsyncParsableCommand {
         if !elsewhere.isEmpty { print("skipped, run by another worker: \(elsewhere.joined(separator: ", "))") }
         if !failedCases.isEmpty || broken { throw Reporting.exit(.stopped) }
     }
-
-    /// Runs the cases that can move on, one per core at a time, reporting in case order.
-    /// With `claims`, a case is run only once claimed (after the claim, so its state is read
-    /// after any other worker's run of it ended), and released when its run ends.
-    static func runAll(_ runner: Runner, claims: (any CaseClaims)? = nil) async -> [(String, Result<Runner.Report, Error>)] {
-        let ids = runner.store.caseIDs()
-        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return await withTaskGroup(of: (Int, Result<Runner.Report, Error>).self) { group in
-            var results = [(String, Result<Runner.Report, Error>)?](repeating: nil, count: ids.count)
-            var next = 0
-            func add() {
-                let i = next, id = ids[i]
-                next += 1
-                group.addTask {
-                    do {
-                        if let claims {
-                            guard try claims.claim(id) else { return (i, .failure(ClaimedElsewhere())) }
-                        }
-                        defer { claims?.release(id) }
-                        return (i, .success(try await runner.run(caseID: id, onlyIfItCanMoveOn: true)))
-                    } catch {
-                        return (i, .failure(error))
-                    }
-                }
-            }
-            while next < min(width, ids.count) { add() }
-            while let (i, result) = await group.next() {
-                results[i] = (ids[i], result)
-                if next < ids.count { add() }
-            }
-            return results.compactMap { $0 }
-        }
-    }
 }
-
-/// A case another `run --all` worker has claimed (on the PostgreSQL index): skipped here.
-struct ClaimedElsewhere: Error {}

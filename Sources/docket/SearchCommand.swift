@@ -1,5 +1,7 @@
 import ArgumentParser
 import DocketCore
+import DocketCouncil
+import DocketServices
 import DocketIndex
 import DocketYAML
 import Foundation
@@ -60,8 +62,8 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let decision, !["承認", "不承認"].contains(decision) {
-            throw ValidationError("--decision is 承認 or 不承認, not '\(TerminalText.escaped(decision))'")
+        if let decision, Decision(label: decision) == nil {
+            throw ValidationError("--decision is \(Decision.allCases.map(\.label).joined(separator: " or ")), not '\(TerminalText.escaped(decision))'")
         }
         if let year, Self.fiscalYear(year) == nil {
             throw ValidationError("--year is a fiscal year such as 2025, R7 or 令和7, not '\(TerminalText.escaped(year))'")
@@ -86,7 +88,7 @@ struct SearchCommand: ParsableCommand {
             return
         }
         do {
-            let index = try options.openIndex(store)
+            let index = try options.services().openIndex()
             let caughtUp = try index.catchUp()
             for p in (index.openReport?.problems ?? []) + caughtUp.problems { _ = report(p.error) }
             let results = try index.search(search)

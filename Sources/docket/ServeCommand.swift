@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketBoard
 import DocketIndex
+import DocketServices
 import Foundation
 import Hummingbird
 
@@ -45,7 +46,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workspace = try options.workspace()
         var settings = BoardSettings()
         (settings.host, settings.port) = BoardSettings.parseListen(listen)!
         settings.secureCookies = secureCookies
@@ -53,9 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
         settings.publicOrigin = publicOrigin.flatMap(WebOrigin.init)
         settings.templatesFolder = templates.map { URL(fileURLWithPath: $0, relativeTo: RootOptions.currentFolder).standardizedFileURL }
         do {
-            let runner = options.runner()  // its store feeds the index: what the board does shows at once
-            let index = try options.openIndex(runner.store)
-            let services = BoardServices(workspace: workspace, runner: runner, meetings: options.meetings, index: index)
+            // Its store feeds the index: what the board does shows at once.
+            let services = try BoardServices(options.services())
             if try services.accounts.all().isEmpty {
                 printErr("docket: note: there are no accounts yet; create the first with: docket users add NAME --role secretariat\(options.hint)")
             }

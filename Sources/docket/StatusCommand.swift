@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketServices
 import DocketIndex
 import DocketYAML
 import Foundation
@@ -40,11 +41,13 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = options.store
+        let services: DocketServices
+        do { services = try options.services() } catch { throw report(error) }
+        let store = services.store
         let clock = try WallClock(zone: timeZone ?? (try? options.workspace())?.config.timeZone ?? WallClock.defaultZone)
         do {
             if let caseID {
-                let c = try Self.summary(store, caseID)
+                let c = try services.summary(caseID, note: { Reporting.note($0, root: options.hint) })
                 if json { print(try c.json()) } else { printDetail(c, clock: clock) }
                 return
             }
@@ -53,7 +56,7 @@ struct StatusCommand: ParsableCommand {
             var hidden: [String]?  // the cases folder's dot-names, if the index's catch-up listed it
             if json {
                 let list = JSONListWriter()
-                failed = try read(store, hidden: &hidden, canFallBack: { !list.started }, { index in
+                failed = try read(services, hidden: &hidden, canFallBack: { !list.started }, { index in
                     try index.forEachSummary(filter) { list.add($0) }
                 }, fallback: { summaries in
                     for s in summaries where filter.matches(s) { var j = try s.json(); j.withUTF8 { list.add(UnsafeRawBufferPointer($0)) } }
@@ -61,7 +64,7 @@ struct StatusCommand: ParsableCommand {
                 list.finish()
             } else {
                 var rows: [CaseRow] = []
-                failed = try read(store, hidden: &hidden, canFallBack: { true }, { rows = try $0.cases(filter) },
+                failed = try read(services, hidden: &hidden, canFallBack: { true }, { rows = try $0.cases(filter) },
                                   fallback: { rows = $0.filter(filter.matches).map(CaseRow.init) })
                 printTable(rows, clock: clock, total: failed ? nil : rows.count)
             }
@@ -81,52 +84,13 @@ struct StatusCommand: ParsableCommand {
     /// Hands `use` the index, caught up with the journals first; if the index cannot be used
     /// (and `canFallBack`: nothing is printed yet), hands `fallback` every case read from the
     /// journals instead. Returns whether some journal did not verify (each is reported).
-    func read(_ store: CaseStore, hidden: inout [String]?, canFallBack: () -> Bool, _ use: (any CaseIndex) throws -> Void,
+    /// Reads the cases from the index, else the journals (`DocketServices.readCases`),
+    /// printing what it met on the way; true when a case could not be read.
+    func read(_ services: DocketServices, hidden: inout [String]?, canFallBack: () -> Bool, _ use: (any CaseIndex) throws -> Void,
               fallback: ([CaseSummary]) throws -> Void) throws -> Bool {
-        // No cases folder: nothing to index, and no index file left in a folder that is not a root.
-        guard FileManager.default.fileExists(atPath: store.casesFolder.path) else { try fallback([]); return false }
-        do {
-            let index = try options.openIndex(store)
-            if let why = index.rebuiltBecause, why != "there was no index yet" {
-                printErr("docket: note: the case index was made again from the journals (\(why))")
-            }
-            let caughtUp = try index.catchUp()
-            hidden = caughtUp.hidden
-            let problems = (index.openReport?.problems ?? []) + caughtUp.problems
-            for p in problems { _ = report(p.error) }
-            try use(index)
-            return !problems.isEmpty
-        } catch let e as IndexError where canFallBack() {
-            // A server that does not answer needs starting, not a rebuild; its message says so.
-            let fix: String
-            switch e {
-            case .unreachable, .locked: fix = ""
-            default: fix = " (docket index rebuild\(options.hint))"
-            }
-            printErr("docket: warning: \(e.description)\(fix); reading the journals instead")
-        }
-        var summaries: [CaseSummary] = []
-        var failed = false
-        for id in store.caseIDs() {
-            do { summaries.append(try Self.summary(store, id)) } catch {
-                failed = true
-                _ = report(error)
-            }
-        }
-        try fallback(summaries)
-        return failed
-    }
-
-    /// One case read from its journal (verified), with a warning where its snapshot does not
-    /// give its steps and a note for a torn last line.
-    static func summary(_ store: CaseStore, _ id: String) throws -> CaseSummary {
-        let (contents, state) = try store.load(id)
-        let steps = WorkflowSteps().steps(of: store, case: id, sha256: state.workflow?.sha256)
-        if steps == nil { printErr("docket: warning: case \(id): its workflow snapshot does not read; showing the steps its journal records") }
-        if contents.tornTail {
-            printErr("docket: note: case \(id): the journal ends in a partial line from an interrupted write; it is ignored and removed at the next run")
-        }
-        return CaseSummary(id: id, events: contents.events, steps: steps)
+        let result = try services.readCases(canFallBack: canFallBack, note: { Reporting.note($0, root: options.hint) }, use, fallback: fallback)
+        hidden = result.hidden
+        return result.failed
     }
 
     func printTable(_ rows: [CaseRow], clock: WallClock, total: Int?) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DocketAccounts
 import DocketBoard
 import DocketCore
 import DocketYAML

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DocketCore
+import DocketCouncil
 import DocketPlugins
 import DocketSteps
 import DocketYAML

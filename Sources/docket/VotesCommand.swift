@@ -1,6 +1,6 @@
 import ArgumentParser
 import DocketCore
-import DocketSteps
+import DocketServices
 import Foundation
 
 struct VotesCommand: ParsableCommand {
@@ -49,33 +49,12 @@ struct VotesCommand: ParsableCommand {
     }
 
     func collect() throws -> [[String]] {
-        let runner = options.runner()
-        var rows: [[String]] = []
-        for id in runner.store.caseIDs() {
-            let (contents, state) = try runner.store.load(id)
-            let workflow = try runner.workflow(of: id)
-            for step in workflow.steps where step.uses == "vote" {
-                let scope = ExpressionScope(caseID: id, inputs: state.inputs, outputs: state.outputs)
-                let with = (try? runner.resolveWith(step, type: VoteStep(), scope: scope, file: workflow.file).get()) ?? [:]
-                let roster = try? CouncilRoster.load(path: runner.store.workflowFiles(id).appendingPathComponent(with["council"]?.stringValue ?? "").path)
-                var n = 0
-                for (i, event) in contents.events.enumerated() where event.step == step.id && event.type == .recorded {
-                    guard case .map(let record)? = event.record else { continue }
-                    n += 1
-                    let tally = Tally(record: record)
-                    // The decision is the one of the completion that follows this tally, if it was the deciding one.
-                    let next = contents.events[(i + 1)...].first { $0.step == step.id && ($0.type == .recorded || $0.type == .completed) }
-                    var decision = tally.recountCalled ? "recount called" : ""
-                    if next?.type == .completed, let d = next?.outputs?["decision"]?.stringValue { decision = d }
-                    // Dated by the meeting that took it, when it was recorded at one.
-                    let date = tally.meeting?.date ?? state.inputs["meeting_date"]?.stringValue ?? String(event.time.prefix(10))
-                    rows.append([id, with["item"]?.stringValue ?? workflow.title, step.id, String(n), date,
-                                 String(tally.present), String(tally.votesFor), String(tally.against), String(tally.abstain),
-                                 String(tally.recused), tally.castingVote.map { $0 ? "for" : "against" } ?? "",
-                                 tally.recountCalled ? "true" : "false", roster?.ruleDescription ?? "", decision])
-                }
-            }
+        try options.services().tallies().map { row in
+            let t = row.tally
+            return [row.caseID, row.item, row.step, String(row.number), row.date,
+                    String(t.present), String(t.votesFor), String(t.against), String(t.abstain),
+                    String(t.recused), t.castingVote.map { $0 ? "for" : "against" } ?? "",
+                    t.recountCalled ? "true" : "false", row.rule, row.decision]
         }
-        return rows
     }
 }

@@ -68,7 +68,7 @@ final class ArchiveTests: XCTestCase {
                 uses: input
                 with: {fields: {ok: {type: bool}}}
             """.utf8).write(to: workflow)
-        _ = try runner.open(caseID: id, workflowPath: workflow.path, inputsFile: nil, inputPairs: [])
+        _ = try runner.open(caseID: id, workflowPath: workflow.path, inputsFile: nil)
         _ = try await runner.run(caseID: id)
         if finish {
             let record = root.appendingPathComponent("r.yaml")
@@ -176,7 +176,7 @@ final class ArchiveTests: XCTestCase {
                 uses: large-text
                 with: {mib: 6}
             """.utf8).write(to: workflow)
-        _ = try runner.open(caseID: "big", workflowPath: workflow.path, inputsFile: nil, inputPairs: [])
+        _ = try runner.open(caseID: "big", workflowPath: workflow.path, inputsFile: nil)
         _ = try await runner.run(caseID: "big")
     }
 

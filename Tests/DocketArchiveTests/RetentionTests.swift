@@ -36,7 +36,7 @@ final class RetentionTests: XCTestCase {
                 uses: files
                 with: {files: {"諮問文.md": "個人情報を含む文書"}}
             """.utf8).write(to: wf)
-        _ = try runner.open(caseID: id, workflowPath: wf.path, inputsFile: nil, inputPairs: ["retention_end=\(until)"])
+        _ = try runner.open(caseID: id, workflowPath: wf.path, inputsFile: nil, inputs: ["retention_end": "\(until)"])
         _ = try await runner.run(caseID: id)
         if archive {
             let contents = try runner.store.journal(id).read()

@@ -1,8 +1,10 @@
+import DocketAccounts
 import DocketCore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import DocketTestSupport
 import XCTest
 
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import DocketTestSupport
 import XCTest
 
 final class AuthTests: XCTestCase {

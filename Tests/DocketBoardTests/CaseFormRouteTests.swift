@@ -2,6 +2,7 @@ import DocketCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import DocketTestSupport
 import XCTest
 
 @testable import DocketBoard

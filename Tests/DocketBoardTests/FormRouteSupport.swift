@@ -1,10 +1,7 @@
-import DocketArchive
+import DocketAccounts
 import DocketCore
-import DocketIndex
-import DocketWorkspace
-import DocketMeetings
-import DocketPlugins
-import DocketSteps
+import DocketServices
+import DocketTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -12,53 +9,37 @@ import XCTest
 
 @testable import DocketBoard
 
-/// A workspace (the bundled workflows copied to a temporary root) with the real runner, and
-/// the form and meeting routes on a router reached without a socket, signed in as `clerk`.
+/// A workspace (the bundled workflows copied to a temporary root, the bundled plugins) with
+/// its services as `docket` builds them, and the form and meeting routes on a router reached
+/// without a socket, signed in as `clerk`.
 final class FormWorkspace: @unchecked Sendable {
-    let root: URL
+    let workspace: TestWorkspace
     let runner: Runner
     var accountsMade = false
 
-    static var project: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("board-forms-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.project.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
-        var builtins = BuiltinSteps.registry(agenda: MeetingAgendaLookup())
-        try builtins.register(ArchiveStep())
-        let found = PluginDiscovery.discover(in: [Self.project.appendingPathComponent("Plugins")], builtins: builtins, isolation: .process)
-        var store = CaseStore(root: root)
-        store.observer = IndexFeed(store: store)  // as `docket serve` has it: every append feeds the index
-        runner = Runner(store: store, registry: found.registry, user: "cli-user")
+        workspace = try TestWorkspace(organization: "目黒区", user: "cli-user")
+        runner = workspace.services.runner
     }
 
-    deinit {
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    var workflows: URL { root.appendingPathComponent("workflows") }
-    var example: URL { workflows.appendingPathComponent("examples/meeting-2022-06-27") }
+    var root: URL { workspace.root }
+    var workflows: URL { workspace.workflows }
+    var example: URL { workspace.example }
 
     /// Opens the seed's consultation `item` as case `id` and runs it to its review.
     func consultationAtReview(_ id: String, item: String = "c2") async throws {
         _ = try runner.open(caseID: id, workflowPath: workflows.appendingPathComponent("consultation.yaml").path,
-                            inputsFile: example.appendingPathComponent("\(item)/inputs.yaml").path, inputPairs: [])
+                            inputsFile: example.appendingPathComponent("\(item)/inputs.yaml").path)
         let report = try await runner.run(caseID: id)
         XCTAssertEqual(report.step, "review", report.lines.joined(separator: "\n"))
     }
 
     func state(_ id: String) throws -> CaseState { try runner.store.load(id).1 }
 
-    /// The board as `docket serve` builds it, over this workspace (the runner with the
-    /// bundled plugins), with accounts clerk (secretariat) and jinji (department 人事課).
+    /// The board as `docket serve` builds it, over this workspace, with accounts clerk
+    /// (secretariat) and jinji (department 人事課).
     func app(maxUploadBytes: Int = 100 << 20) throws -> some ApplicationProtocol {
-        let config = WorkspaceConfig(council: "情報公開・個人情報保護審議会", organization: "目黒区")
-        let workspace = (try? Workspace.create(at: root, config: config)) ?? Workspace(root: root, config: config)
-        let services = BoardServices(workspace: workspace, runner: runner,
-                                     meetings: MeetingBook(root: root, user: "setup"), index: try SQLiteIndex(store: runner.store))
+        let services = try BoardServices(workspace.services)
         if !accountsMade {
             accountsMade = true
             let hash = Passwords(cost: 10).hashNow(BoardFixture.password)

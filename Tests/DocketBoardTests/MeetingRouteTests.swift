@@ -3,6 +3,7 @@ import DocketMeetings
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import DocketTestSupport
 import XCTest
 
 @testable import DocketBoard
@@ -69,7 +70,10 @@ final class MeetingRouteTests: XCTestCase {
             XCTAssertTrue(shown.text.contains(#"id="minutes-link""#))
             let minutes = try await b.get("/meetings/2022-06-27/minutes")
             XCTAssertEqual(minutes.status, .ok)
-            XCTAssertTrue(minutes.text.contains("r4-c2") || minutes.text.contains("子育て世帯"), minutes.text)
+            // The item, its two tallies and the decision the recount made.
+            XCTAssertTrue(minutes.text.contains("子育て世帯生活支援特別給付金に係る事務の外部委託"), minutes.text)
+            XCTAssertTrue(minutes.text.contains("- １回目: 賛成８名、反対８名（会長が再度の採決を求めた）\n- ２回目: 賛成１７名、反対０名"), minutes.text)
+            XCTAssertTrue(minutes.text.contains("結果: 承認（全員賛成）　答申番号 令和４年度第１号"), minutes.text)
             let html = try await b.get("/meetings/2022-06-27/minutes?format=html")
             XCTAssertTrue(html.headers[.contentSecurityPolicy]?.hasPrefix("sandbox") == true)
             let list = try await b.get("/meetings")

@@ -1,3 +1,4 @@
+import DocketAccounts
 import DocketArchive
 import DocketBoard
 import DocketCore
@@ -7,6 +8,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import DocketTestSupport
 import XCTest
 
 final class PagesTests: XCTestCase {
@@ -21,7 +23,8 @@ final class PagesTests: XCTestCase {
             XCTAssertEqual(board.status, .ok)
             XCTAssertTrue(board.text.contains("<h2>記録待ち（2 件）</h2>"), board.text)
             XCTAssertTrue(board.text.contains("「review」の記録"))
-            XCTAssertTrue(board.text.contains("令和"))
+            // Each waiting case says since when, as an era date with the day and time.
+            XCTAssertEqual(board.text.matches(of: #/<small>令和\d+年\d+月\d+日（\d{4}-\d{2}-\d{2}） \d{2}:\d{2} から</small>/#).count, 2, board.text)
             let filtered = try await clerk.get("/?department=%E7%B7%8F%E5%8B%99%E8%AA%B2")
             XCTAssertTrue(filtered.text.contains("防犯カメラの設置"))
             XCTAssertFalse(filtered.text.contains("健康診断の外部委託"))
@@ -41,7 +44,7 @@ final class PagesTests: XCTestCase {
             // As the CLI does in its own process: a store that does not feed this board's index.
             let cli = Runner(store: CaseStore(root: fixture.root), registry: BuiltinSteps.registry(agenda: MeetingAgendaLookup()), user: "cli")
             _ = try cli.open(caseID: "2022-c5", workflowPath: fixture.root.appendingPathComponent("workflows/simple-consultation.yaml").path,
-                             inputsFile: nil, inputPairs: ["department=人事課", "subject=端末から開いた案件", "date=2022-06-01"])
+                             inputsFile: nil, inputs: ["department": "人事課", "subject": "端末から開いた案件", "date": "2022-06-01"])
             // Commits feed the index; what changed behind its back is caught up at most once per
             // interval (1 s by default), so the page after the interval shows it.
             try await Task.sleep(for: .seconds(1.2))
@@ -82,7 +85,7 @@ final class PagesTests: XCTestCase {
             XCTAssertTrue(page.text.contains("id=\"step-review\" aria-current=\"step\""))
             XCTAssertTrue(page.text.contains("draft/諮問文.md"))
             XCTAssertTrue(page.text.contains("<td>setup</td>"), "the journal shows who opened the case")
-            XCTAssertTrue(page.text.contains("令和4年6月1日（2022-06-01）") || page.text.contains("2022-06-01"))
+            XCTAssertTrue(page.text.contains("<dt>date</dt><dd>令和4年6月1日（2022-06-01）</dd>"), "a date input is shown as an era date: \(page.text)")
             let missing = try await clerk.get("/cases/2022-c9")
             XCTAssertEqual(missing.status, .notFound)
             XCTAssertTrue(missing.text.contains("案件「2022-c9」はありません。"), missing.text)

@@ -1,8 +1,10 @@
+import DocketAccounts
 import DocketBoard
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import DocketTestSupport
 import XCTest
 
 /// Walks every route the board registers, as nobody and as each role, and checks the answer:

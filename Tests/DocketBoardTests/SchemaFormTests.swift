@@ -1,6 +1,7 @@
 import DocketCore
 import DocketSteps
 import DocketYAML
+import DocketTestSupport
 import XCTest
 
 @testable import DocketBoard

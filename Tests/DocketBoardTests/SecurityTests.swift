@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import DocketTestSupport
 import XCTest
 
 final class SecurityTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import DocketTestSupport
 import XCTest
 
 @testable import DocketBoard

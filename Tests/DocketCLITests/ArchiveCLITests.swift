@@ -36,7 +36,7 @@ final class ArchiveCLITests: XCTestCase {
         try registry.register(BulkStep())
         let runner = Runner(store: CaseStore(root: ws.root), registry: registry, user: "clerk")
         let wf = try ws.write("bulk.yaml", "docket: 1\nname: bulk\nsteps:\n  - id: make\n    uses: bulk\n    with: \(with)\n")
-        _ = try runner.open(caseID: "c", workflowPath: wf, inputsFile: nil, inputPairs: [])
+        _ = try runner.open(caseID: "c", workflowPath: wf, inputsFile: nil)
         let report = try await runner.run(caseID: "c")
         XCTAssertEqual(report.status, .completed)
     }

@@ -48,6 +48,12 @@ final class ErrorTests: XCTestCase {
 
             """)
         XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("cases/c").path))
+        // Inputs given on the command line are named by their option.
+        let pairs = try ws.cli("new", "simple-consultation", "--case", "c", "--input", "novalue", "--input", "subjct=x")
+        XCTAssertEqual(pairs.status, 65)
+        XCTAssertEqual(pairs.err, "--input novalue: error: write KEY=VALUE, for example --input department=人事課\n")
+        let misnamed = try ws.cli("new", "simple-consultation", "--case", "c", "--input", "subjct=x", "--input", "department=人事課")
+        XCTAssertTrue(misnamed.err.contains("--input subjct=x: error: the workflow 'simple-consultation' has no input 'subjct'; did you mean 'subject'?"), misnamed.err)
     }
 
     func testBadRecordChangesNothing() throws {

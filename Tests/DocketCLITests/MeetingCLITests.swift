@@ -50,7 +50,7 @@ final class MeetingCLITests: XCTestCase {
         try ws.write("tally.yaml", "for: 9\nagainst: 1\n")
         let voted = try ws.cli("meeting", "vote", "m", "c", "--file", "tally.yaml")
         XCTAssertEqual(voted.status, 0, voted.err)
-        XCTAssertEqual(voted.out, "recorded the tally for case c at meeting m: 11 members present at the item (quorum 11)\nnext: docket run c\n")
+        XCTAssertEqual(voted.out, "recorded the tally for case c at meeting m: 11 members present at the item (quorum 11)\nnext: docket run c (or give --run to decide it in one step)\n")
         XCTAssertEqual(try ws.cli("run", "c").status, 0)
 
         let show = try ws.cli("meeting", "show", "m")
@@ -172,8 +172,11 @@ final class MeetingCLITests: XCTestCase {
         XCTAssertEqual(try ws.cli("meeting", "agenda", "oct", "add", "c").status, 0)
         XCTAssertEqual(try ws.cli("meeting", "attend", "oct", "--file", "\(example)/attendance.yaml").status, 0)
         try ws.write("tally.yaml", "for: 17\nagainst: 0\n")
-        XCTAssertEqual(try ws.cli("meeting", "vote", "oct", "c", "--file", "tally.yaml").status, 0)
-        XCTAssertEqual(try ws.cli("run", "c").status, 0)
+        // Recorded and decided in one command, as the board's vote form does.
+        let decided = try ws.cli("meeting", "vote", "oct", "c", "--file", "tally.yaml", "--run")
+        XCTAssertEqual(decided.status, 0, decided.err)
+        XCTAssertTrue(decided.out.hasPrefix("recorded the tally for case c at meeting oct: 18 members present at the item"), decided.out)
+        XCTAssertTrue(decided.out.contains("step 'answer' (issue-answer) completed"), decided.out)
         let answer = try ws.read("cases/c/documents/answer/答申.md")
         XCTAssertTrue(answer.hasPrefix("令和6年度第1号\n令和6年10月10日\n"), answer)
         let votes = try ws.cli("votes", "--csv")

@@ -23,7 +23,7 @@ final class JournalAnchorTests: XCTestCase {
     /// A case waiting at step b: five events, anchored.
     func waitingCase(_ sandbox: Sandbox) async throws -> Runner {
         let runner = sandbox.runner()
-        _ = try runner.open(caseID: "c1", workflowPath: try sandbox.write("w.yaml", workflow), inputsFile: nil, inputPairs: [])
+        _ = try runner.open(caseID: "c1", workflowPath: try sandbox.write("w.yaml", workflow), inputsFile: nil)
         _ = try await runner.run(caseID: "c1")
         return runner
     }

@@ -4,10 +4,10 @@ import Foundation
 import XCTest
 
 final class RunnerTests: XCTestCase {
-    func open(_ sandbox: Sandbox, _ workflow: String, inputs: [String] = [], id: String = "c1") throws -> Runner {
+    func open(_ sandbox: Sandbox, _ workflow: String, inputs: [String: String] = [:], id: String = "c1") throws -> Runner {
         let path = try sandbox.write("w.yaml", "docket: 1\nname: t\n" + workflow)
         let runner = sandbox.runner()
-        _ = try runner.open(caseID: id, workflowPath: path, inputsFile: nil, inputPairs: inputs)
+        _ = try runner.open(caseID: id, workflowPath: path, inputsFile: nil, inputs: inputs)
         return runner
     }
 
@@ -27,7 +27,7 @@ final class RunnerTests: XCTestCase {
               - id: b
                 uses: echo
                 with: {message: "${{ steps.a.outputs.message }}!"}
-            """, inputs: ["who=人事課"])
+            """, inputs: ["who": "人事課"])
         let report = try await runner.run(caseID: "c1")
         XCTAssertEqual(report.status, .completed)
         let (_, state) = try sandbox.store.load("c1")
@@ -118,7 +118,7 @@ final class RunnerTests: XCTestCase {
               - id: needs-it
                 uses: echo
                 with: {message: "${{ steps.cloud-only.outputs.message }}"}
-            """, inputs: ["kind=outsourcing"])
+            """, inputs: ["kind": "outsourcing"])
         let report = try await runner.run(caseID: "c1")
         let state = try sandbox.store.load("c1").1
         XCTAssertEqual(state.step("cloud-only").status, .skipped)
@@ -171,21 +171,51 @@ final class RunnerTests: XCTestCase {
     func testOpeningChecksInputsAndRefusesDuplicates() throws {
         let sandbox = try Sandbox()
         let wf = "inputs:\n  n: {type: int, required: true}\n  d: {type: date}\nsteps:\n  - id: a\n    uses: echo\n    with: {message: x}\n"
-        let problems = diagnostics { _ = try open(sandbox, wf, inputs: ["n=three", "d=2022-13-01", "x=1", "novalue"]) }
+        let problems = diagnostics { _ = try open(sandbox, wf, inputs: ["n": "three", "d": "2022-13-01", "x": "1"]) }
         XCTAssertEqual(problems, [
-            "--input n=three: error: input 'n' must be a whole number, not a string",
-            "--input d=2022-13-01: error: input 'd': '2022-13-01' is not a real date: there is no month 13",
-            "--input x=1: error: the workflow 't' has no input 'x'; its inputs: n, d",
-            "--input novalue: error: write KEY=VALUE, for example --input department=人事課",
+            "input d: error: input 'd': '2022-13-01' is not a real date: there is no month 13",
+            "input n: error: input 'n' must be a whole number, not a string",
+            "input x: error: the workflow 't' has no input 'x'; its inputs: n, d",
         ], "'n' was given, badly: it is not also reported as missing")
         XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.store.folder("c1").path), "nothing is created")
-        _ = try open(sandbox, wf, inputs: ["n=3"])
-        XCTAssertThrowsError(try open(sandbox, wf, inputs: ["n=4"])) { e in
+        _ = try open(sandbox, wf, inputs: ["n": "3"])
+        XCTAssertThrowsError(try open(sandbox, wf, inputs: ["n": "4"])) { e in
             XCTAssertEqual(e as? CaseError, .caseExists("c1"))
         }
         XCTAssertEqual(try sandbox.store.load("c1").1.inputs["n"], .int(3))
-        XCTAssertThrowsError(try open(sandbox, wf, inputs: ["n=3"], id: "../evil")) { e in
+        XCTAssertThrowsError(try open(sandbox, wf, inputs: ["n": "3"], id: "../evil")) { e in
             XCTAssertEqual(e as? CaseError, .invalidCaseID("../evil"))
+        }
+    }
+}
+
+/// What a case allows now, and why not: the one rule the actions refuse by and the board renders.
+final class AllowedActionsTests: XCTestCase {
+    func testEachStateAllowsItsActionsAndSaysWhyNotTheOthers() async throws {
+        let sandbox = try Sandbox()
+        let path = try sandbox.write("w.yaml", "docket: 1\nname: t\nsteps:\n  - id: a\n    uses: echo\n    with: {message: x}\n  - id: b\n    uses: ask\n")
+        let runner = sandbox.runner()
+        _ = try runner.open(caseID: "c1", workflowPath: path, inputsFile: nil)
+        let actions = CaseActions(runner: runner)
+        var allowed = try actions.allowedActions("c1")
+        XCTAssertEqual(allowed.allowed, [.run, .amend, .withdraw])
+        XCTAssertEqual(allowed.whyNot(.rerun), "no step has run yet, so there is nothing to run again; run the case")
+        XCTAssertEqual(allowed.whyNot(.reopen), "only a withdrawn or failed case can be reopened, and it is ready")
+
+        _ = try await runner.run(caseID: "c1")
+        allowed = try actions.allowedActions("c1")
+        XCTAssertEqual(allowed.waitingStep, "b")
+        XCTAssertEqual(allowed.allowed, [.record, .rerun, .amend, .withdraw])
+        XCTAssertEqual(allowed.whyNot(.run), "step 'b' waits for a record; supply it first")
+        XCTAssertNil(allowed.materialsStep, "its record takes no corrected materials")
+
+        try actions.withdraw("c1", reason: "取下げ", by: "clerk")
+        allowed = try actions.allowedActions("c1")
+        XCTAssertEqual(allowed.allowed, [.reopen])
+        XCTAssertEqual(allowed.whyNot(.run), "it was withdrawn (取下げ); reopen it first to run it")
+        // The action refuses in the same words.
+        XCTAssertThrowsError(try actions.withdraw("c1", reason: "again", by: "clerk")) { error in
+            XCTAssertEqual(error as? CaseError, .refused(caseID: "c1", allowed.whyNot(.withdraw)!))
         }
     }
 }

@@ -1,44 +1,38 @@
 import DocketArchive
 import DocketCore
+import DocketCouncil
 import DocketMeetings
 import DocketPlugins
 import DocketSteps
+import DocketTestSupport
 import DocketYAML
 import Foundation
 import XCTest
 
 /// Meetings through the real runner and the bundled workflows, in a temporary root.
 final class MeetingTests: XCTestCase {
-    var root: URL!
+    var workspace: TestWorkspace!
     var runner: Runner!
     var book: MeetingBook!
 
-    static var project: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("meetings-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.project.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
-        var builtins = BuiltinSteps.registry()
-        try builtins.register(ArchiveStep())
-        let found = PluginDiscovery.discover(in: [Self.project.appendingPathComponent("Plugins")], builtins: builtins, isolation: .process)
-        runner = Runner(store: CaseStore(root: root), registry: found.registry, user: "clerk")
-        book = MeetingBook(root: root, user: "clerk")
+        // The services `docket` builds, over the bundled workflows and plugins (the workflows
+        // use the bundled personal-data-scan plugin).
+        workspace = try TestWorkspace(council: "", user: "clerk")
+        runner = workspace.services.runner
+        book = workspace.services.meetings
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
+        workspace = nil
     }
 
-    var workflows: URL { root.appendingPathComponent("workflows") }
-    var example: URL { workflows.appendingPathComponent("examples/meeting-2022-06-27") }
+    var root: URL { workspace.root }
+    var workflows: URL { workspace.workflows }
+    var example: URL { workspace.example }
 
     func write(_ name: String, _ text: String) throws -> String {
-        let url = root.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url.path
+        try workspace.write(name, text)
     }
 
     @discardableResult
@@ -49,9 +43,9 @@ final class MeetingTests: XCTestCase {
     }
 
     /// Opens a consultation (the seed's item 2) and runs it to its vote.
-    func consultation(_ id: String, workflow: String = "consultation", item: String = "c2", inputs: [String] = []) async throws {
+    func consultation(_ id: String, workflow: String = "consultation", item: String = "c2", inputs: [String: String] = [:]) async throws {
         _ = try runner.open(caseID: id, workflowPath: workflows.appendingPathComponent("\(workflow).yaml").path,
-                            inputsFile: example.appendingPathComponent("\(item)/inputs.yaml").path, inputPairs: inputs)
+                            inputsFile: example.appendingPathComponent("\(item)/inputs.yaml").path, inputs: inputs)
         _ = try await runner.run(caseID: id)
         try runner.record(caseID: id, stepID: "review", file: example.appendingPathComponent("\(item)/review.yaml").path)
         let report = try await runner.run(caseID: id)
@@ -157,7 +151,7 @@ final class MeetingTests: XCTestCase {
     func testADeferredCaseIsDecidedAndDatedAtTheLaterMeeting() async throws {
         try meeting("first", "2024-09-12")
         try meeting("second", "2024-10-10")
-        try await consultation("c", inputs: ["meeting_date=2024-09-12", "consulted_on=2024-09-01"])
+        try await consultation("c", inputs: ["meeting_date": "2024-09-12", "consulted_on": "2024-09-01"])
         _ = try book.addToAgenda("first", kind: .consultation, cases: ["c"])
         XCTAssertEqual(refusal { _ = try book.addToAgenda("second", kind: .consultation, cases: ["c"]) },
                        "case 'c' is still on the agenda of meeting 'first', undecided; record its vote there, or defer it there (継続審議) before adding it here")
@@ -177,7 +171,7 @@ final class MeetingTests: XCTestCase {
 
     func testAConsultationMadeAfterTheMeetingIsRefused() async throws {
         try meeting("m", "2022-06-27")
-        try await consultation("c", inputs: ["consulted_on=2022-07-01"])
+        try await consultation("c", inputs: ["consulted_on": "2022-07-01"])
         XCTAssertEqual(refusal { _ = try book.addToAgenda("m", kind: .consultation, cases: ["c"]) },
                        "case 'c' was consulted on 2022-07-01 (諮問日), after the meeting of 2022-06-27; a meeting can only decide a consultation made on or before its date: correct the 諮問日 or choose a later meeting")
     }
@@ -199,7 +193,7 @@ final class MeetingTests: XCTestCase {
     /// a rejection's conditions left out (or stated as the council's opinion, by the roster).
     func testAnswerOpeningAndRejectedConditions() async throws {
         try meeting("m", "2022-06-27")
-        try await consultation("ok", inputs: ["consulted_on=2022-06-01", "consultation_number=目情マ第45号"])
+        try await consultation("ok", inputs: ["consulted_on": "2022-06-01", "consultation_number": "目情マ第45号"])
         try await consultation("no")
         _ = try book.addToAgenda("m", kind: .consultation, cases: ["ok", "no"])
         try attend("m")
@@ -220,7 +214,7 @@ final class MeetingTests: XCTestCase {
 
     func testRetroactiveDatesAfterTheDecisionAreRefused() async throws {
         try meeting("m", "2022-06-27")
-        try await consultation("r", workflow: "retroactive-approval", item: "c4", inputs: ["effective_from=2025-01-01"])
+        try await consultation("r", workflow: "retroactive-approval", item: "c4", inputs: ["effective_from": "2025-01-01"])
         _ = try book.addToAgenda("m", kind: .consultation, cases: ["r"])
         try attend("m")
         _ = try vote("m", "r", "for: 16\nagainst: 1\n")
@@ -235,7 +229,7 @@ final class MeetingTests: XCTestCase {
     /// number is taken, so the series has no gap.
     func testAPersonalDataHitTakesNoNumber() async throws {
         try meeting("m", "2022-06-27")
-        try await consultation("leak", inputs: ["background=連絡先 03-1234-5678 まで"])
+        try await consultation("leak", inputs: ["background": "連絡先 03-1234-5678 まで"])
         try await consultation("fine")
         _ = try book.addToAgenda("m", kind: .consultation, cases: ["leak", "fine"])
         try attend("m")

@@ -51,7 +51,7 @@ class PluginTestCase: XCTestCase {
         let wf = root.appendingPathComponent("w-\(UUID().uuidString).yaml")
         try Data("docket: 1\nname: t\n\(workflowTop)steps:\n  - id: make\n    uses: make\n  - id: p\n    uses: \(plugin)\n    with: \(with)\n".utf8).write(to: wf)
         let id = "c\(UInt32.random(in: 0...UInt32.max))"
-        _ = try runner.open(caseID: id, workflowPath: wf.path, inputsFile: nil, inputPairs: [])
+        _ = try runner.open(caseID: id, workflowPath: wf.path, inputsFile: nil)
         return (try await runner.run(caseID: id), store)
     }
 

@@ -2,51 +2,44 @@ import DocketArchive
 import DocketCore
 import DocketPlugins
 import DocketSteps
+import DocketTestSupport
 import DocketYAML
 import Foundation
 import XCTest
 
 /// The council workflows of workflows/, run through the real runner in a temporary root.
 final class ConsultationFlowTests: XCTestCase {
-    var root: URL!
+    var workspace: TestWorkspace!
     var runner: Runner!
 
-    static var project: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("flow-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.project.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
-        var builtins = BuiltinSteps.registry()
-        try builtins.register(ArchiveStep())
-        // The workflows use the bundled personal-data-scan plugin, found as the CLI finds it.
-        let found = PluginDiscovery.discover(in: [Self.project.appendingPathComponent("Plugins")], builtins: builtins, isolation: .process)
-        runner = Runner(store: CaseStore(root: root), registry: found.registry, user: "clerk")
+        // The services `docket` builds, over the bundled workflows and plugins (the workflows
+        // use the bundled personal-data-scan plugin).
+        workspace = try TestWorkspace(council: "", user: "clerk")
+        runner = workspace.services.runner
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
+        workspace = nil
     }
 
-    var example: URL { root.appendingPathComponent("workflows/examples/meeting-2022-06-27") }
+    var root: URL { workspace.root }
+    var workflows: URL { workspace.workflows }
+    var example: URL { workspace.example }
 
     func write(_ name: String, _ text: String) throws -> String {
-        let url = root.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url.path
+        try workspace.write(name, text)
     }
 
-    func open(_ id: String, item: String = "c2", workflow: String = "consultation", inputs: [String] = []) throws {
+    func open(_ id: String, item: String = "c2", workflow: String = "consultation", inputs: [String: String] = [:]) throws {
         _ = try runner.open(caseID: id, workflowPath: root.appendingPathComponent("workflows/\(workflow).yaml").path,
-                            inputsFile: example.appendingPathComponent("\(item)/inputs.yaml").path, inputPairs: inputs)
+                            inputsFile: example.appendingPathComponent("\(item)/inputs.yaml").path, inputs: inputs)
     }
 
     func state(_ id: String) throws -> CaseState { try runner.store.load(id).1 }
 
     func testDraftChecksStopTheCaseNamingTheProblem() async throws {
-        try open("a", inputs: ["subject=子育て世帯生活支援特別給付金に係る事務について"])
+        try open("a", inputs: ["subject": "子育て世帯生活支援特別給付金に係る事務について"])
         var report = try await runner.run(caseID: "a")
         XCTAssertEqual(report.status, .failed)
         XCTAssertTrue(report.lines.last!.contains("'subject' must say 外部委託 for an outsourcing case"), report.lines.last!)
@@ -59,7 +52,7 @@ final class ConsultationFlowTests: XCTestCase {
         let noRetention = try write("in.yaml", try String(contentsOf: example.appendingPathComponent("c2/inputs.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "retention_end: 2023-03-31\n", with: "")
             .replacingOccurrences(of: "materials_folder: materials", with: "materials_folder: workflows/examples/meeting-2022-06-27/c2/materials"))
-        _ = try runner.open(caseID: "c", workflowPath: root.appendingPathComponent("workflows/consultation.yaml").path, inputsFile: noRetention, inputPairs: [])
+        _ = try runner.open(caseID: "c", workflowPath: root.appendingPathComponent("workflows/consultation.yaml").path, inputsFile: noRetention)
         report = try await runner.run(caseID: "c")
         XCTAssertTrue(report.lines.last!.contains("'retention_end' is missing: personal data is handed over"), report.lines.last!)
     }

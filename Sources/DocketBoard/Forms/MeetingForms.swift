@@ -1,4 +1,5 @@
 import DocketCore
+import DocketCouncil
 import DocketSteps
 
 /// The meeting pages' forms, declared as schemas so the same `SchemaForm` renders them and

@@ -1,5 +1,7 @@
 import DocketCore
+import DocketCouncil
 import DocketMeetings
+import DocketServices
 import DocketSteps
 import DocketYAML
 import Foundation
@@ -7,13 +9,9 @@ import Foundation
 /// What the meeting pages show and do, apart from HTTP. Every action is one `MeetingBook`
 /// call — the very calls `docket meeting …` makes — with the signed-in user as `by`.
 struct MeetingPages: Sendable {
-    let runner: Runner
-    /// The workspace's council name (docket.yaml), if any.
-    let council: String?
+    let services: DocketServices
 
-    func book(_ user: String) -> MeetingBook {
-        MeetingBook(root: runner.store.root, user: user, council: council, clock: runner.clock)
-    }
+    func book(_ user: String) -> MeetingBook { services.meetings(by: user) }
 
     struct ListView: Sendable {
         struct Row: Sendable { var id, title, date, era: String; var items: Int; var closed: Bool }
@@ -53,11 +51,9 @@ struct MeetingPages: Sendable {
             r.diagnostics = d.sorted
             throw r.placed(places)
         }
-        let base = URL(fileURLWithPath: rosterPath).deletingLastPathComponent()
-        let templates = ["templates/minutes.md.mustache", "templates/minutes.html.mustache"].map { ($0, base.appendingPathComponent($0)) }
         let meeting = try book(user).create(id: v["id"]?.stringValue ?? "", date: v["date"]?.stringValue ?? "",
                                             time: v["time"]?.stringValue, place: v["place"]?.stringValue,
-                                            title: v["title"]?.stringValue, rosterPath: rosterPath, files: templates)
+                                            title: v["title"]?.stringValue, rosterPath: rosterPath)
         return meeting.id
     }
 
@@ -203,31 +199,25 @@ struct MeetingPages: Sendable {
         }
     }
 
-    /// Records a tally for `case` (present taken from the attendance, as the CLI does). A
-    /// recount is the same form sent again with the new figures.
-    /// Then runs the case, so the vote is decided (or waits for the recount) and the meeting
-    /// page shows the outcome; a recount is the same form sent again with the new figures.
+    /// Records a tally for `case` (present taken from the attendance, as the CLI does) and runs
+    /// the case, so the vote is decided (or waits for the recount) and the meeting page shows
+    /// the outcome; a recount is the same form sent again with the new figures.
     func vote(_ id: String, _ values: FormValues, by user: String) async throws {
         guard let caseID = values.text("case") else { throw Refusal(status: 422, message: "案件番号がありません。") }
         let (node, places) = try SchemaForm(MeetingForms.tally).node(from: values)
-        var signedIn = self.runner
-        signedIn.user = user
         do {
-            _ = try book(user).recordVote(id, caseID: caseID, tally: node, source: "form", runner: signedIn)
+            _ = try await book(user).decideByVote(id, caseID: caseID, tally: node, source: "form", runner: services.runner(by: user))
         } catch {
             throw Refusal(error).placed(places)
         }
-        _ = try await signedIn.run(caseID: caseID)
     }
 
     /// Records the acknowledgement of a report item, then runs the case.
     func acknowledge(_ id: String, _ values: FormValues, by user: String) async throws {
         guard let caseID = values.text("case") else { throw Refusal(status: 422, message: "案件番号がありません。") }
-        var signedIn = self.runner
-        signedIn.user = user
         let remarks = SchemaForm.lines(values["remarks"] ?? "")
-        try book(user).acknowledgeReport(id, caseID: caseID, record: MeetingBook.acknowledgement(remarks: remarks), source: "form", runner: signedIn)
-        _ = try await signedIn.run(caseID: caseID)
+        _ = try await book(user).acknowledgeAndRun(id, caseID: caseID, record: MeetingBook.acknowledgement(remarks: remarks),
+                                                   source: "form", runner: services.runner(by: user))
     }
 
     func close(_ id: String, by user: String) throws {

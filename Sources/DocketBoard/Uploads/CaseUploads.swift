@@ -128,23 +128,14 @@ struct CaseUploads: Sendable {
         return paths
     }
 
-    /// The waiting step that takes corrected materials (a record with a `materials` folder).
-    func materialsStep(_ id: String) throws -> String? {
-        let (_, state) = try runner.store.load(id)
-        let workflow = try runner.workflow(of: id)
-        for step in workflow.steps where state.step(step.id).status == .waiting {
-            if let schema = try? CaseActions(runner: runner).recordSchema(id, step: step.id),
-               case .folder? = schema.field("materials")?.type { return step.id }
-        }
-        return nil
-    }
-
     /// Records the uploaded files (field `files`) as the corrected materials of the waiting
     /// drafting step, as `docket record ID STEP --materials FOLDER --reason TEXT` does.
     func recordMaterials(_ id: String, form: UploadedForm, by user: String) throws -> String {
-        guard let step = try materialsStep(id) else {
+        let actions = CaseActions(runner: runner)
+        let allowed = try actions.allowedActions(id)
+        guard let step = allowed.materialsStep else {
             try? FileManager.default.removeItem(at: form.staging)
-            throw CaseError.refused(caseID: id, "no step is waiting for corrected materials (they are asked for after the council sends the case back)")
+            throw CaseError.refused(caseID: id, allowed.whyNot(.supplyMaterials) ?? "no step is waiting for corrected materials")
         }
         guard form.files["files"]?.isEmpty == false else {
             try? FileManager.default.removeItem(at: form.staging)

@@ -1,5 +1,5 @@
 import DocketCore
-import DocketSteps
+import DocketCouncil
 import DocketYAML
 import Foundation
 import XCTest

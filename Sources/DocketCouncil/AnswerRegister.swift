@@ -30,6 +30,12 @@ public struct AnswerRegister: Sendable {
         /// The number as the answer prints it (令和4年度第1号).
         public var label: String?
         enum CodingKeys: String, CodingKey { case number, caseID = "case", step, issued, subject, department, decision, label }
+
+        /// The number as the answer printed it; for an entry written before labels were kept,
+        /// made again from the fiscal year as named on its issue date.
+        public func numberLabel(fiscalYear: Int) -> String {
+            label ?? AnswerRegister.numberLabel(yearLabel: JapaneseDate.fiscalYearLabel(fiscalYear, on: issued), number: number)
+        }
     }
 
     public func file(fiscalYear: Int) -> URL {
@@ -47,8 +53,14 @@ public struct AnswerRegister: Sendable {
         if let existing = entries.first(where: { $0.caseID == caseID && $0.step == step }) { return existing.number }
         let next = (entries.map(\.number).max() ?? 0) + 1
         try JSONLines.append(Entry(number: next, caseID: caseID, step: step, issued: issued, subject: subject,
-                                   department: department, decision: decision, label: yearLabel.map { "\($0)第\(next)号" }), to: url)
+                                   department: department, decision: decision, label: yearLabel.map { Self.numberLabel(yearLabel: $0, number: next) }), to: url)
         return next
+    }
+
+    /// An answer's number as it is printed: 令和4年度第1号, or 令和4年度第　号（案） for a draft
+    /// that has no number yet.
+    public static func numberLabel(yearLabel: String, number: Int?) -> String {
+        number.map { "\(yearLabel)第\($0)号" } ?? "\(yearLabel)第　号（案）"
     }
 
     /// Every (number, case) of a fiscal year, in number order.

@@ -42,4 +42,23 @@ public enum JapaneseDate {
         guard let april = parse(String(format: "%04d-04-01", year)) else { return "\(year)年度" }
         return format(april, "GGGGy") + "年度"
     }
+
+    /// A fiscal year as a person writes it: `2025`, `R7`, `令和7` (年度 allowed) → 2025.
+    public static func fiscalYear(parsing text: String) -> Int? {
+        var t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("年度") { t.removeLast(2) }
+        if let y = Int(t), (1900...2999).contains(y) { return y }
+        for prefix in ["令和", "R", "r"] where t.hasPrefix(prefix) {
+            let rest = t.dropFirst(prefix.count)
+            if rest == "元" { return 2019 }
+            if let n = Int(rest), (1...99).contains(n) { return 2018 + n }
+        }
+        return nil
+    }
+
+    /// The fiscal year of a day written `YYYY-MM-DD` (anything after the day, such as a time,
+    /// is ignored): a year starts on 1 April.
+    public static func fiscalYear(ofDay text: String) -> Int? {
+        fiscalYear(String(text.prefix(10)))
+    }
 }

@@ -1,0 +1,105 @@
+import DocketYAML
+import Foundation
+
+/// Something a person can do to a case. What each one needs of the case's state is decided in
+/// one place (`AllowedActions`); the case actions refuse by the same rule, and the front ends
+/// render it (a button, or its reason; a command's hint).
+public enum CaseAction: String, Sendable, CaseIterable {
+    /// Move the case on (`Runner.run`).
+    case run
+    /// Supply the record a waiting step asks for.
+    case record
+    /// Supply corrected materials to the step that asks for them after a send-back.
+    case supplyMaterials
+    /// Run a step again, and the steps after it, as a new round.
+    case rerun
+    /// Correct the case's inputs.
+    case amend
+    /// Withdraw the case (取下げ).
+    case withdraw
+    /// Open a withdrawn or failed case again.
+    case reopen
+    /// Package the completed case as its archive.
+    case archive
+}
+
+/// What a case allows now and, for each action it does not, why not (in the council's words,
+/// naming what to do instead).
+public struct AllowedActions: Sendable, Equatable {
+    /// Why each refused action is refused.
+    public var refusals: [CaseAction: String]
+    /// The step waiting for a record, if any.
+    public var waitingStep: String?
+    /// The waiting step that takes corrected materials (its record has a `materials` folder).
+    public var materialsStep: String?
+
+    public func allows(_ action: CaseAction) -> Bool { refusals[action] == nil }
+
+    /// Why `action` is not allowed now, or nil when it is.
+    public func whyNot(_ action: CaseAction) -> String? { refusals[action] }
+
+    /// The actions allowed now, in `CaseAction` order.
+    public var allowed: [CaseAction] { CaseAction.allCases.filter(allows) }
+
+    /// The rules over a case's folded state and its workflow's step order. `materialsStep` is
+    /// the waiting step whose record takes corrected materials (see `CaseActions.materialsStep`).
+    public init(state: CaseState, order: [String], materialsStep: String? = nil) {
+        let status = state.status(order: order)
+        let current = state.currentStep(order: order)
+        waitingStep = status == .waiting ? current : nil
+        self.materialsStep = materialsStep
+        var no: [CaseAction: String] = [:]
+        no[.run] = Self.closed(state, action: "run it")
+            ?? waitingStep.map { "step '\($0)' waits for a record; supply it first" }
+        if waitingStep == nil { no[.record] = "no step is waiting for a record (the case is \(status.rawValue))" }
+        if materialsStep == nil {
+            no[.supplyMaterials] = "no step is waiting for corrected materials (they are asked for after the council sends the case back)"
+        }
+        no[.rerun] = Self.closed(state, action: "run a step again")
+        if no[.rerun] == nil, !order.contains(where: { state.step($0).attempts > 0 || state.step($0).status != .pending }) {
+            no[.rerun] = "no step has run yet, so there is nothing to run again; run the case"
+        }
+        no[.amend] = Self.closed(state, action: "amend its inputs")
+        if state.withdrawn { no[.withdraw] = "it is withdrawn already (\(TerminalText.escaped(state.note ?? "")))" }
+        if status != .withdrawn && status != .failed {
+            no[.reopen] = "only a withdrawn or failed case can be reopened, and it is \(status.rawValue)"
+        }
+        if status != .completed {
+            no[.archive] = "it is not completed (it is \(status.rawValue)); finish it first, or archive it as it stands (a partial archive)"
+        } else if state.archive != nil {
+            no[.archive] = "it is archived already"
+        }
+        refusals = no
+    }
+
+    /// Why a withdrawn or completed case cannot `action` (nil while it is open): the words
+    /// the case actions refuse with.
+    static func closed(_ state: CaseState, action: String) -> String? {
+        if state.withdrawn { return "it was withdrawn (\(TerminalText.escaped(state.note ?? "no reason given"))); reopen it first to \(action)" }
+        if state.finished { return "it is completed, so it cannot \(action)" }
+        return nil
+    }
+}
+
+extension CaseActions {
+    /// What case `id` allows now, and why not.
+    public func allowedActions(_ id: String) throws -> AllowedActions {
+        let (_, state) = try store.load(id)
+        let order = try runner.workflow(of: id).steps.map(\.id)
+        return AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state))
+    }
+
+    /// The waiting step that takes corrected materials: its record has a `materials` folder
+    /// (the drafting step, after the council sent the case back). Nil when none waits.
+    public func materialsStep(_ id: String) throws -> String? {
+        try materialsStep(id, state: try store.load(id).1)
+    }
+
+    func materialsStep(_ id: String, state: CaseState) throws -> String? {
+        let workflow = try runner.workflow(of: id)
+        for step in workflow.steps where state.step(step.id).status == .waiting {
+            if let schema = try? recordSchema(id, step: step.id), case .folder? = schema.field("materials")?.type { return step.id }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,154 @@
+import DocketAccounts
+import DocketArchive
+import DocketCore
+import DocketCouncil
+import DocketIndex
+import DocketMeetings
+import DocketPlugins
+import DocketSteps
+import DocketWorkspace
+import Foundation
+
+/// Everything Docket runs with, assembled once from a workspace: the step registry (built-ins,
+/// the archive step and the workspace's plugins), the index backend and the case store that
+/// feeds it, the meeting book, the accounts, and the council's defaults. `docket`, `docket
+/// serve`, the demo and the tests all build this one value, so every front end runs the same
+/// steps on the same store with the same defaults; none assembles them itself.
+public struct DocketServices: Sendable {
+    public let workspace: Workspace
+    /// The environment Docket was started with (plugin path and isolation, index password,
+    /// archive password, organization): read here, once, never deeper down.
+    public let environment: [String: String]
+    /// The folder paths given on a command line are relative to.
+    public let currentFolder: URL
+    /// Who acts (the journal's `by`) unless an action names someone else.
+    public let user: String
+    public let stepTypes: StepTypes
+    public let indexBackend: IndexBackend
+    public let council: CouncilDefaults
+    public let clock: @Sendable () -> Date
+
+    public init(workspace: Workspace, environment: [String: String], currentFolder: URL, user: String,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.workspace = workspace
+        self.environment = environment
+        self.currentFolder = currentFolder
+        self.user = user
+        self.clock = clock
+        council = CouncilDefaults(config: workspace.config, environment: environment)
+        stepTypes = StepTypes.discover(in: workspace, environment: environment, currentFolder: currentFolder, council: council)
+        indexBackend = IndexBackend(config: workspace.config, environment: environment)
+    }
+
+    /// The services of the workspace `rootOption`, `$DOCKET_ROOT` or the current folder names
+    /// (see `Workspace.locate`).
+    public static func locate(rootOption: String?, environment: [String: String], currentFolder: URL,
+                              user: String) throws -> DocketServices {
+        let workspace = try Workspace.locate(rootOption: rootOption, environment: environment, currentFolder: currentFolder)
+        return DocketServices(workspace: workspace, environment: environment, currentFolder: currentFolder, user: user)
+    }
+
+    public var registry: StepRegistry { stepTypes.registry }
+
+    /// The workspace's cases; every commit feeds the index (see `CaseIndexes.fed`).
+    public var store: CaseStore { CaseIndexes.fed(workspace.store, backend: indexBackend) }
+
+    /// The runner acting as `user`.
+    public var runner: Runner { runner(by: user) }
+
+    /// The runner acting as `name`: what it journals carries that name.
+    public func runner(by name: String) -> Runner {
+        var runner = Runner(store: store, registry: registry, user: name, clock: clock)
+        runner.workspaceValues = council.workspaceValues
+        return runner
+    }
+
+    /// The case actions, acting as `name` (`CaseActions`).
+    public func actions(by name: String) -> CaseActions { CaseActions(runner: runner(by: name)) }
+
+    /// The meetings, acting as `user`.
+    public var meetings: MeetingBook { meetings(by: user) }
+
+    public func meetings(by name: String) -> MeetingBook {
+        MeetingBook(root: workspace.root, user: name, council: council.council.isEmpty ? nil : council.council, clock: clock)
+    }
+
+    /// The board's accounts (`board/users.json`).
+    public var accounts: AccountStore { AccountStore(workspace: workspace.root) }
+
+    /// The answers register (答申番号).
+    public var answerRegister: AnswerRegister { AnswerRegister(root: workspace.root) }
+
+    /// The archiver, naming the council's organization in bag-info.txt.
+    public func archiver(organization: String? = nil) -> Archiver {
+        Archiver(store: store, organization: organization ?? council.sourceOrganization)
+    }
+
+    /// The index, opened for reading (made from the journals first if there is none).
+    public func openIndex() throws -> OpenedIndex {
+        try CaseIndexes.open(store: store, backend: indexBackend)
+    }
+
+    /// The workflow `given` names: a file (relative to `currentFolder`) or a name in the
+    /// workspace's workflow folders.
+    public func workflowPath(_ given: String) throws -> String {
+        try workspace.workflowPath(given, currentFolder: currentFolder)
+    }
+
+    /// The workflow called `name` in the workspace's workflow folders (never a path: what a
+    /// web form names), loaded and checked against the registry.
+    public func workflow(named name: String) throws -> (path: String, workflow: Workflow) {
+        let path = try workspace.workflowFile(named: name)
+        return (path, try WorkflowLoader(registry: registry).load(path: path))
+    }
+
+    /// The council's roster: `council.yaml` in the workflow folders, or the file `given` names.
+    public func rosterPath(_ given: String? = nil) throws -> String {
+        try workspace.rosterPath(given, currentFolder: currentFolder)
+    }
+
+    /// The roster by name only (`council.yaml` in the workflow folders), for the board.
+    public func rosterPathByName() throws -> String {
+        try workspace.rosterPath(nil, currentFolder: nil)
+    }
+
+    /// The personal-data check the minutes must pass, if the workspace has it.
+    public var personalDataCheck: (any Step)? { registry["personal-data-scan"] }
+}
+
+/// The council's defaults, from docket.yaml and the environment: what documents, archives
+/// and pages name when nothing more particular is given.
+public struct CouncilDefaults: Sendable, Equatable {
+    /// The council's name (docket.yaml `council`), or empty.
+    public var council: String
+    /// The organization (docket.yaml `organization`), or empty.
+    public var organization: String
+    /// `$DOCKET_ORGANIZATION`, if set.
+    var organizationOverride: String?
+    /// The time zone times are shown in (docket.yaml `time-zone`).
+    public var timeZone: TimeZone
+
+    public init(config: WorkspaceConfig, environment: [String: String]) {
+        council = config.council
+        organization = config.organization
+        timeZone = config.zone
+        organizationOverride = environment["DOCKET_ORGANIZATION"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `Source-Organization` of archives: `$DOCKET_ORGANIZATION`, else the organization, else
+    /// the council's secretariat (「<council> 事務局」), else `Docket`.
+    public var sourceOrganization: String { sourceOrganization(council: nil) }
+
+    /// The same, with `fallbackCouncil` (the roster's name) for a workspace that names none.
+    public func sourceOrganization(council fallbackCouncil: String?) -> String {
+        if let organizationOverride { return organizationOverride }
+        if !organization.isEmpty { return organization }
+        let name = council.isEmpty ? (fallbackCouncil ?? "") : council
+        return name.isEmpty ? "Docket" : "\(name) 事務局"
+    }
+
+    /// What templates see as `workspace.NAME`.
+    public var workspaceValues: [String: Value] {
+        ["council": .string(council), "organization": .string(organization)]
+    }
+}

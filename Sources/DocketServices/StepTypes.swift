@@ -1,0 +1,45 @@
+import DocketArchive
+import DocketCore
+import DocketMeetings
+import DocketPlugins
+import DocketSteps
+import DocketWorkspace
+import Foundation
+
+/// Every step type Docket offers in a workspace: the built-in council steps, the archive step,
+/// and the plugins found in the workspace's plugin folders and `$DOCKET_PLUGIN_PATH`. A plugin
+/// that cannot be loaded is left out and named in `problems`.
+public struct StepTypes: Sendable {
+    public let registry: StepRegistry
+    public let plugins: [PluginManifest]
+    /// Why a plugin folder was not loaded, one line each.
+    public let problems: [String]
+    /// The folders searched for plugins, in order.
+    public let pluginFolders: [URL]
+    /// How plugins are run (bubblewrap or plain processes), as the environment chooses.
+    public let isolation: Isolation
+
+    /// The step types of `workspace`; outside any workspace (`validate`, `steps`, `plugins`
+    /// run in a bare folder), those of `./Plugins` and `$DOCKET_PLUGIN_PATH`.
+    public static func discover(in workspace: Workspace?, environment: [String: String], currentFolder: URL,
+                                council: CouncilDefaults? = nil) -> StepTypes {
+        let folders = workspace?.pluginFolders(environment: environment)
+            ?? PluginDiscovery.searchPath(projectFolder: currentFolder, environment: environment)
+        let isolation = Isolation.chosen(environment: environment)
+        let defaults = council ?? workspace.map { CouncilDefaults(config: $0.config, environment: environment) }
+        let found = PluginDiscovery.discover(in: folders, builtins: builtins(council: defaults, environment: environment),
+                                             isolation: isolation, environment: environment)
+        return StepTypes(registry: found.registry, plugins: found.plugins, problems: found.problems,
+                         pluginFolders: folders, isolation: isolation)
+    }
+
+    /// The built-in steps and the archive step (its organization the council's, its password
+    /// `$DOCKET_ARCHIVE_PASSWORD`).
+    public static func builtins(council: CouncilDefaults?, environment: [String: String]) -> StepRegistry {
+        var registry = BuiltinSteps.registry(agenda: MeetingAgendaLookup())
+        let password = environment["DOCKET_ARCHIVE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        // Distinct from every built-in name.
+        try! registry.register(ArchiveStep(organization: council?.sourceOrganization ?? "Docket", password: password))
+        return registry
+    }
+}
