@@ -32,7 +32,7 @@ public enum CaseError: DocketFailure, Sendable, Equatable {
             else { text += known.isEmpty ? " (no cases exist yet; open one first)" : "; check the id against the list of cases" }
             return text
         case .busy(let id, let holder):
-            return "case '\(id)' is busy: another docket command (\(holder)) is working on it; wait for it to finish and try again"
+            return "case '\(id)' is busy: another action (\(holder)) is working on it; wait for it to finish and try again"
         case .brokenJournal(let path, let line, let why):
             return "\(path):\(line): error: the journal is damaged or was altered: \(why). Nothing was changed; restore the case folder from its archive or a backup"
         case .damaged(let id, let why):

@@ -22,7 +22,7 @@ public struct VoteStep: Step {
 
     public let withSchema = Schema([
         Field("council", .file, required: true, description: "the council roster (council.yaml), beside the workflow"),
-        Field("item", .string, description: "the agenda item, for the record and `docket votes`"),
+        Field("item", .string, description: "the agenda item, for the record and the list of tallies"),
         Field("output", .string, default: .string("採決記録.md"), description: "the vote record's file name"),
         Field("template", .file, description: "a Mustache template for the vote record (default: the built-in one, below)"),
     ])

@@ -19,13 +19,17 @@ struct ValidateCommand: ParsableCommand {
 
     @OptionGroup var options: LookupOptions
 
-    @Argument(help: ArgumentHelp("Workflow files to check.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("Workflow files to check, or names of the workspace's workflows.", valueName: "FILE"))
     var files: [String]
 
     func run() throws {
         let loader = WorkflowLoader(registry: options.registry)
+        let workspace = (try? options.workspace()) ?? nil
         var allValid = true
-        for file in files {
+        for given in files {
+            // A path as given; else, in a workspace, a workflow's name in its workflow folders.
+            let isFile = FileManager.default.fileExists(atPath: given)
+            let file = isFile ? given : (try? workspace?.workflowPath(given, currentFolder: RootOptions.currentFolder)) ?? given
             do {
                 // A council roster is validated as one; anything else as a workflow.
                 let head = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""

@@ -87,7 +87,7 @@ final class ErrorTests: XCTestCase {
         let lock = try CaseStore(root: ws.root).lock("c")
         let r = try ws.cli("run", "c")
         XCTAssertEqual(r.status, 75)
-        XCTAssertTrue(r.err.contains("case 'c' is busy: another docket command (pid \(getpid())) is working on it"), r.err)
+        XCTAssertTrue(r.err.contains("case 'c' is busy: another action (pid \(getpid())) is working on it"), r.err)
         withExtendedLifetime(lock) {}
     }
 

@@ -127,4 +127,46 @@ final class WorkspaceCLITests: XCTestCase {
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.err.contains("February 2023 has no 29th"), r.err)
     }
+
+    /// Every command run from a folder outside the workspace, with a relative `--root`: plugins,
+    /// workflows and templates are the workspace's, whatever the current folder (the minutes'
+    /// personal-data check included, which was once looked up from the current folder).
+    func testEveryCommandWorksFromAnotherFolderWithARelativeRoot() throws {
+        let ws = try Workspace()
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("docket-elsewhere-\(UUID().uuidString)/a/b")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: elsewhere.deletingLastPathComponent().deletingLastPathComponent()) }
+        let root = "../../../" + ws.root.lastPathComponent
+        let cli = CLI(root: elsewhere)
+        let example = ws.root.appendingPathComponent("workflows/examples/meeting-2022-06-27").path
+        try ws.write("tally.yaml", "for: 17\nagainst: 0\n")
+        func ok(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> CLI.Result {
+            let r = try cli.run(args + ["--root", root])
+            XCTAssertEqual(r.status, 0, "docket \(args.joined(separator: " ")): \(r.err)", file: file, line: line)
+            XCTAssertFalse(r.err.contains("not installed") || r.err.contains("not loaded"), r.err, file: file, line: line)
+            return r
+        }
+        XCTAssertTrue(try ok("validate", "consultation").out.contains("consultation"))
+        XCTAssertTrue(try ok("steps").out.contains("personal-data-scan"))
+        XCTAssertTrue(try ok("plugins").out.contains("personal-data-scan"))
+        _ = try ok("new", "consultation", "--case", "c", "--inputs", "\(example)/c2/inputs.yaml")
+        XCTAssertTrue(try ok("run", "c").out.contains("record it with: docket record c review --file FILE --root \(root)"))
+        _ = try ok("record", "c", "review", "--file", "\(example)/c2/review.yaml")
+        _ = try ok("run", "c")
+        _ = try ok("meeting", "new", "m", "--date", "2022-06-27")
+        _ = try ok("meeting", "agenda", "m", "add", "c")
+        _ = try ok("meeting", "attend", "m", "--file", "\(example)/attendance.yaml")
+        XCTAssertTrue(try ok("meeting", "vote", "m", "c", "--file", ws.root.appendingPathComponent("tally.yaml").path, "--run").out
+            .contains("case c completed"))
+        _ = try ok("meeting", "close", "m")
+        XCTAssertTrue(try ok("minutes", "m").out.contains("archived meeting m"), "the personal-data check ran")
+        XCTAssertTrue(try ok("status").out.contains("1 case: 1 completed"))
+        XCTAssertTrue(try ok("search", "給付金").out.contains("c"))
+        XCTAssertTrue(try ok("answers").out.contains("令和4年度第1号"))
+        XCTAssertTrue(try ok("votes").out.contains("c"))
+        _ = try ok("index", "check")
+        let verified = try cli.run(["verify", ws.root.appendingPathComponent("archives/c.zip").path])  // any archive, no workspace needed
+        XCTAssertEqual(verified.status, 0, verified.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("cases").path), "nothing is written where the command ran")
+    }
 }
