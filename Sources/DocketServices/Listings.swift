@@ -2,6 +2,7 @@ import DocketCore
 import DocketCouncil
 import DocketIndex
 import DocketSteps
+import DocketYAML
 import Foundation
 
 /// Something a listing met on its way that the person should be told, without stopping it:
@@ -163,5 +164,36 @@ extension DocketServices {
             }
         }
         return rows
+    }
+}
+
+/// A workflow the workspace offers, as `docket workflows` lists it.
+public struct WorkflowEntry: Sendable {
+    /// The name `docket new` and the board take.
+    public var name: String
+    public var path: String
+    /// The workflow folder it was found in.
+    public var folder: URL
+    /// Its title and number of steps, when it loads.
+    public var title: String?
+    public var steps: Int?
+    /// Why it does not load (its first problem), when it does not.
+    public var problem: String?
+}
+
+extension DocketServices {
+    /// Every workflow a case can be opened under, loaded and checked against the registry.
+    public func workflows() -> [WorkflowEntry] {
+        let loader = WorkflowLoader(registry: registry)
+        return workspace.workflowFiles().map { file in
+            do {
+                let workflow = try loader.load(path: file.path)
+                return WorkflowEntry(name: file.name, path: file.path, folder: file.folder, title: workflow.title, steps: workflow.steps.count)
+            } catch let e as DiagnosticsError {
+                return WorkflowEntry(name: file.name, path: file.path, folder: file.folder, problem: e.diagnostics.first?.description)
+            } catch {
+                return WorkflowEntry(name: file.name, path: file.path, folder: file.folder, problem: "\(error)")
+            }
+        }
     }
 }

@@ -150,6 +150,25 @@ public struct Workspace: Sendable {
                 .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
         }.sorted()
     }
+
+    /// The workflow files a name finds (`workflowFile(named:)`), one per name, in name order:
+    /// the first workflow folder holding a name wins, as lookups do. Council rosters (files
+    /// that begin `docket-council:`) are not workflows and are left out.
+    public func workflowFiles() -> [(name: String, path: String, folder: URL)] {
+        var found: [String: (name: String, path: String, folder: URL)] = [:]
+        for folder in workflowFolders {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+            for file in names where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+                let name = file.hasSuffix(".yaml") ? String(file.dropLast(5)) : String(file.dropLast(4))
+                let path = folder.appendingPathComponent(file).path
+                guard found[name] == nil, (try? workflowFile(named: name)) == path else { continue }
+                let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4096)).flatMap { $0 } ?? Data()
+                if String(decoding: head, as: UTF8.self).split(separator: "\n").contains(where: { $0.hasPrefix("docket-council:") }) { continue }
+                found[name] = (name, path, folder)
+            }
+        }
+        return found.values.sorted { $0.name < $1.name }
+    }
 }
 
 /// Problems finding or making a workspace, in words a clerk can act on.

@@ -38,10 +38,34 @@ struct InitCommand: ParsableCommand {
             let url = folder.hasPrefix("/") ? URL(fileURLWithPath: folder) : RootOptions.currentFolder.appendingPathComponent(folder)
             let ws = try Workspace.create(at: url, config: config)
             let here = ws.root.path == RootOptions.currentFolder.standardizedFileURL.path
-            print("made \(TerminalText.escaped(ws.configFile.path)): a workspace; next: docket new WORKFLOW --case ID\(here ? "" : " --root " + RootOptions.shellWord(folder))")
+            let root = here ? "" : " --root " + RootOptions.shellWord(folder)
+            print("made \(TerminalText.escaped(ws.configFile.path)): a workspace")
+            print("next:")
+            print("  1. put the workflows and the council roster (council.yaml) in \(ws.workflowFolders.map { TerminalText.escaped($0.path) }.joined(separator: ", ")), and department plugins in \(ws.pluginFolders(environment: [:]).map { TerminalText.escaped($0.path) }.joined(separator: ", ")); 'docket workflows\(root)' lists what a case can be opened under")
+            if let clone = Self.bundledFolder() {
+                print("     the bundled ones are in Docket's folder: cp -r \(RootOptions.shellWord(clone.appendingPathComponent("workflows").path)) \(RootOptions.shellWord(clone.appendingPathComponent("Plugins").path)) \(RootOptions.shellWord(ws.root.path))/")
+            }
+            print("  2. add the board's first account: docket users add NAME --role secretariat\(root)")
+            print("  3. open the first case: docket new WORKFLOW --case ID\(root) (then docket run ID\(root))")
         } catch {
             throw report(error)
         }
+    }
+}
+
+extension InitCommand {
+    /// The folder holding the workflows and plugins bundled with this `docket`: the source
+    /// folder it was built in (found upwards from the binary), if it is still there.
+    static func bundledFolder() -> URL? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        var folder = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        for _ in 0..<6 {
+            let fm = FileManager.default
+            if fm.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
+               fm.fileExists(atPath: folder.appendingPathComponent("workflows/consultation.yaml").path) { return folder }
+            folder = folder.deletingLastPathComponent()
+        }
+        return nil
     }
 }
 

@@ -9,7 +9,10 @@ final class WorkspaceCLITests: XCTestCase {
         let ws = try Workspace()
         var r = try ws.cli("init", "office", "--council", "審査会", "--organization", "目黒区")
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertTrue(r.out.contains("next: docket new WORKFLOW --case ID --root office"), r.out)
+        // It says what to do next, each command repeating --root.
+        XCTAssertTrue(r.out.contains("2. add the board's first account: docket users add NAME --role secretariat --root office"), r.out)
+        XCTAssertTrue(r.out.contains("3. open the first case: docket new WORKFLOW --case ID --root office"), r.out)
+        XCTAssertTrue(r.out.contains("'docket workflows --root office' lists"), r.out)
         let text = try ws.read("office/docket.yaml")
         XCTAssertTrue(text.contains("council: \"審査会\"") && text.contains("time-zone: \"Asia/Tokyo\""), text)
         // A second init refuses and changes nothing.
@@ -28,6 +31,18 @@ final class WorkspaceCLITests: XCTestCase {
         r = try deep("run", "a")
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.err, "", "no plugin warnings from a sub-folder")
+
+        // What a case can be opened under, and from where; the roster is not a workflow.
+        r = try deep("workflows")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertNotNil(r.out.firstMatch(of: #/(?m)^consultation +\S.* +\d+ +workflows +ok$/#), r.out)
+        XCTAssertNotNil(r.out.firstMatch(of: #/(?m)^simple-consultation /#), r.out)
+        XCTAssertFalse(r.out.contains("\ncouncil "), r.out)
+        try ws.write("workflows/broken.yaml", "docket: 1\nname: broken\nstepz: []\n")
+        r = try deep("workflows")
+        XCTAssertEqual(r.status, 65, "a workflow that does not load is named")
+        XCTAssertTrue(r.out.contains("does not load: "), r.out)
+        XCTAssertTrue(r.out.contains("broken.yaml:1:1: error: the workflow is missing 'steps'"), r.out)
     }
 
     func testNoWorkspaceIsAnErrorNamingTheFoldersSearched() throws {
