@@ -31,7 +31,7 @@ struct ArchiveRoutes {
                   let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path) else { return nil }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             let modified = (attributes[.modificationDate] as? Date).map { ISO8601DateFormatter().string(from: $0) }
-            return ["id": id, "name": name, "size": ByteCountFormatter.string(fromByteCount: size, countStyle: .file),
+            return ["id": id, "name": name, "size": Pages.size(size),
                     "modified": board.services.dates.dateTime(modified), "hasCase": board.services.store.caseIDs().contains(id)]
         }
     }
@@ -78,7 +78,7 @@ struct ArchiveRoutes {
         }
         let result: [String: Any] = [
             "id": id, "ok": report.problems.isEmpty, "bag": report.bag, "files": report.payloadFiles,
-            "bytes": ByteCountFormatter.string(fromByteCount: report.payloadBytes, countStyle: .file),
+            "bytes": Pages.size(report.payloadBytes),
             "encrypted": report.encrypted, "sha256": report.fileSHA256 ?? "", "problems": report.problems,
         ]
         context.logger.info("archive verified", metadata: ["case": .string(id), "ok": .stringConvertible(report.problems.isEmpty),

@@ -104,7 +104,7 @@ struct CaseRoutes {
         let href = "/cases/\(id)/documents/" + d.path.split(separator: "/").map {
             String($0).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? String($0)
         }.joined(separator: "/")
-        return ["path": d.path, "href": href, "size": ByteCountFormatter.string(fromByteCount: d.size, countStyle: .file),
+        return ["path": d.path, "href": href, "size": Pages.size(d.size),
                 "sha256": String(d.sha256.prefix(12))]
     }
 
