@@ -66,8 +66,8 @@ struct CaseRoutes {
         let meetings = (try? services.meetings.all()) ?? []
         let onAgenda = meetings.filter { $0.item(of: id) != nil }.map { ["id": $0.id, "title": $0.title, "date": Pages.date($0.date)] }
         let department = state.inputs["department"]?.stringValue
-        let allowed = AllowedActions(state: state, order: order,
-                                     materialsStep: try? services.docket.actions(by: identity.name).materialsStep(id))
+        let allowed = (try? services.docket.actions(by: identity.name).allowedActions(id, state: state, order: order))
+            ?? AllowedActions(state: state, order: order)
         return [
             "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "workflow": state.workflow?.name ?? "",
             "department": department ?? "", "state": status.rawValue, "stateLabel": caseLabel(status),

@@ -85,8 +85,12 @@ extension CaseActions {
     /// What case `id` allows now, and why not.
     public func allowedActions(_ id: String) throws -> AllowedActions {
         let (_, state) = try store.load(id)
-        let order = try runner.workflow(of: id).steps.map(\.id)
-        return AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state))
+        return try allowedActions(id, state: state, order: runner.workflow(of: id).steps.map(\.id))
+    }
+
+    /// The same, from the case's state as the caller has just folded it (a page that shows it).
+    public func allowedActions(_ id: String, state: CaseState, order: [String]) throws -> AllowedActions {
+        AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state))
     }
 
     /// The waiting step that takes corrected materials: its record has a `materials` folder

@@ -23,6 +23,9 @@ public struct MeetingScript: Sendable {
 
     public var id = "", title = "", date = "", time = "", place = "", attendance = ""
     public var transcript: String?
+    /// The council and organization of the workspace a replay makes (its docket.yaml): the
+    /// example's own, kept with it rather than in code.
+    public var council: String?, organization: String?
     public var opening: [String] = [], closing: [String] = []
     public var items: [Item] = []
     /// The script's folder, against which its file names are read.
@@ -46,6 +49,8 @@ public struct MeetingScript: Sendable {
             script.place = text("place", "the venue")
             script.attendance = text("attendance", "the attendance file")
             script.transcript = m.take("transcript").flatMap { Read.text($0, "'transcript'", &d) }
+            script.council = m.take("council").flatMap { Read.text($0, "'council'", &d) }
+            script.organization = m.take("organization").flatMap { Read.text($0, "'organization'", &d) }
             func texts(_ key: String) -> [String] { m.take(key).flatMap { Read.list($0, "'\(key)'", &d) }?.compactMap { Read.text($0, "an item", &d) } ?? [] }
             script.opening = texts("opening")
             script.closing = texts("closing")
@@ -63,7 +68,8 @@ public struct MeetingScript: Sendable {
                 im.rejectUnknown(known: ["label", "case", "workflow", "inputs", "records"], diagnostics: &d)
                 script.items.append(entry)
             }
-            m.rejectUnknown(known: ["meeting", "title", "date", "time", "place", "attendance", "transcript", "opening", "items", "closing"], diagnostics: &d)
+            m.rejectUnknown(known: ["meeting", "title", "date", "time", "place", "attendance", "transcript", "council", "organization",
+                                    "opening", "items", "closing"], diagnostics: &d)
         }
         try d.check()
         return script

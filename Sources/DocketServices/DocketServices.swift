@@ -23,7 +23,6 @@ public struct DocketServices: Sendable {
     public let currentFolder: URL
     /// Who acts (the journal's `by`) unless an action names someone else.
     public let user: String
-    public let stepTypes: StepTypes
     public let indexBackend: IndexBackend
     public let council: CouncilDefaults
     public let clock: @Sendable () -> Date
@@ -35,10 +34,16 @@ public struct DocketServices: Sendable {
         self.currentFolder = currentFolder
         self.user = user
         self.clock = clock
-        council = CouncilDefaults(config: workspace.config, environment: environment)
-        stepTypes = StepTypes.discover(in: workspace, environment: environment, currentFolder: currentFolder, council: council)
+        let council = CouncilDefaults(config: workspace.config, environment: environment)
+        self.council = council
+        discovered = Once { StepTypes.discover(in: workspace, environment: environment, currentFolder: currentFolder, council: council) }
         indexBackend = IndexBackend(config: workspace.config, environment: environment)
     }
+
+    /// The step types, found on first use: a command that only reads the index or the cases
+    /// never reads the plugin folders.
+    public var stepTypes: StepTypes { discovered.value }
+    private let discovered: Once<StepTypes>
 
     /// The services of the workspace `rootOption`, `$DOCKET_ROOT` or the current folder names
     /// (see `Workspace.locate`).
@@ -150,5 +155,25 @@ public struct CouncilDefaults: Sendable, Equatable {
     /// What templates see as `workspace.NAME`.
     public var workspaceValues: [String: Value] {
         ["council": .string(council), "organization": .string(organization)]
+    }
+}
+
+/// A value made on first use, once, shared by every copy of the struct holding it.
+final class Once<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: Value?
+    private let make: @Sendable () -> Value
+
+    init(_ make: @escaping @Sendable () -> Value) {
+        self.make = make
+    }
+
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return made }
+        let value = make()
+        made = value
+        return value
     }
 }

@@ -26,7 +26,7 @@ public struct IssueAnswerStep: Step {
         Field("output", .string, default: .string("答申.md")),
         Field("html_output", .string, default: .string("答申.html")),
         Field("council", .file, required: true, description: "the council roster, for the council's name"),
-        Field("addressee", .string, required: true, description: "宛先, e.g. 目黒区長"),
+        Field("addressee", .string, required: true, description: "宛先（例: 〇〇市長）"),
         Field("subject", .string, required: true, description: "件名"),
         Field("department", .string, description: "所管課"),
         Field("vote", .map(of: nil), required: true, description: "the vote step's outputs: ${{ steps.vote.outputs }}"),

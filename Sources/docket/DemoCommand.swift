@@ -6,10 +6,6 @@ import DocketWorkspace
 import Foundation
 
 struct DemoCommand: AsyncParsableCommand {
-    /// The demo workspace's docket.yaml: the council of the replayed meeting.
-    static let council = "目黒区情報公開・個人情報保護審議会"
-    static let organization = "目黒区（デモ）"
-
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Replays the bundled meeting (令和4年6月27日) end to end in a fresh folder.",
@@ -47,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
         let plugins = here?.pluginFolders(environment: [:]).map(\.path) ?? [RootOptions.currentFolder.appendingPathComponent("Plugins").path]
         let workspace = try Workspace.create(
             at: root.hasPrefix("/") ? URL(fileURLWithPath: root) : RootOptions.currentFolder.appendingPathComponent(root),
-            config: WorkspaceConfig(council: Self.council, organization: Self.organization,
+            config: WorkspaceConfig(council: script.council ?? "", organization: script.organization ?? "",
                                     pluginFolders: plugins, workflowFolders: [workflows.standardizedFileURL.path]))
         let services = DocketServices(workspace: workspace, environment: RootOptions.environment,
                                       currentFolder: RootOptions.currentFolder, user: RootOptions.user)

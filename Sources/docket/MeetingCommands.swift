@@ -163,7 +163,8 @@ struct MeetingAcknowledge: ParsableCommand {
     func run() throws {
         do {
             let node = try file.map { try YAMLLoader().loadFile(at: $0) } ?? MeetingBook.acknowledgement(remarks: remarks)
-            try options.meetings.acknowledgeReport(id, caseID: caseID, record: node, source: file ?? "--remarks", runner: options.runner(), step: step)
+            let services = try options.services()
+            try services.meetings.acknowledgeReport(id, caseID: caseID, record: node, source: file ?? "--remarks", runner: services.runner, step: step)
             print("recorded the acknowledgement of report \(caseID) at meeting \(id)")
             print("next: docket run \(caseID)")
         } catch { throw Reporting.report(error) }

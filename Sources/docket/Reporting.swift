@@ -39,7 +39,7 @@ enum Reporting {
         switch error {
         case CaseError.caseExists(let id):
             return " ('docket run \(id)\(root)' moves it on)"
-        case CaseError.noSuchCase(_, let known) where !error.description.contains("did you mean"):
+        case CaseError.noSuchCase(let id, let known) where Suggest.nearest(to: id, among: known) == nil:
             return known.isEmpty ? " ('docket new' opens one)" : " ('docket status\(root)' lists them)"
         case CaseError.notWaiting(let id, _, _):
             return " ('docket status \(id)\(root)' shows which step is)"
