@@ -68,6 +68,18 @@ public final class FileLock: @unchecked Sendable {
 
 /// Registers kept as JSON lines (answers, purges): one durable append each.
 public enum JSONLines {
+    /// Every line of the file at `url` decoded as `T` (none if the file is missing); a line that
+    /// does not decode is a broken register, named by file, line and `what`.
+    public static func read<T: Decodable>(_ type: T.Type, from url: URL, what: String) throws -> [T] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        let decoder = JSONDecoder()
+        return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { i, line in
+            do { return try decoder.decode(T.self, from: Data(line)) } catch {
+                throw CaseError.brokenJournal(url.path, line: i + 1, "\(what) has a line that cannot be read")
+            }
+        }
+    }
+
     /// Appends `line` and a newline to the file at `url` (created with `mode`), then fsyncs it:
     /// a line that returned is on disk. One `write` of the whole line under `O_APPEND`, so two
     /// writers never interleave within a line.

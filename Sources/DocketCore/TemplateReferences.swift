@@ -20,8 +20,10 @@ public enum TemplateReferences {
 
     static let roots: Set<String> = ["inputs", "steps", "case", "workspace"]
 
-    /// What `workspace.NAME` offers a template (from docket.yaml).
-    public static let workspaceNames = ["council", "organization"]
+    /// What `workspace.NAME` offers a template (from the council profile): the council's name,
+    /// the organization, the head's title, the answers' addressee (みどり市長), the secretariat
+    /// and the executive side as the minutes name it (市側).
+    public static let workspaceNames = ["council", "organization", "head", "addressee", "secretariat", "executive_side"]
 
     /// The checked references and the structural problems of `text`.
     public static func scan(_ text: String) -> (references: [Reference], problems: [Problem]) {

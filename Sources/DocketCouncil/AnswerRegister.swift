@@ -27,14 +27,15 @@ public struct AnswerRegister: Sendable {
         public var subject: String?
         public var department: String?
         public var decision: String?
-        /// The number as the answer prints it (令和4年度第1号).
+        /// The number as the answer printed it (令和4年度第1号, or the council's own format):
+        /// kept as issued, so a later change of format never renumbers a past answer.
         public var label: String?
         enum CodingKeys: String, CodingKey { case number, caseID = "case", step, issued, subject, department, decision, label }
 
         /// The number as the answer printed it; for an entry written before labels were kept,
         /// made again from the fiscal year as named on its issue date.
         public func numberLabel(fiscalYear: Int) -> String {
-            label ?? AnswerRegister.numberLabel(yearLabel: JapaneseDate.fiscalYearLabel(fiscalYear, on: issued), number: number)
+            label ?? AnswerNumberFormat.standard.label(yearLabel: JapaneseDate.fiscalYearLabel(fiscalYear, on: issued), number: number)
         }
     }
 
@@ -42,9 +43,11 @@ public struct AnswerRegister: Sendable {
         folder.appendingPathComponent("answers-\(fiscalYear).jsonl")
     }
 
-    /// The number for (case, step) in `fiscalYear`, taking the next one if it has none yet.
+    /// The number for (case, step) in `fiscalYear`, taking the next one if it has none yet;
+    /// `label` prints a new number as the answer will (kept in the register).
     public func number(fiscalYear: Int, caseID: String, step: String, issued: String, subject: String? = nil,
-                       department: String? = nil, decision: String? = nil, yearLabel: String? = nil) throws -> Int {
+                       department: String? = nil, decision: String? = nil,
+                       label: ((Int) -> String)? = nil) throws -> Int {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let lock = try FileLock.waiting(folder.appendingPathComponent(".answers.lock").path)
         defer { withExtendedLifetime(lock) {} }
@@ -53,14 +56,8 @@ public struct AnswerRegister: Sendable {
         if let existing = entries.first(where: { $0.caseID == caseID && $0.step == step }) { return existing.number }
         let next = (entries.map(\.number).max() ?? 0) + 1
         try JSONLines.append(Entry(number: next, caseID: caseID, step: step, issued: issued, subject: subject,
-                                   department: department, decision: decision, label: yearLabel.map { Self.numberLabel(yearLabel: $0, number: next) }), to: url)
+                                   department: department, decision: decision, label: label?(next)), to: url)
         return next
-    }
-
-    /// An answer's number as it is printed: 令和4年度第1号, or 令和4年度第　号（案） for a draft
-    /// that has no number yet.
-    public static func numberLabel(yearLabel: String, number: Int?) -> String {
-        number.map { "\(yearLabel)第\($0)号" } ?? "\(yearLabel)第　号（案）"
     }
 
     /// Every (number, case) of a fiscal year, in number order.
@@ -97,12 +94,6 @@ public struct AnswerRegister: Sendable {
     }
 
     private func read(_ url: URL) throws -> [Entry] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
-        let decoder = JSONDecoder()
-        return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { i, line in
-            do { return try decoder.decode(Entry.self, from: Data(line)) } catch {
-                throw CaseError.brokenJournal(url.path, line: i + 1, "the answer register has a line that cannot be read")
-            }
-        }
+        try JSONLines.read(Entry.self, from: url, what: "the answer register")
     }
 }

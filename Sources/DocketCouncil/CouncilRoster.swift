@@ -2,13 +2,24 @@ import DocketCore
 import DocketYAML
 import Foundation
 
-/// The council's roster and voting rules, from `workflows/council.yaml`:
+/// The council's profile: who the council is, whom it answers, who sits on it and when, and its
+/// voting rules. A workspace keeps it as `council.yaml` beside `docket.yaml`; `docket init` writes a
+/// commented skeleton. Today's roster files (plain member names, `chair:` by name, the rule keys)
+/// stay valid profiles: everything below `name` but `members` is optional.
 ///
 ///     docket-council: 1
-///     name: 情報公開・個人情報保護審議会
-///     seats: 21
-///     chair: 委員01
-///     members: [委員01, …]          # exactly `seats` names
+///     name: 個人情報保護審議会            # the council's name, as documents print it
+///     organization: みどり市              # whose council it is
+///     head: 市長                          # the head's title: answers go to みどり市長
+///     secretariat: 個人情報保護審議会 事務局  # default: <name> 事務局 (sender, archives)
+///     executive-side: 市側                # in the minutes; default from head (区長 → 区側)
+///     answer-number: "み個審答第{番号}号"   # default {年度}第{番号}号 (令和8年度第1号)
+///     departments: [情報政策課, 人事課]    # 所管課, optional: cases must name one of them
+///     seats: 15                           # default: the number of members (required with terms)
+///     members:
+///       - 委員01                          # a name only: a 委員 with no term
+///       - {name: 山田 太郎, role: 会長, appointed: 2024-04-01, term-ends: 2026-03-31}
+///     chair: 委員01                        # optional when a member has role 会長
 ///     quorum: more-than-half        # or two-thirds, or {at-least: N}
 ///     decision: majority-of-votes-cast   # or majority-of-present, two-thirds-of-votes-cast
 ///     chair-votes: tie-only         # or always, never
@@ -49,7 +60,9 @@ public struct CouncilRoster: Sendable, Equatable {
 
     public var name: String
     public var seats: Int
+    /// The chair named by `chair:`, else the member with role 会長 (the latest appointed).
     public var chair: String
+    /// Every member's name, in the profile's order (past members included).
     public var members: [String]
     public var quorum: Quorum
     public var decision: Decision
@@ -57,80 +70,35 @@ public struct CouncilRoster: Sendable, Equatable {
     public var presentBase: PresentBase = .excludingNonVotingChair
     public var conditionsOnRejection: ConditionsOnRejection = .omit
     public var fiscalYearEra: FiscalYearEra = .ofTheDate
+    /// Each member's role and term of office, in `members` order.
+    public var memberships: [Membership] = []
+    /// The organization whose council this is (〇〇市), or empty.
+    public var organization: String = ""
+    /// The head's title (市長, 区長, 町長, 知事…), or empty.
+    public var head: String = ""
+    var addresseeGiven: String?
+    var secretariatGiven: String?
+    var executiveSideGiven: String?
+    /// How answers are numbered.
+    public var answerNumber = AnswerNumberFormat.standard
+    /// The departments (所管課) that may consult the council; empty: any.
+    public var departments: [String] = []
 
-    static let keys = ["docket-council", "name", "seats", "chair", "members", "quorum", "decision", "chair-votes",
-                       "present-base", "conditions-on-rejection", "fiscal-year-era"]
-
-    /// Loads and checks a roster file; throws `DiagnosticsError` with every problem's place.
-    public static func load(path: String) throws -> CouncilRoster {
-        let node = try YAMLLoader().loadFile(at: path)
-        var d = Diagnostics(file: path)
-        var roster = CouncilRoster(name: "", seats: 0, chair: "", members: [], quorum: .moreThanHalf,
-                                   decision: .majorityOfVotesCast, chairVotes: .tieOnly)
-        guard var m = StrictMapping(node, what: "the council roster", diagnostics: &d) else { try d.check(); return roster }
-        if let v = m.require("docket-council", "write 'docket-council: 1'", diagnostics: &d), let n = Read.int(v, "'docket-council'", &d), n != 1 {
-            d.error("this roster is format \(n); this Docket reads format 1", at: v.mark)
-        }
-        if let v = m.require("name", "the council's name", diagnostics: &d) { roster.name = Read.string(v, "'name'", &d) ?? "" }
-        var seatsNode: Node?
-        if let v = m.require("seats", "the number of members", diagnostics: &d) {
-            seatsNode = v
-            roster.seats = Read.int(v, "'seats'", &d) ?? 0
-            if roster.seats < 1 { d.error("'seats' must be at least 1", at: v.mark) }
-        }
-        if let v = m.require("members", "the members' names (placeholders are fine)", diagnostics: &d), let items = Read.list(v, "'members'", &d) {
-            var seen: Set<String> = []
-            for item in items {
-                guard let name = Read.text(item, "a member", &d) else { continue }
-                if !seen.insert(name).inserted { d.error("member '\(name)' is listed twice", at: item.mark) }
-                roster.members.append(name)
-            }
-            if roster.seats > 0, roster.members.count != roster.seats {
-                d.error("'members' lists \(roster.members.count) names but 'seats' is \(roster.seats)", at: seatsNode?.mark ?? v.mark)
-            }
-        }
-        if let v = m.require("chair", "the chair's name, one of the members", diagnostics: &d), let chair = Read.text(v, "'chair'", &d) {
-            roster.chair = chair
-            if !roster.members.isEmpty, !roster.members.contains(chair) { d.error("the chair '\(chair)' is not one of the members", at: v.mark) }
-        }
-        if let v = m.take("quorum") {
-            if let word = v.scalarText {
-                switch word {
-                case "more-than-half": roster.quorum = .moreThanHalf
-                case "two-thirds": roster.quorum = .twoThirds
-                default: d.error("'quorum' must be more-than-half, two-thirds or {at-least: N}, not '\(word)'", at: v.mark)
-                }
-            } else if var q = StrictMapping(v, what: "'quorum'", diagnostics: &d) {
-                if let n = q.require("at-least", "the number of members that must attend", diagnostics: &d), let count = Read.int(n, "'at-least'", &d) {
-                    if count < 1 || (roster.seats > 0 && count > roster.seats) { d.error("'at-least' must be between 1 and the number of seats", at: n.mark) }
-                    roster.quorum = .atLeast(count)
-                }
-                q.rejectUnknown(known: ["at-least"], diagnostics: &d)
-            }
-        }
-        if let v = m.take("decision"), let word = Read.string(v, "'decision'", &d) {
-            if let rule = Decision(rawValue: word) { roster.decision = rule } else {
-                d.error("'decision' must be one of: \(Decision.allCases.map(\.rawValue).joined(separator: ", "))", at: v.mark)
-            }
-        }
-        if let v = m.take("chair-votes"), let word = Read.string(v, "'chair-votes'", &d) {
-            if let rule = ChairVotes(rawValue: word) { roster.chairVotes = rule } else {
-                d.error("'chair-votes' must be one of: \(ChairVotes.allCases.map(\.rawValue).joined(separator: ", "))", at: v.mark)
-            }
-        }
-        func word<E: RawRepresentable & CaseIterable>(_ key: String, _ set: (E) -> Void) where E.RawValue == String {
-            guard let v = m.take(key), let w = Read.string(v, "'\(key)'", &d) else { return }
-            if let e = E(rawValue: w) { set(e) } else {
-                d.error("'\(key)' must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", ")), not '\(w)'", at: v.mark)
-            }
-        }
-        word("present-base") { (e: PresentBase) in roster.presentBase = e }
-        word("conditions-on-rejection") { (e: ConditionsOnRejection) in roster.conditionsOnRejection = e }
-        word("fiscal-year-era") { (e: FiscalYearEra) in roster.fiscalYearEra = e }
-        m.rejectUnknown(known: keys, diagnostics: &d)
-        try d.check()
-        return roster
+    public init(name: String, seats: Int, chair: String, members: [String], quorum: Quorum,
+                decision: Decision, chairVotes: ChairVotes) {
+        self.name = name
+        self.seats = seats
+        self.chair = chair
+        self.members = members
+        self.quorum = quorum
+        self.decision = decision
+        self.chairVotes = chairVotes
+        memberships = members.map { Membership(name: $0, role: $0 == chair ? .chair : .member) }
     }
+
+    static let keys = ["docket-council", "name", "organization", "head", "addressee", "secretariat", "executive-side",
+                       "answer-number", "departments", "seats", "chair", "members", "quorum", "decision", "chair-votes",
+                       "present-base", "conditions-on-rejection", "fiscal-year-era"]
 
     /// How many members must attend.
     public var quorumCount: Int {
@@ -269,6 +237,9 @@ extension CouncilRoster {
         for (field, n) in [("present", t.present), ("for", t.votesFor), ("against", t.against), ("abstain", t.abstain), ("recused", t.recused)] where n < 0 {
             throw TallyProblem(field: field, message: "'\(field)' is \(n); counts cannot be negative")
         }
+        guard !members.isEmpty else {
+            throw TallyProblem(field: nil, message: "the council profile lists no members yet: fill in 'members' (and 'seats') in council.yaml, then record the tally again")
+        }
         guard t.present <= seats else {
             throw TallyProblem(field: "present", message: "\(t.present) present, but the council has only \(seats) seats")
         }
@@ -288,12 +259,13 @@ extension CouncilRoster {
             throw TallyProblem(field: "for", message: "more votes than voters: \(t.votesFor) for + \(t.against) against + \(t.abstain) abstaining = \(cast), but only \(voters) may vote (\(t.present) present\(t.recused > 0 ? ", \(t.recused) recused" : "")\(chairExcluded == 1 ? ", the chair not voting" : ""))")
         }
         if let roll = t.rollCall {
+            let chairName = t.meeting.flatMap { chair(on: $0.date) } ?? chair
             var seen: [String: String] = [:]
             for (how, names) in roll.sorted(by: { $0.key < $1.key }) {
                 for name in names {
                     guard members.contains(name) else { throw TallyProblem(field: "roll_call", message: "'\(name)' in the roll call is not a member of the council") }
                     if let other = seen[name] { throw TallyProblem(field: "roll_call", message: "'\(name)' appears under both '\(other)' and '\(how)' in the roll call") }
-                    if name == chair && chairVotes != .always { throw TallyProblem(field: "roll_call", message: "the chair '\(name)' does not vote by show of hands; record a tie-break as casting_vote") }
+                    if name == chairName && chairVotes != .always { throw TallyProblem(field: "roll_call", message: "the chair '\(name)' does not vote by show of hands; record a tie-break as casting_vote") }
                     seen[name] = how
                 }
             }

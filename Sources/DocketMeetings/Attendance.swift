@@ -6,10 +6,10 @@ import Foundation
 
 /// Who attended a meeting, as `docket meeting attend --file F` records it:
 ///
-///     members: [委員01, 委員02, …]     # present at the opening, names from the roster
+///     members: [委員01, 委員02, …]     # present at the opening, names from the profile, in office that day
 ///     arrivals:   [{member: 委員05, time: "14:40", before: 3}]   # before: agenda position or case id
 ///     departures: [{member: 委員07, time: "17:00", before: r4-1-r1}]
-///     staff: [情報政策推進部長, 人事課長, 事務局]   # 区側, by title
+///     staff: [情報政策推進部長, 人事課長, 事務局]   # the executive side (区側, 市側…), by title
 ///     observers: 2                                 # 傍聴者
 ///     materials:
 ///       in_advance: [諮問事項の資料]               # 事前配付資料
@@ -68,13 +68,18 @@ public struct Attendance: Sendable, Equatable, Codable {
     /// Checks an attendance already parsed (a file's, or the board's form); `source` names it in errors.
     public static func read(_ node: Node, source: String, roster: CouncilRoster, meeting: Meeting) throws -> Attendance {
         var d = Diagnostics(file: source)
-        var a = Attendance(members: [], order: roster.members)
+        var a = Attendance(members: [], order: roster.members(inOfficeOn: meeting.date))
         func member(_ n: Node, _ what: String) -> String? {
             guard let name = Read.text(n, what, &d) else { return nil }
             guard roster.members.contains(name) else {
-                var text = "'\(name)' is not a member in the council roster"
+                var text = "'\(name)' is not a member in the council profile"
                 if let near = Suggest.nearest(to: name, among: roster.members) { text += "; did you mean '\(near)'?" }
                 d.error(text, at: n.mark)
+                return nil
+            }
+            // A member sits only within their term of office (委嘱日 to 任期満了日).
+            if let problem = roster.termProblem(name, on: meeting.date) {
+                d.error(problem, at: n.mark)
                 return nil
             }
             return name
@@ -114,7 +119,7 @@ public struct Attendance: Sendable, Equatable, Codable {
             }
             a.arrivals = moves(m.take("arrivals"), "an arrival")
             a.departures = moves(m.take("departures"), "a departure")
-            a.staff = texts(m.take("staff"), "'staff' (区側, by title)")
+            a.staff = texts(m.take("staff"), "'staff' (the executive side's officials, by title)")
             if let v = m.take("observers"), let n = Read.int(v, "'observers'", &d) {
                 if n < 0 { d.error("'observers' cannot be negative", at: v.mark) }
                 a.observers = n

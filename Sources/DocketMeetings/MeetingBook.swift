@@ -29,11 +29,16 @@ public struct MeetingBook: Sendable {
     /// The council's name from the workspace (docket.yaml), for titles and minutes; without
     /// one, the roster's name.
     public var council: String?
+    /// The folders the minutes templates are looked up in, first match wins (the workspace's
+    /// workflow folders, then the standard ones); none: beside the roster.
+    public var templates: [URL]
 
-    public init(root: URL, user: String, council: String? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(root: URL, user: String, council: String? = nil, templates: [URL] = [],
+                clock: @escaping @Sendable () -> Date = { Date() }) {
         self.root = root
         self.user = user
         self.council = council
+        self.templates = templates
         self.clock = clock
     }
 
@@ -70,19 +75,24 @@ public struct MeetingBook: Sendable {
 
     // MARK: - Actions
 
-    /// The minutes templates a meeting snapshots when it opens: those beside its roster.
-    public static func minutesTemplates(besideRoster rosterPath: String) -> [(relative: String, source: URL)] {
-        let base = URL(fileURLWithPath: rosterPath).deletingLastPathComponent()
-        return ["templates/minutes.md.mustache", "templates/minutes.html.mustache"].map { ($0, base.appendingPathComponent($0)) }
+    public static let minutesTemplateNames = ["templates/minutes.md.mustache", "templates/minutes.html.mustache"]
+
+    /// The minutes templates a meeting snapshots when it opens: each from the first of
+    /// `templates` holding it, else beside its roster.
+    public func minutesTemplates(rosterPath: String) -> [(relative: String, source: URL)] {
+        let folders = templates + [URL(fileURLWithPath: rosterPath).deletingLastPathComponent()]
+        return Self.minutesTemplateNames.map { name in
+            (name, folders.map { $0.appendingPathComponent(name) }.first { FileManager.default.fileExists(atPath: $0.path) }
+                ?? folders.last!.appendingPathComponent(name))
+        }
     }
 
-    /// Opens a meeting under the roster at `rosterPath`, snapshotting it and the minutes
-    /// templates beside it.
+    /// Opens a meeting under the roster at `rosterPath`, snapshotting it and the minutes templates.
     @discardableResult
     public func create(id: String, date: String, time: String?, place: String?, title: String?,
                        rosterPath: String) throws -> Meeting {
         try create(id: id, date: date, time: time, place: place, title: title, rosterPath: rosterPath,
-                   files: Self.minutesTemplates(besideRoster: rosterPath))
+                   files: minutesTemplates(rosterPath: rosterPath))
     }
 
     /// Opens a meeting with the files `files` snapshotted beside its roster. The title defaults

@@ -23,9 +23,9 @@ public struct MeetingScript: Sendable {
 
     public var id = "", title = "", date = "", time = "", place = "", attendance = ""
     public var transcript: String?
-    /// The council and organization of the workspace a replay makes (its docket.yaml): the
-    /// example's own, kept with it rather than in code.
-    public var council: String?, organization: String?
+    /// The council profile of the workspace a replay makes (`profile:`, default council.yaml
+    /// beside the script): the example's own, kept with it rather than in code.
+    public var profile = "council.yaml"
     public var opening: [String] = [], closing: [String] = []
     public var items: [Item] = []
     /// The script's folder, against which its file names are read.
@@ -49,8 +49,7 @@ public struct MeetingScript: Sendable {
             script.place = text("place", "the venue")
             script.attendance = text("attendance", "the attendance file")
             script.transcript = m.take("transcript").flatMap { Read.text($0, "'transcript'", &d) }
-            script.council = m.take("council").flatMap { Read.text($0, "'council'", &d) }
-            script.organization = m.take("organization").flatMap { Read.text($0, "'organization'", &d) }
+            if let p = m.take("profile").flatMap({ Read.text($0, "'profile' (the council profile, beside the script)", &d) }) { script.profile = p }
             func texts(_ key: String) -> [String] { m.take(key).flatMap { Read.list($0, "'\(key)'", &d) }?.compactMap { Read.text($0, "an item", &d) } ?? [] }
             script.opening = texts("opening")
             script.closing = texts("closing")
@@ -68,7 +67,7 @@ public struct MeetingScript: Sendable {
                 im.rejectUnknown(known: ["label", "case", "workflow", "inputs", "records"], diagnostics: &d)
                 script.items.append(entry)
             }
-            m.rejectUnknown(known: ["meeting", "title", "date", "time", "place", "attendance", "transcript", "council", "organization",
+            m.rejectUnknown(known: ["meeting", "title", "date", "time", "place", "attendance", "transcript", "profile",
                                     "opening", "items", "closing"], diagnostics: &d)
         }
         try d.check()
@@ -77,16 +76,14 @@ public struct MeetingScript: Sendable {
 
     // MARK: - Replay
 
-    /// Replays the meeting through the meeting's own operations: opens it under the roster in
-    /// `workflows`, opens each item's case, sets the agenda in order, records the attendance, runs
+    /// Replays the meeting through the meeting's own operations: opens it under the profile at
+    /// `rosterPath`, opens each item's case, sets the agenda in order, records the attendance, runs
     /// each case and records what the script gives for it at the meeting (a tally with
     /// `recordVote`, a report's acknowledgement with `acknowledgeReport`, anything else on the
     /// case), closes the meeting and publishes its minutes. `say` receives each line of progress.
-    public func replay(book: MeetingBook, runner: Runner, workflows: URL, checker: (any Step)?, organization: String,
-                       say: (String) -> Void) async throws -> MeetingBook.Publication {
-        let opened = try book.create(
-            id: id, date: date, time: time, place: place, title: title,
-            rosterPath: workflows.appendingPathComponent(MeetingBook.rosterFile).path)
+    public func replay(book: MeetingBook, runner: Runner, workflows: URL, rosterPath: String, checker: (any Step)?,
+                       organization: String, say: (String) -> Void) async throws -> MeetingBook.Publication {
+        let opened = try book.create(id: id, date: date, time: time, place: place, title: title, rosterPath: rosterPath)
         say("\(opened.title) (\(JapaneseDate.era(opened.date) ?? opened.date)), meeting \(opened.id)\n")
         for item in items {
             _ = try runner.open(caseID: item.caseID, workflowPath: workflows.appendingPathComponent("\(item.workflow).yaml").path,

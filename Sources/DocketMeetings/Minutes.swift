@@ -6,7 +6,7 @@ import Foundation
 import Mustache
 
 /// The minutes (会議録) of a meeting, drafted from the record, laid out as the council's own
-/// minutes are: 名称, 日時, 会場, 出席者 (委員 by name in roster order; 区側 by title), 欠席者,
+/// minutes are: 名称, 日時, 会場, 出席者 (委員 by name in roster order; the executive side (区側, 市側…) by title), 欠席者,
 /// 傍聴者, 配付資料, 会議次第, then each item with what the record holds (subject and
 /// department, questions and answers, conditions, every tally with any recount, the decision
 /// and the answer number; a report's acknowledgement), and under it the transcript's part for
@@ -71,9 +71,10 @@ extension MeetingBook {
 
     func minutesView(_ meeting: Meeting, roster: CouncilRoster, transcript: Transcript) throws -> [String: Any] {
         let fw = FullWidth.digits
-        let a = meeting.attendance ?? Attendance(members: [], order: roster.members)
+        let sitting = roster.members(inOfficeOn: meeting.date)
+        let a = meeting.attendance ?? Attendance(members: [], order: sitting)
         let arrived = Set(a.arrivals.map(\.member))
-        let attended = roster.members.filter { a.members.contains($0) || arrived.contains($0) }
+        let attended = sitting.filter { a.members.contains($0) || arrived.contains($0) }
         var view: [String: Any] = [
             "title": fw(meeting.title),
             "date": fw(JapaneseDate.era(meeting.date) ?? meeting.date) + FullWidth.weekday(meeting.date),
@@ -86,7 +87,8 @@ extension MeetingBook {
             "has_in_advance": !a.inAdvance.isEmpty, "has_on_the_day": !a.onTheDay.isEmpty,
             "has_materials": !(a.inAdvance.isEmpty && a.onTheDay.isEmpty),
             "general": transcript.general, "has_general": !transcript.general.isEmpty,
-            "council": councilName(roster), "chair": roster.chair,
+            "council": councilName(roster), "chair": roster.chair(on: meeting.date) ?? roster.chair,
+            "executive_side": roster.executiveSide,
         ]
         if let place = meeting.place { view["place"] = place }
         if let time = meeting.time { view["time"] = FullWidth.span(time) }

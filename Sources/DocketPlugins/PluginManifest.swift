@@ -115,11 +115,15 @@ public enum PluginDiscovery {
     /// Every plugin found, and the problems of those that could not be loaded (a broken manifest,
     /// or a name clashing with a built-in step or another plugin; both places are named).
     /// `environment`: Docket's own, from which plugins take their `env:` and bwrap is found.
+    /// A plugin in one of `standard` (the plugins that ship with Docket) yields to a plugin of
+    /// the same name found before it: the workspace's own overrides the standard one.
     public static func discover(in folders: [URL], builtins: StepRegistry, isolation: Isolation,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
+                                environment: [String: String] = ProcessInfo.processInfo.environment,
+                                standard: [URL] = []) -> (registry: StepRegistry, plugins: [PluginManifest], problems: [String]) {
         var registry = builtins
         var plugins: [PluginManifest] = []
         var problems: [String] = []
+        let yielding = Set(standard.map(\.standardizedFileURL.path))
         for folder in folders {
             guard let names = try? FileIO.names(in: folder) else { continue }
             for name in names.sorted() where !name.hasPrefix(".") {
@@ -127,6 +131,7 @@ public enum PluginDiscovery {
                 guard FileManager.default.fileExists(atPath: plugin.appendingPathComponent("plugin.yaml").path) else { continue }
                 do {
                     let manifest = try PluginManifest.load(folder: plugin)
+                    if yielding.contains(folder.standardizedFileURL.path), plugins.contains(where: { $0.name == manifest.name }) { continue }
                     try registry.register(PluginStep(manifest: manifest, isolation: isolation, environment: environment), origin: "the plugin in \(plugin.path)")
                     plugins.append(manifest)
                 } catch {

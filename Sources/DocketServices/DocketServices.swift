@@ -27,16 +27,22 @@ public struct DocketServices: Sendable {
     public let council: CouncilDefaults
     public let clock: @Sendable () -> Date
 
-    public init(workspace: Workspace, environment: [String: String], currentFolder: URL, user: String,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// The services of `workspace`; its council profile is read (strictly) here, so a broken
+    /// `council.yaml`, or a docket.yaml that names another council, stops every command at once.
+    public init(workspace given: Workspace, environment: [String: String], currentFolder: URL, user: String,
+                clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        var located = given
+        if located.standard == nil { located.standard = StandardFiles.locate(environment: environment) }
+        let workspace = located
         self.workspace = workspace
         self.environment = environment
         self.currentFolder = currentFolder
         self.user = user
         self.clock = clock
-        let council = CouncilDefaults(config: workspace.config, environment: environment)
+        let council = try CouncilDefaults.load(workspace: workspace, environment: environment)
         self.council = council
-        discovered = Once { StepTypes.discover(in: workspace, environment: environment, currentFolder: currentFolder, council: council) }
+        let profile = CouncilProfileSource(path: try? workspace.rosterPath(currentFolder: nil))
+        discovered = Once { StepTypes.discover(in: workspace, environment: environment, currentFolder: currentFolder, council: council, profile: profile) }
         indexBackend = IndexBackend(config: workspace.config, environment: environment)
     }
 
@@ -50,7 +56,7 @@ public struct DocketServices: Sendable {
     public static func locate(rootOption: String?, environment: [String: String], currentFolder: URL,
                               user: String) throws -> DocketServices {
         let workspace = try Workspace.locate(rootOption: rootOption, environment: environment, currentFolder: currentFolder)
-        return DocketServices(workspace: workspace, environment: environment, currentFolder: currentFolder, user: user)
+        return try DocketServices(workspace: workspace, environment: environment, currentFolder: currentFolder, user: user)
     }
 
     public var registry: StepRegistry { stepTypes.registry }
@@ -75,7 +81,8 @@ public struct DocketServices: Sendable {
     public var meetings: MeetingBook { meetings(by: user) }
 
     public func meetings(by name: String) -> MeetingBook {
-        MeetingBook(root: workspace.root, user: name, council: council.council.isEmpty ? nil : council.council, clock: clock)
+        MeetingBook(root: workspace.root, user: name, council: council.council.isEmpty ? nil : council.council,
+                    templates: workspace.workflowFolders, clock: clock)
     }
 
     /// The board's accounts (`board/users.json`).
@@ -107,55 +114,37 @@ public struct DocketServices: Sendable {
         return (path, try WorkflowLoader(registry: registry).load(path: path))
     }
 
-    /// The council's roster: `council.yaml` in the workflow folders, or the file `given` names.
+    /// The council's profile (`Workspace.rosterPath`), or the file `given` names.
     public func rosterPath(_ given: String? = nil) throws -> String {
         try workspace.rosterPath(given, currentFolder: currentFolder)
     }
 
-    /// The roster by name only (`council.yaml` in the workflow folders), for the board.
+    /// The workspace's profile, never a path a request names, for the board.
     public func rosterPathByName() throws -> String {
         try workspace.rosterPath(nil, currentFolder: nil)
     }
 
+    /// Today in the council's time zone, `YYYY-MM-DD`.
+    public var today: String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = council.timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: clock())
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    /// The council profile's history (`registers/council.jsonl`).
+    public var councilHistory: CouncilHistory { CouncilHistory(root: workspace.root) }
+
+    /// Records the council profile if it changed since the last version recorded (who: the
+    /// services' user; when: now); nil when nothing changed or there is no profile.
+    @discardableResult
+    public func recordProfileChange() throws -> CouncilHistory.Entry? {
+        guard let path = try? workspace.rosterPath(currentFolder: nil) else { return nil }
+        return try councilHistory.record(profileAt: path, by: user, now: clock())
+    }
+
     /// The personal-data check the minutes must pass, if the workspace has it.
     public var personalDataCheck: (any Step)? { registry["personal-data-scan"] }
-}
-
-/// The council's defaults, from docket.yaml and the environment: what documents, archives
-/// and pages name when nothing more particular is given.
-public struct CouncilDefaults: Sendable, Equatable {
-    /// The council's name (docket.yaml `council`), or empty.
-    public var council: String
-    /// The organization (docket.yaml `organization`), or empty.
-    public var organization: String
-    /// `$DOCKET_ORGANIZATION`, if set.
-    var organizationOverride: String?
-    /// The time zone times are shown in (docket.yaml `time-zone`).
-    public var timeZone: TimeZone
-
-    public init(config: WorkspaceConfig, environment: [String: String]) {
-        council = config.council
-        organization = config.organization
-        timeZone = config.zone
-        organizationOverride = environment["DOCKET_ORGANIZATION"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// `Source-Organization` of archives: `$DOCKET_ORGANIZATION`, else the organization, else
-    /// the council's secretariat (「<council> 事務局」), else `Docket`.
-    public var sourceOrganization: String { sourceOrganization(council: nil) }
-
-    /// The same, with `fallbackCouncil` (the roster's name) for a workspace that names none.
-    public func sourceOrganization(council fallbackCouncil: String?) -> String {
-        if let organizationOverride { return organizationOverride }
-        if !organization.isEmpty { return organization }
-        let name = council.isEmpty ? (fallbackCouncil ?? "") : council
-        return name.isEmpty ? "Docket" : "\(name) 事務局"
-    }
-
-    /// What templates see as `workspace.NAME`.
-    public var workspaceValues: [String: Value] {
-        ["council": .string(council), "organization": .string(organization)]
-    }
 }
 
 /// A value made on first use, once, shared by every copy of the struct holding it.

@@ -22,21 +22,27 @@ public struct StepTypes: Sendable {
     /// The step types of `workspace`; outside any workspace (`validate`, `steps`, `plugins`
     /// run in a bare folder), those of `./Plugins` and `$DOCKET_PLUGIN_PATH`.
     public static func discover(in workspace: Workspace?, environment: [String: String], currentFolder: URL,
-                                council: CouncilDefaults? = nil) -> StepTypes {
+                                council: CouncilDefaults? = nil, profile: CouncilProfileSource? = nil) -> StepTypes {
+        var workspace = workspace
+        if workspace != nil, workspace?.standard == nil { workspace?.standard = StandardFiles.locate(environment: environment) }
         let folders = workspace?.pluginFolders(environment: environment)
             ?? PluginDiscovery.searchPath(projectFolder: currentFolder, environment: environment)
+                + (StandardFiles.locate(environment: environment).map { [$0.plugins] } ?? [])
         let isolation = Isolation.chosen(environment: environment)
-        let defaults = council ?? workspace.map { CouncilDefaults(config: $0.config, environment: environment) }
-        let found = PluginDiscovery.discover(in: folders, builtins: builtins(council: defaults, environment: environment),
-                                             isolation: isolation, environment: environment)
+        let defaults = council ?? workspace.flatMap { try? CouncilDefaults.load(workspace: $0, environment: environment) }
+        let source = profile ?? CouncilProfileSource(path: try? workspace?.rosterPath(currentFolder: nil))
+        let found = PluginDiscovery.discover(in: folders, builtins: builtins(council: defaults, profile: source, environment: environment),
+                                             isolation: isolation, environment: environment,
+                                             standard: [workspace?.standard?.plugins ?? StandardFiles.locate(environment: environment)?.plugins].compactMap { $0 })
         return StepTypes(registry: found.registry, plugins: found.plugins, problems: found.problems,
                          pluginFolders: folders, isolation: isolation)
     }
 
     /// The built-in steps and the archive step (its organization the council's, its password
     /// `$DOCKET_ARCHIVE_PASSWORD`).
-    public static func builtins(council: CouncilDefaults?, environment: [String: String]) -> StepRegistry {
-        var registry = BuiltinSteps.registry(agenda: MeetingAgendaLookup())
+    public static func builtins(council: CouncilDefaults?, profile: CouncilProfileSource = CouncilProfileSource(path: nil),
+                                environment: [String: String]) -> StepRegistry {
+        var registry = BuiltinSteps.registry(agenda: MeetingAgendaLookup(), profile: profile)
         let password = environment["DOCKET_ARCHIVE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         // Distinct from every built-in name.
         try! registry.register(ArchiveStep(organization: council?.sourceOrganization ?? "Docket", password: password))

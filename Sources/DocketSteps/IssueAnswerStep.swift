@@ -15,7 +15,12 @@ import Mustache
 /// personal-data check runs on the draft before a number is taken: a number is taken only by
 /// an answer that is issued.
 public struct IssueAnswerStep: Step {
-    public init() {}
+    /// The workspace's council profile, for a workflow that names none.
+    public var profile: CouncilProfileSource
+
+    public init(profile: CouncilProfileSource = CouncilProfileSource(path: nil)) {
+        self.profile = profile
+    }
 
     public let name = "issue-answer"
     public let summary = "issues the answer (答申): numbered, era-dated, Markdown and print-ready HTML"
@@ -25,15 +30,15 @@ public struct IssueAnswerStep: Step {
         Field("html_template", .file, description: "the HTML answer template (A4, for printing)"),
         Field("output", .string, default: .string("答申.md")),
         Field("html_output", .string, default: .string("答申.html")),
-        Field("council", .file, required: true, description: "the council roster, for the council's name"),
-        Field("addressee", .string, required: true, description: "宛先（例: 〇〇市長）"),
+        Field("council", .file, description: "a council profile beside the workflow (default: the workspace's council.yaml)"),
+        Field("addressee", .string, description: "宛先（例: 〇〇市長; default: the head named in the council profile)"),
         Field("subject", .string, required: true, description: "件名"),
         Field("department", .string, description: "所管課"),
         Field("vote", .map(of: nil), required: true, description: "the vote step's outputs: ${{ steps.vote.outputs }}"),
         Field("conditions", .list(of: .string), description: "付帯意見, from the review"),
         Field("meeting_date", .date, description: "the date of the council's decision when the vote was not taken at a recorded meeting"),
         Field("consulted_on", .date, description: "諮問日, for the opening (…付けで諮問のあった…)"),
-        Field("consultation_number", .string, description: "the consultation's document number, e.g. 目情マ第123号"),
+        Field("consultation_number", .string, description: "the consultation's document number, e.g. 〇〇第123号"),
         Field("draft", .bool, default: .bool(false), description: "true: the unnumbered draft for the checks before issue"),
         Field("retroactive", .bool, default: .bool(false), description: "事後承認: work began before consultation"),
         Field("began_on", .date, description: "when the work began (retroactive only)"),
@@ -77,7 +82,15 @@ public struct IssueAnswerStep: Step {
             guard retroactive || field == "consulted_on", let day = w[field]?.stringValue, day > meeting else { continue }
             return .failed("'\(field)' is \(JapaneseDate.era(day) ?? day), after the decision of \(dateLabel): the date \(what) must be on or before the meeting that decided it; correct the case's \(field)")
         }
-        let council = try CouncilRoster.load(path: context.snapshotFile(w["council"]?.stringValue ?? "").path)
+        let council = try profile.roster(named: w["council"]?.stringValue, snapshotFolder: context.snapshotFolder)
+        // Signed by the chair in office on the decision date (a profile with terms says who).
+        let termed = council.memberships.contains { $0.role == .chair && ($0.appointed != nil || $0.termEnds != nil) }
+        guard let chair = termed ? council.chair(on: meeting) : (council.chair.isEmpty ? nil : council.chair) else {
+            return .failed("no chair (会長) is in office on \(dateLabel), the decision date: the council profile's 会長 terms do not cover it; correct the terms in council.yaml, then run the case again")
+        }
+        guard let addressee = (w["addressee"]?.stringValue).flatMap({ $0.isEmpty ? nil : $0 }) ?? (council.addressee.isEmpty ? nil : council.addressee) else {
+            return .failed("the answer has no addressee: give the case's 'addressee', or the head's title ('head', e.g. 市長) and 'organization' in the council profile")
+        }
         let draft = w["draft"]?.boolValue == true
         var conditions = w["conditions"].flatMap { v -> [String]? in
             if case .list(let l) = v { return l.compactMap(\.stringValue) }
@@ -89,8 +102,9 @@ public struct IssueAnswerStep: Step {
         let yearLabel = council.fiscalYearLabel(fiscalYear, on: meeting)
         let number: Int? = draft ? nil : try AnswerRegister(root: context.rootFolder).number(
             fiscalYear: fiscalYear, caseID: context.caseID, step: context.stepID, issued: meeting,
-            subject: subject, department: w["department"]?.stringValue, decision: Decision(approved: approved).label, yearLabel: yearLabel)
-        let numberLabel = AnswerRegister.numberLabel(yearLabel: yearLabel, number: number)
+            subject: subject, department: w["department"]?.stringValue, decision: Decision(approved: approved).label,
+            label: { council.numberLabel(yearLabel: yearLabel, number: $0) })
+        let numberLabel = council.numberLabel(yearLabel: yearLabel, number: number)
         let decision = Decision(approved: approved).label
         let abstain = vote["abstain"]?.intValue ?? 0
         var tally = "賛成\(votesFor)名、反対\(against)名"
@@ -103,7 +117,7 @@ public struct IssueAnswerStep: Step {
         let opening = "\(consultedBy)諮問のあった\(subject.hasSuffix("について") ? subject : subject + "について")、次のとおり答申する。"
         var view: [String: Any] = [
             "number": number ?? 0, "number_label": numberLabel, "date": dateLabel,
-            "fiscal_year": yearLabel, "council": council.name, "chair": council.chair, "opening": opening,
+            "fiscal_year": yearLabel, "council": council.name, "chair": chair, "addressee": addressee, "opening": opening,
             "approved": approved, "decision": decision, "tally": tally,
             "unanimous": vote["unanimous"]?.boolValue ?? false,
             "conditions": conditions, "listed": !conditions.isEmpty,
@@ -112,7 +126,7 @@ public struct IssueAnswerStep: Step {
             "case": ["id": context.caseID],
         ]
         // Absent values stay absent, so that {{#x}} sections and {{^x}} defaults work.
-        for key in ["addressee", "subject", "department", "reason", "background", "reasons", "rule"] {
+        for key in ["subject", "department", "reason", "background", "reasons", "rule"] {
             if let v = (key == "rule" ? vote["rule"] : w[key]), v != .null { view[key] = v.plain }
         }
         for key in ["began_on", "effective_from"] {

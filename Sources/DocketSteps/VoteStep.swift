@@ -12,16 +12,19 @@ import Mustache
 public struct VoteStep: Step {
     /// Where to learn whether a case is on an open meeting's agenda (none: never).
     public var agenda: (any AgendaLookup)?
+    /// The workspace's council profile, for a workflow that names none.
+    public var profile: CouncilProfileSource
 
-    public init(agenda: (any AgendaLookup)? = nil) {
+    public init(agenda: (any AgendaLookup)? = nil, profile: CouncilProfileSource = CouncilProfileSource(path: nil)) {
         self.agenda = agenda
+        self.profile = profile
     }
 
     public let name = "vote"
     public let summary = "waits for the tally (採決) and decides it under the council's rules"
 
     public let withSchema = Schema([
-        Field("council", .file, required: true, description: "the council roster (council.yaml), beside the workflow"),
+        Field("council", .file, description: "a council profile beside the workflow (default: the workspace's council.yaml)"),
         Field("item", .string, description: "the agenda item, for the record and the list of tallies"),
         Field("output", .string, default: .string("採決記録.md"), description: "the vote record's file name"),
         Field("template", .file, description: "a Mustache template for the vote record (default: the built-in one, below)"),
@@ -44,12 +47,12 @@ public struct VoteStep: Step {
     }
 
     func roster(_ with: [String: Value], snapshotFolder: URL) throws -> CouncilRoster {
-        try CouncilRoster.load(path: snapshotFolder.appendingPathComponent(with["council"]?.stringValue ?? "council.yaml").path)
+        try profile.roster(named: with["council"]?.stringValue, snapshotFolder: snapshotFolder)
     }
 
     public func checkRecord(_ record: [String: Value], with: [String: Value], snapshotFolder: URL) -> [(field: String?, message: String)] {
         let council: CouncilRoster
-        do { council = try roster(with, snapshotFolder: snapshotFolder) } catch { return [(nil, "the council roster cannot be read: \(error)")] }
+        do { council = try roster(with, snapshotFolder: snapshotFolder) } catch { return [(nil, "the council profile cannot be read: \(error)")] }
         let tally = Tally(record: record)
         // A case on an open meeting's agenda is voted on at that meeting, which gives 'present'
         // from its attendance: a tally typed in by hand would bypass it. The snapshot folder is

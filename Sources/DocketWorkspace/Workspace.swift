@@ -11,11 +11,17 @@ import Foundation
 public struct Workspace: Sendable {
     public let root: URL
     public let config: WorkspaceConfig
+    /// The workflows and plugins that ship with Docket, looked up after the workspace's own.
+    public var standard: StandardFiles?
 
-    public init(root: URL, config: WorkspaceConfig) {
+    public init(root: URL, config: WorkspaceConfig, standard: StandardFiles? = nil) {
         self.root = root.standardizedFileURL
         self.config = config
+        self.standard = standard
     }
+
+    /// The council profile (`council.yaml`, or the file docket.yaml's `profile:` names).
+    public var profileFile: URL { resolve(config.profile) }
 
     public var store: CaseStore { CaseStore(root: root) }
     public var configFile: URL { root.appendingPathComponent(WorkspaceConfig.fileName) }
@@ -28,6 +34,12 @@ public struct Workspace: Sendable {
     /// Finds the workspace: `rootOption`, else `$DOCKET_ROOT` in `environment`, else the
     /// nearest folder with `docket.yaml` at or above `currentFolder`.
     public static func locate(rootOption: String?, environment: [String: String], currentFolder: URL) throws -> Workspace {
+        var found = try find(rootOption: rootOption, environment: environment, currentFolder: currentFolder)
+        found.standard = StandardFiles.locate(environment: environment)
+        return found
+    }
+
+    static func find(rootOption: String?, environment: [String: String], currentFolder: URL) throws -> Workspace {
         if let given = rootOption {
             return try open(given, how: "--root", relativeTo: currentFolder)
         }
@@ -74,10 +86,11 @@ public struct Workspace: Sendable {
         return "the folder does not exist"
     }
 
-    /// Makes `folder` a workspace: writes `docket.yaml` (refusing if one is there) and creates
-    /// `cases/`. The folder is created if missing.
+    /// Makes `folder` a workspace: writes `docket.yaml` (refusing if one is there), the council
+    /// profile `profile` if given (refusing to overwrite one), and creates `cases/`. The folder
+    /// is created if missing.
     @discardableResult
-    public static func create(at folder: URL, config: WorkspaceConfig) throws -> Workspace {
+    public static func create(at folder: URL, config: WorkspaceConfig, profile: String? = nil) throws -> Workspace {
         let root = folder.standardizedFileURL
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), !isDir.boolValue {
@@ -85,29 +98,45 @@ public struct Workspace: Sendable {
         }
         let file = root.appendingPathComponent(WorkspaceConfig.fileName)
         if FileManager.default.fileExists(atPath: file.path) { throw WorkspaceError.exists(file.path) }
+        let made = Workspace(root: root, config: config)
+        if profile != nil, FileManager.default.fileExists(atPath: made.profileFile.path) { throw WorkspaceError.exists(made.profileFile.path) }
         do {
             try FileManager.default.createDirectory(at: root.appendingPathComponent("cases"), withIntermediateDirectories: true)
         } catch {
             throw WorkspaceError.badFolder(folder.path, how: "init", folderProblem(root) ?? "it cannot be created: \(error.localizedDescription)")
         }
+        if let profile { try FileIO.writeAtomically(Array(profile.utf8), to: made.profileFile, mode: 0o644) }
         try FileIO.writeAtomically(Array(config.yaml.utf8), to: file, mode: 0o644)
-        return Workspace(root: root, config: config)
+        return made
     }
 
     func resolve(_ path: String) -> URL {
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
     }
 
-    /// The workspace's plugin folders, then those of `$DOCKET_PLUGIN_PATH` (':'-separated).
+    /// The workspace's plugin folders, then those of `$DOCKET_PLUGIN_PATH` (':'-separated),
+    /// then the standard plugins.
     public func pluginFolders(environment: [String: String]) -> [URL] {
         var folders = config.pluginFolders.map(resolve)
         for part in (environment["DOCKET_PLUGIN_PATH"] ?? "").split(separator: ":") where !part.isEmpty {
             folders.append(URL(fileURLWithPath: String(part)))
         }
-        return folders
+        return Self.distinct(folders + (standard.map { [$0.plugins] } ?? []))
     }
 
-    public var workflowFolders: [URL] { config.workflowFolders.map(resolve) }
+    /// The workspace's workflow folders, then the standard workflows.
+    public var workflowFolders: [URL] { Self.distinct(config.workflowFolders.map(resolve) + (standard.map { [$0.workflows] } ?? [])) }
+
+    /// Whether `folder` is the standard workflows' or plugins' (not the workspace's own).
+    public func isStandard(_ folder: URL) -> Bool {
+        guard let standard, !config.workflowFolders.map(resolve).contains(folder.standardizedFileURL) else { return false }
+        return folder.standardizedFileURL == standard.workflows || folder.standardizedFileURL == standard.plugins
+    }
+
+    static func distinct(_ folders: [URL]) -> [URL] {
+        var seen: Set<String> = []
+        return folders.map(\.standardizedFileURL).filter { seen.insert($0.path).inserted }
+    }
 
     /// The workflow `given` names: a path to a file (relative to `currentFolder`), or a name
     /// (with or without `.yaml`) under one of the workspace's workflow folders.
@@ -136,11 +165,20 @@ public struct Workspace: Sendable {
         throw WorkspaceError.noWorkflow(name, known: workflowNames(), searched: workflowFolders.map(\.path))
     }
 
-    /// The council's roster: `council.yaml` in the workflow folders, or the file `given` names
+    /// The council's profile: the workspace's (`profileFile`), else — in a workspace made
+    /// before profiles — `council.yaml` in its own workflow folders; or the file `given` names
     /// (a path from `currentFolder`, or a name; without `currentFolder`, a name only).
     public func rosterPath(_ given: String? = nil, currentFolder: URL?) throws -> String {
-        guard let currentFolder else { return try workflowFile(named: given ?? "council") }
-        return try workflowPath(given ?? "council", currentFolder: currentFolder)
+        if given == nil {
+            if FileManager.default.fileExists(atPath: profileFile.path) { return profileFile.path }
+            for folder in config.workflowFolders.map(resolve) {
+                let legacy = folder.appendingPathComponent("council.yaml")
+                if FileManager.default.fileExists(atPath: legacy.path) { return legacy.path }
+            }
+            throw WorkspaceError.noProfile(profileFile.path)
+        }
+        guard let currentFolder else { return try workflowFile(named: given!) }
+        return try workflowPath(given!, currentFolder: currentFolder)
     }
 
     /// The names of the workflows in the workflow folders.
@@ -181,6 +219,8 @@ public enum WorkspaceError: DocketFailure, Sendable, Equatable {
     case badFolder(String, how: String, String)
     case exists(String)
     case noWorkflow(String, known: [String], searched: [String])
+    /// The workspace has no council profile.
+    case noProfile(String)
 
     public var description: String {
         switch self {
@@ -193,6 +233,8 @@ public enum WorkspaceError: DocketFailure, Sendable, Equatable {
             return "\(TerminalText.escaped(path)) (from \(how)) cannot be a workspace folder: \(why). Check the path"
         case .exists(let path):
             return "\(TerminalText.escaped(path)) already exists: this folder is a workspace already; nothing was changed"
+        case .noProfile(let path):
+            return "the workspace has no council profile: \(TerminalText.escaped(path)) is missing. Write it (the council's name, organization, head, members and rules; a new workspace gets a commented one)"
         case .noWorkflow(let given, let known, let searched):
             var text = "no workflow '\(TerminalText.escaped(given))': it is neither a file nor a name in the workspace's workflow folders (\(searched.joined(separator: ", ")))"
             if let near = Suggest.nearest(to: given, among: known) { text += "; did you mean '\(near)'?" }

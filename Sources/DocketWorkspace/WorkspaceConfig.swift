@@ -1,23 +1,29 @@
 import DocketYAML
 import Foundation
 
-/// A workspace's `docket.yaml`: who the council is, which time zone its dates are in, and where
-/// its plugins and workflows are. Read strictly: an unknown key, a wrong type or a time zone
-/// this machine does not know is an error at `file:line:column`, all of them at once.
+/// A workspace's `docket.yaml`: which time zone its dates are in, where its council profile,
+/// plugins and workflows are. Read strictly: an unknown key, a wrong type or a time zone this
+/// machine does not know is an error at `file:line:column`, all of them at once. The council's
+/// name and organization are the profile's (`council.yaml`); `council:` and `organization:`
+/// here are allowed for older workspaces and must then agree with it.
 ///
 ///     docket-workspace: 1
-///     council: 情報公開・個人情報保護審議会
-///     organization: 〇〇市
+///     profile: council.yaml      # the council profile, relative to the workspace (the default)
 ///     time-zone: Asia/Tokyo
 ///     plugins: [Plugins]         # folders, relative to the workspace
 ///     workflows: [workflows]
 ///     index: postgres://docket@db.example:5432/docket   # optional; else the SQLite file index.sqlite
 public struct WorkspaceConfig: Sendable, Equatable {
     public static let fileName = "docket.yaml"
-    public static let keys = ["docket-workspace", "council", "organization", "time-zone", "plugins", "workflows", "index"]
+    public static let keys = ["docket-workspace", "profile", "council", "organization", "time-zone", "plugins", "workflows", "index"]
+    public static let defaultProfile = "council.yaml"
 
+    /// `council:` (older workspaces; the profile's `name` is the one source), or empty.
     public var council: String
+    /// `organization:` (older workspaces; the profile's), or empty.
     public var organization: String
+    /// The council profile, relative to the workspace folder (or absolute).
+    public var profile: String = WorkspaceConfig.defaultProfile
     /// An IANA time zone name.
     public var timeZone: String
     /// Plugin folders, relative to the workspace folder (or absolute).
@@ -51,6 +57,10 @@ public struct WorkspaceConfig: Sendable, Equatable {
         if let v = m.require("docket-workspace", "write 'docket-workspace: 1' as the first line", diagnostics: &d),
            let n = Read.int(v, "'docket-workspace' (the format version)", &d), n != 1 {
             d.error("this is workspace format \(n), but this Docket reads format 1; write 'docket-workspace: 1'", at: v.mark)
+        }
+        if let v = m.take("profile"), let path = Read.string(v, "'profile' (the council profile's file)", &d) {
+            if path.trimmingCharacters(in: .whitespaces).isEmpty { d.error("'profile' is blank; write a path relative to the workspace, e.g. council.yaml", at: v.mark) }
+            else { config.profile = path }
         }
         if let v = m.take("council") { config.council = Read.string(v, "'council'", &d) ?? "" }
         if let v = m.take("organization") { config.organization = Read.string(v, "'organization'", &d) ?? "" }
@@ -88,7 +98,7 @@ public struct WorkspaceConfig: Sendable, Equatable {
         return config
     }
 
-    /// The file `docket init` writes.
+    /// The file `docket init` writes (the council's names are in the profile, not here).
     public var yaml: String {
         func quoted(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -98,9 +108,8 @@ public struct WorkspaceConfig: Sendable, Equatable {
             # Docket workspace: cases/ and archives/ live beside this file. Commands run anywhere
             # below this folder find it (or give --root DIR, or set $DOCKET_ROOT).
             docket-workspace: 1
-            # The council and the organization, as archives and documents name them.
-            council: \(quoted(council))
-            organization: \(quoted(organization))
+            # The council profile: its name, organization, head, members and rules.
+            profile: \(quoted(profile))\(council.isEmpty ? "" : "\ncouncil: \(quoted(council))")\(organization.isEmpty ? "" : "\norganization: \(quoted(organization))")
             # Dates and times are shown in this zone.
             time-zone: \(quoted(timeZone))
             # Folders of department plugins and of workflow definitions, relative to this file.

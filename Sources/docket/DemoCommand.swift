@@ -43,14 +43,15 @@ struct DemoCommand: AsyncParsableCommand {
         let plugins = here?.pluginFolders(environment: [:]).map(\.path) ?? [RootOptions.currentFolder.appendingPathComponent("Plugins").path]
         let workspace = try Workspace.create(
             at: root.hasPrefix("/") ? URL(fileURLWithPath: root) : RootOptions.currentFolder.appendingPathComponent(root),
-            config: WorkspaceConfig(council: script.council ?? "", organization: script.organization ?? "",
-                                    pluginFolders: plugins, workflowFolders: [workflows.standardizedFileURL.path]))
-        let services = DocketServices(workspace: workspace, environment: RootOptions.environment,
-                                      currentFolder: RootOptions.currentFolder, user: RootOptions.user)
+            config: WorkspaceConfig(pluginFolders: plugins, workflowFolders: [workflows.standardizedFileURL.path]))
+        // The example's own council profile becomes the demo workspace's.
+        try FileIO.writeAtomically(Array(try Data(contentsOf: URL(fileURLWithPath: script.file(script.profile)))), to: workspace.profileFile, mode: 0o644)
+        let services = try DocketServices(workspace: workspace, environment: RootOptions.environment,
+                                          currentFolder: RootOptions.currentFolder, user: RootOptions.user)
         for problem in services.stepTypes.problems { printErr("docket: warning: a plugin was not loaded: \(problem)") }
         let runner = services.runner
         let published = try await script.replay(book: services.meetings, runner: runner, workflows: workflows,
-                                                checker: services.personalDataCheck,
+                                                rosterPath: try services.rosterPath(), checker: services.personalDataCheck,
                                                 organization: services.council.sourceOrganization) { print($0) }
 
         let rows = try script.outcomes(cases: runner.store).map { o in

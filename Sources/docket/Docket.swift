@@ -34,7 +34,7 @@ struct Docket: AsyncParsableCommand {
             case's state does not allow it); 74 file system error; 75 the case is busy.
             """,
         version: DocketVersion.string,
-        subcommands: [InitCommand.self, WorkflowsCommand.self, ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
+        subcommands: [InitCommand.self, CouncilCommand.self, WorkflowsCommand.self, ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
                       RerunCommand.self, AmendCommand.self, WithdrawCommand.self, ReopenCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
                       DemoCommand.self, StepsCommand.self, PluginsCommand.self,
@@ -100,9 +100,16 @@ struct RootOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The workspace folder, holding docket.yaml, cases/ and archives/ (default: $DOCKET_ROOT, else the nearest folder with docket.yaml from here upwards).", valueName: "DIR"))
     var root: String?
 
-    /// Stops the command before it starts when there is no workspace.
+    /// Stops the command before it starts when there is no workspace or its council profile
+    /// does not read; records a change to the profile (who, when, what) before anything else.
     func validate() throws {
-        do { _ = try workspace() } catch { throw report(error) }
+        do {
+            let services = try services()
+            if let change = try services.recordProfileChange(), change.changes != ["初版"] {
+                let shown = change.changes.prefix(3).joined(separator: "; ") + (change.changes.count > 3 ? "; and \(change.changes.count - 3) more" : "")
+                printErr("docket: the council profile changed; recorded as a new version (by \(services.user)): \(shown) ('docket council history' lists every version)")
+            }
+        } catch { throw report(error) }
     }
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -114,7 +121,7 @@ struct RootOptions: ParsableArguments {
 
     /// Everything the command runs with, assembled from the workspace (`DocketServices`).
     func services() throws -> DocketServices {
-        DocketServices(workspace: try workspace(), environment: Self.environment, currentFolder: Self.currentFolder, user: Self.user)
+        try DocketServices(workspace: try workspace(), environment: Self.environment, currentFolder: Self.currentFolder, user: Self.user)
     }
 
     /// The workspace's cases, feeding the index (found in `validate()`, so always there when a command runs).

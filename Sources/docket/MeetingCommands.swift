@@ -96,7 +96,7 @@ struct MeetingAgenda: ParsableCommand {
 
 struct MeetingAttend: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "attend", abstract: "Records who attended (members, arrivals, departures, 区側, 傍聴者, 配付資料).")
+        commandName: "attend", abstract: "Records who attended (members, arrivals, departures, the executive side, 傍聴者, 配付資料).")
 
     @OptionGroup var options: RootOptions
     @Argument(help: "The meeting's id.") var id: String

@@ -54,7 +54,7 @@ extension BoardFixture {
     func addMeeting(_ id: String = "2022-06-27", cases: [String]) throws {
         let book = services.meetings
         try book.create(id: id, date: "2022-06-27", time: "14:00", place: "第1会議室", title: nil,
-                        rosterPath: root.appendingPathComponent("workflows/council.yaml").path)
+                        rosterPath: root.appendingPathComponent("council.yaml").path)
         if !cases.isEmpty { _ = try book.addToAgenda(id, kind: .consultation, cases: cases) }
     }
 }

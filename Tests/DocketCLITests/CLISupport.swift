@@ -75,6 +75,7 @@ final class Workspace {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("docket-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try Data(Self.minimalConfig.utf8).write(to: root.appendingPathComponent("docket.yaml"))
+        try Data(Self.profile.utf8).write(to: root.appendingPathComponent("council.yaml"))
         if copyWorkflows {
             let fm = FileManager.default
             try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
@@ -92,7 +93,19 @@ final class Workspace {
     deinit { try? FileManager.default.removeItem(at: root) }
 
     /// What a workspace needs at least; the rest of docket.yaml has defaults.
-    static let minimalConfig = "docket-workspace: 1\ncouncil: テスト審査会\norganization: テスト市\n"
+    static let minimalConfig = "docket-workspace: 1\n"
+
+    /// The council profile: the bundled example's 21 members and rules, under the test
+    /// council's names (テスト審査会 of テスト市, whose head is the 市長).
+    static var profile: String {
+        let example = (try? String(contentsOf: CLI.packageRoot.appendingPathComponent("workflows/examples/meeting-2022-06-27/council.yaml"), encoding: .utf8)) ?? ""
+        return example.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("name:") { return "name: テスト審査会" }
+            if line.hasPrefix("organization:") { return "organization: テスト市" }
+            if line.hasPrefix("head:") { return "head: 市長" }
+            return String(line)
+        }.joined(separator: "\n")
+    }
 
     var cli: CLI { CLI(root: root) }
 

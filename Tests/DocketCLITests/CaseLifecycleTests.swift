@@ -84,7 +84,7 @@ final class CaseLifecycleTests: XCTestCase {
         let ws = try Workspace()
         var cli = ws.cli
         let elsewhere = ws.root.appendingPathComponent("elsewhere").path
-        XCTAssertEqual(try cli("init", elsewhere).status, 0)
+        XCTAssertEqual(try cli("init", elsewhere, "--council", "別の審議会", "--organization", "別市").status, 0)
         XCTAssertEqual(try cli("new", "workflows/simple-consultation.yaml", "--case", "a", "--inputs", "workflows/examples/simple/inputs.yaml", "--root", elsewhere).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere + "/cases/a/journal.jsonl"))
         cli.env["DOCKET_ROOT"] = elsewhere

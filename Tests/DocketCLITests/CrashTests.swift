@@ -10,7 +10,9 @@ final class CrashTests: XCTestCase {
         let steps = 120
         var workflow = "docket: 1\nname: crash\nsteps:\n"
         for i in 1...steps {
-            workflow += "  - id: s\(i)\n    uses: render\n    with: {text: \"step \(i) of {{case.id}} {{steps.s\(max(1, i - 1)).outputs.document}}\", output: \"doc-\(i).md\"}\n"
+            // Each step names the document of the step before it (the first, only the case).
+            let before = i == 1 ? "" : " {{steps.s\(i - 1).outputs.document}}"
+            workflow += "  - id: s\(i)\n    uses: render\n    with: {text: \"step \(i) of {{case.id}}\(before)\", output: \"doc-\(i).md\"}\n"
         }
         try ws.write("crash.yaml", workflow)
         XCTAssertEqual(try ws.cli("new", "crash.yaml", "--case", "k").status, 0)

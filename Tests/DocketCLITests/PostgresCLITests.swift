@@ -119,7 +119,7 @@ final class PostgresCLITests: XCTestCase {
         let ws = try workspace(index: "postgres://docket:hunter2@db.example:5432/council")
         let r = try ws.cli("status")
         XCTAssertEqual(r.status, 65, r.err)
-        XCTAssertTrue(r.err.contains("docket.yaml:4:"), r.err)
+        XCTAssertTrue(r.err.contains("docket.yaml:2:"), r.err)
         XCTAssertTrue(r.err.contains("a password does not belong in docket.yaml"), r.err)
         XCTAssertFalse(r.err.contains("hunter2"), r.err)
     }

@@ -11,10 +11,12 @@ final class WorkspaceCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         // It says what to do next, each command repeating --root.
         XCTAssertTrue(r.out.contains("2. add the board's first account: docket users add NAME --role secretariat --root office"), r.out)
-        XCTAssertTrue(r.out.contains("3. open the first case: docket new WORKFLOW --case ID --root office"), r.out)
-        XCTAssertTrue(r.out.contains("'docket workflows --root office' lists"), r.out)
+        XCTAssertTrue(r.out.contains("docket new consultation --case ID --inputs inputs.yaml --root office"), r.out)
+        XCTAssertTrue(r.out.contains("docket workflows --root office lists"), r.out)
         let text = try ws.read("office/docket.yaml")
-        XCTAssertTrue(text.contains("council: \"審査会\"") && text.contains("time-zone: \"Asia/Tokyo\""), text)
+        XCTAssertTrue(text.contains("time-zone: \"Asia/Tokyo\"") && !text.contains("審査会"), "the council's names are the profile's: \(text)")
+        let profile = try ws.read("office/council.yaml")
+        XCTAssertTrue(profile.contains("name: \"審査会\"") && profile.contains("organization: \"目黒区\""), profile)
         // A second init refuses and changes nothing.
         r = try ws.cli("init", "office")
         XCTAssertEqual(r.status, 73, r.err)
@@ -35,7 +37,7 @@ final class WorkspaceCLITests: XCTestCase {
         // What a case can be opened under, and from where; the roster is not a workflow.
         r = try deep("workflows")
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertNotNil(r.out.firstMatch(of: #/(?m)^consultation +\S.* +\d+ +workflows +ok$/#), r.out)
+        XCTAssertNotNil(r.out.firstMatch(of: #/(?m)^consultation +\S.* +\d+ +workspace workflows +ok$/#), r.out)
         XCTAssertNotNil(r.out.firstMatch(of: #/(?m)^simple-consultation /#), r.out)
         XCTAssertFalse(r.out.contains("\ncouncil "), r.out)
         try ws.write("workflows/broken.yaml", "docket: 1\nname: broken\nstepz: []\n")
@@ -87,7 +89,7 @@ final class WorkspaceCLITests: XCTestCase {
 
     func testGlobalOptionsBeforeTheCommandAndHintsRepeatThem() throws {
         let ws = try Workspace()
-        XCTAssertEqual(try ws.cli("init", "other").status, 0)
+        XCTAssertEqual(try ws.cli("init", "other", "--council", "別の審議会", "--organization", "別市").status, 0)
         var r = try ws.cli("--root", "other", "new", "workflows/simple-consultation.yaml", "--case", "x", "--inputs", inputs)
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("next: docket run x --root other"), r.out)
@@ -135,7 +137,9 @@ final class WorkspaceCLITests: XCTestCase {
         let ws = try Workspace(copyWorkflows: false)
         var r = try ws.cli("plugins")
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertTrue(r.out.contains("no plugins found (searched \(ws.root.standardizedFileURL.path)/Plugins)"), r.out)
+        // The workspace has none of its own: the standard ones that ship with Docket are found.
+        XCTAssertTrue(r.out.contains("personal-data-scan"), r.out)
+        XCTAssertTrue(r.out.contains(CLI.packageRoot.appendingPathComponent("Plugins").standardizedFileURL.path), r.out)
         r = try ws.cli("retention", "due", "--date", "令和5年4月1日")
         XCTAssertEqual(r.status, 0, r.err)
         r = try ws.cli("retention", "due", "--date", "2023-02-29")

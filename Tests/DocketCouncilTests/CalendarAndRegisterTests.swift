@@ -43,12 +43,14 @@ final class CalendarAndRegisterTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("register-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let register = AnswerRegister(root: root)
-        XCTAssertEqual(try register.number(fiscalYear: 2022, caseID: "a", step: "answer", issued: "2022-06-27", yearLabel: "令和4年度"), 1)
-        XCTAssertEqual(try register.number(fiscalYear: 2022, caseID: "b", step: "answer", issued: "2022-06-27", yearLabel: "令和4年度"), 2)
+        XCTAssertEqual(try register.number(fiscalYear: 2022, caseID: "a", step: "answer", issued: "2022-06-27", label: { AnswerNumberFormat.standard.label(yearLabel: "令和4年度", number: $0) }), 1)
+        XCTAssertEqual(try register.number(fiscalYear: 2022, caseID: "b", step: "answer", issued: "2022-06-27", label: { AnswerNumberFormat.standard.label(yearLabel: "令和4年度", number: $0) }), 2)
         XCTAssertEqual(try register.number(fiscalYear: 2022, caseID: "a", step: "answer", issued: "2022-07-01"), 1, "the same answer keeps its number")
         XCTAssertEqual(try register.number(fiscalYear: 2023, caseID: "c", step: "answer", issued: "2023-04-10"), 1, "a new year starts at 1")
         XCTAssertEqual(try register.entries(fiscalYear: 2022).map(\.label), ["令和4年度第1号", "令和4年度第2号"])
-        XCTAssertEqual(AnswerRegister.numberLabel(yearLabel: "令和4年度", number: nil), "令和4年度第　号（案）")
+        XCTAssertEqual(AnswerNumberFormat.standard.label(yearLabel: "令和4年度", number: nil), "令和4年度第　号（案）")
+        XCTAssertEqual(AnswerNumberFormat(pattern: "み個審答第{番号}号").label(yearLabel: "令和4年度", number: 7), "み個審答第7号")
+        XCTAssertEqual(AnswerNumberFormat(pattern: "み個審答第{番号}号").label(yearLabel: "令和4年度", number: nil), "み個審答第　号（案）")
         XCTAssertEqual(register.fiscalYears().sorted(), [2022, 2023])
     }
 

@@ -7,7 +7,7 @@ import XCTest
 final class CouncilRulesTests: XCTestCase {
     static var projectRoster: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("workflows/council.yaml")
+            .appendingPathComponent("workflows/examples/meeting-2022-06-27/council.yaml")
     }
 
     func roster(_ edit: (inout CouncilRoster) -> Void = { _ in }) throws -> CouncilRoster {
@@ -145,9 +145,113 @@ final class CouncilRulesTests: XCTestCase {
                 "\(path):3:8: error: 'members' lists 2 names but 'seats' is 3",
                 "\(path):4:8: error: the chair '甲' is not one of the members",
                 "\(path):6:9: error: 'quorum' must be more-than-half, two-thirds or {at-least: N}, not 'most'",
-                "\(path):7:1: error: unknown key 'decison' in the council roster; did you mean 'decision'?",
+                "\(path):7:1: error: unknown key 'decison' in the council profile; did you mean 'decision'?",
             ])
         }
+    }
+}
+
+/// The council profile's additions to the roster: names, head, roles, terms, numbering.
+final class CouncilProfileTests: XCTestCase {
+    func load(_ text: String) throws -> CouncilRoster {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).yaml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try CouncilRoster.load(path: path)
+    }
+
+    func problems(_ text: String) -> [String] {
+        do { _ = try load(text); return [] } catch { return (error as? DiagnosticsError)?.diagnostics.map(\.message) ?? ["\(error)"] }
+    }
+
+    let chairs = """
+        docket-council: 1
+        name: みどり市個人情報保護審議会
+        organization: みどり市
+        head: 市長
+        answer-number: "み個審答第{番号}号"
+        seats: 3
+        members:
+          - {name: 旧会長, role: 会長, appointed: 2023-04-01, term-ends: 2025-03-31}
+          - {name: 新会長, role: 会長, appointed: 2025-04-01, term-ends: 2027-03-31}
+          - {name: 副会長A, role: 副会長, appointed: 2023-04-01}
+          - 委員B
+
+        """
+
+    func testTheChairInOfficeOnADaySignsAndMembersSitWithinTheirTerms() throws {
+        let p = try load(chairs)
+        XCTAssertEqual(p.chair(on: "2024-06-01"), "旧会長", "a past year's answer keeps the chair who signed it")
+        XCTAssertEqual(p.chair(on: "2025-04-01"), "新会長")
+        XCTAssertNil(p.chair(on: "2027-04-01"), "no chair in office once every 会長 term has ended")
+        XCTAssertEqual(p.members(inOfficeOn: "2026-01-10"), ["新会長", "副会長A", "委員B"])
+        XCTAssertEqual(p.viceChairs(on: "2026-01-10"), ["副会長A"])
+        XCTAssertNil(p.termProblem("新会長", on: "2026-01-10"))
+        XCTAssertEqual(p.termProblem("旧会長", on: "2026-01-10"),
+                       "'旧会長' is no longer in office on 2026-01-10（令和8年1月10日）: their term ran 2023-04-01（令和5年4月1日）から2025-03-31（令和7年3月31日）まで; leave them out, or correct their term in the council profile")
+        XCTAssertTrue(p.termProblem("新会長", on: "2025-03-31")?.contains("is not yet in office") == true)
+        XCTAssertEqual(p.addressee, "みどり市長")
+        XCTAssertEqual(p.executiveSide, "市側")
+        XCTAssertEqual(p.secretariat, "みどり市個人情報保護審議会 事務局")
+        XCTAssertEqual(p.numberLabel(yearLabel: "令和8年度", number: 3), "み個審答第3号")
+    }
+
+    func testHeadsNameTheAddresseeAndTheExecutiveSide() throws {
+        for (organization, head, addressee, side) in [("目黒区", "区長", "目黒区長", "区側"), ("みどり町", "町長", "みどり町長", "町側"),
+                                                     ("〇〇県", "知事", "〇〇県知事", "県側"), ("東京都", "知事", "東京都知事", "都側")] {
+            let p = try load("docket-council: 1\nname: 審議会\norganization: \(organization)\nhead: \(head)\nmembers: [甲]\nchair: 甲\n")
+            XCTAssertEqual(p.addressee, addressee)
+            XCTAssertEqual(p.executiveSide, side)
+        }
+        let given = try load("docket-council: 1\nname: 審議会\norganization: 〇〇市\nhead: 市長\naddressee: 〇〇市長 山田 太郎\nexecutive-side: 実施機関\nmembers: [甲]\nchair: 甲\n")
+        XCTAssertEqual(given.addressee, "〇〇市長 山田 太郎")
+        XCTAssertEqual(given.executiveSide, "実施機関")
+    }
+
+    func testTodaysRosterIsStillAProfile() throws {
+        let p = try load("docket-council: 1\nname: 審議会\nseats: 2\nchair: 甲\nmembers: [甲, 乙]\n")
+        XCTAssertEqual(p.chair, "甲")
+        XCTAssertEqual(p.membership(of: "甲")?.role, .chair)
+        XCTAssertEqual(p.members(inOfficeOn: "2030-01-01"), ["甲", "乙"], "a member without a term is always in office")
+        XCTAssertEqual(p.answerNumber, .standard)
+        XCTAssertEqual(p.addressee, "", "no head: the case gives the addressee")
+    }
+
+    func testProfileMistakesAreNamed() {
+        XCTAssertEqual(problems("docket-council: 1\nname: x\nmembers:\n  - {name: 甲, role: 会頭}\n"), [
+            "no chair: name one with 'chair: NAME', or give a member role 会長",
+            "'role' of '甲' is '会頭'; write one of 会長, 副会長, 委員 (did you mean '会長'?)",
+        ])
+        XCTAssertEqual(problems("docket-council: 1\nname: x\nmembers:\n  - {name: 甲, role: 会長, appointed: 2025-04-01}\n"),
+                       ["the members have terms of office, so write 'seats' (the council's number of seats, 定数)"])
+        XCTAssertEqual(problems("docket-council: 1\nname: x\nseats: 1\nmembers:\n  - {name: 甲, role: 会長, appointed: 2025-04-01, term-ends: 2024-03-31}\n"),
+                       ["the term of '甲' ends (2024-03-31) before it begins (2025-04-01); correct 'appointed' or 'term-ends'"])
+        XCTAssertTrue(problems("docket-council: 1\nname: x\nseats: 2\nmembers:\n  - {name: 甲, role: 会長, appointed: 2025-04-01}\n  - {name: 乙, role: 会長, appointed: 2024-04-01}\n")
+            .contains("'甲' and '乙' are both 会長 on 2025-04-01; a council has one chair at a time: correct a role or a term"))
+        XCTAssertEqual(problems("docket-council: 1\nname: x\nanswer-number: \"第{号}\"\nmembers: []\n"),
+                       ["'answer-number' must contain {番号} (the number), e.g. \"{年度}第{番号}号\" or \"み個審答第{番号}号\""])
+        XCTAssertEqual(problems("docket-council: 1\nname: x\nanswer-number: \"{年}第{番号}号\"\nmembers: []\n"),
+                       ["'answer-number' has {年}, which Docket does not know; it knows {年度} and {番号}"])
+        XCTAssertEqual(problems("docket-council: 1\nname: x\nmembers:\n  - {name: 甲, role: 会長, appointed: 2025-13-01}\n").count, 1)
+        XCTAssertEqual(problems("docket-council: 1\nname: x\nmembers: []\n"), [], "the skeleton docket init writes reads")
+    }
+
+    func testTheHistoryRecordsEachVersionOnceWithWhatChanged() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("history-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("council.yaml").path
+        let history = CouncilHistory(root: root)
+        try Data(chairs.utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try history.record(profileAt: path, by: "clerk", now: Date(timeIntervalSince1970: 0))?.changes, ["初版"])
+        XCTAssertNil(try history.record(profileAt: path, by: "clerk", now: Date()), "an unchanged profile is not recorded again")
+        try Data(chairs.replacingOccurrences(of: "  - 委員B\n", with: "  - 委員C\n").replacingOccurrences(of: "head: 市長", with: "head: 町長").utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let second = try XCTUnwrap(try history.record(profileAt: path, by: "another", now: Date(timeIntervalSince1970: 100)))
+        XCTAssertEqual(second.changes, ["長: 市長 → 町長", "宛先: みどり市長 → みどり市町長", "執行機関側: 市側 → 町側",
+                                        "委員追加（1名）: 委員C（任期の定めなし）", "委員削除（1名）: 委員B"])
+        XCTAssertEqual(try history.entries().map(\.by), ["clerk", "another"])
+        XCTAssertEqual(try history.version(at: Date(timeIntervalSince1970: 50))?.changes, ["初版"], "the version in force at a moment")
     }
 }
 

@@ -38,7 +38,7 @@ final class MeetingTests: XCTestCase {
     @discardableResult
     func meeting(_ id: String, _ date: String, title: String? = nil) throws -> Meeting {
         try book.create(id: id, date: date, time: "14:00-17:00", place: "特別会議室", title: title,
-                        rosterPath: workflows.appendingPathComponent("council.yaml").path,
+                        rosterPath: root.appendingPathComponent("council.yaml").path,
                         files: ["templates/minutes.md.mustache", "templates/minutes.html.mustache"].map { ($0, workflows.appendingPathComponent($0)) })
     }
 
@@ -181,7 +181,7 @@ final class MeetingTests: XCTestCase {
         let path = try write("a.yaml", "members: [委員01, 委員1]\narrivals: [{member: 委員05, before: 4}]\nobserver: 2\n")
         XCTAssertThrowsError(try book.attend("m", file: path)) { error in
             XCTAssertEqual((error as? DiagnosticsError)?.diagnostics.map(\.description), [
-                "\(path):1:17: error: '委員1' is not a member in the council roster; did you mean '委員01'?",
+                "\(path):1:17: error: '委員1' is not a member in the council profile; did you mean '委員01'?",
                 "\(path):2:35: error: 'before: 4' is not an item of the agenda (positions 1-0, or a case id on it)",
                 "\(path):3:1: error: unknown key 'observer' in the attendance; did you mean 'observers'?",
             ])

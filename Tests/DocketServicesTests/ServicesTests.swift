@@ -21,18 +21,30 @@ final class ServicesTests: XCTestCase {
     }
 
     func testTheCouncilsDefaultsComeFromDocketYamlAndTheEnvironmentOnce() throws {
-        let named = try TestWorkspace(council: "みどり市個人情報保護審議会", organization: "みどり市", workflows: false)
-        XCTAssertEqual(named.services.council.sourceOrganization, "みどり市")
-        XCTAssertEqual(named.services.runner.workspaceValues, ["council": .string("みどり市個人情報保護審議会"), "organization": .string("みどり市")])
+        let named = try TestWorkspace(council: "みどり市個人情報保護審議会", organization: "みどり市", head: "市長", workflows: false)
+        XCTAssertEqual(named.services.council.sourceOrganization, "みどり市個人情報保護審議会 事務局", "archives name the secretariat")
+        XCTAssertEqual(named.services.archiver().organization, "みどり市個人情報保護審議会 事務局")
+        XCTAssertEqual(named.services.runner.workspaceValues, [
+            "council": .string("みどり市個人情報保護審議会"), "organization": .string("みどり市"), "head": .string("市長"),
+            "addressee": .string("みどり市長"), "secretariat": .string("みどり市個人情報保護審議会 事務局"), "executive_side": .string("市側"),
+        ])
         XCTAssertEqual(named.services.meetings.council, "みどり市個人情報保護審議会")
 
-        let councilOnly = try TestWorkspace(council: "みどり市個人情報保護審議会", workflows: false)
-        XCTAssertEqual(councilOnly.services.council.sourceOrganization, "みどり市個人情報保護審議会 事務局")
-        XCTAssertEqual(councilOnly.services.archiver().organization, "みどり市個人情報保護審議会 事務局", "archives name the secretariat")
+        // docket.yaml may still name the council only as the profile does: one source.
+        try named.write("docket.yaml", "docket-workspace: 1\ncouncil: 別の審議会\n")
+        let reread = try Workspace.locate(rootOption: named.root.path, environment: [:], currentFolder: named.root)
+        XCTAssertThrowsError(try DocketServices(workspace: reread, environment: [:], currentFolder: named.root, user: "u")) { error in
+            XCTAssertTrue("\(error)".contains("says council: 別の審議会, but the council profile"), "\(error)")
+            XCTAssertTrue("\(error)".contains("delete 'council' from docket.yaml"), "\(error)")
+        }
 
-        let bare = try TestWorkspace(council: "", workflows: false)
-        XCTAssertEqual(bare.services.council.sourceOrganization, "Docket")
-        XCTAssertEqual(bare.services.council.sourceOrganization(council: "名簿の審議会"), "名簿の審議会 事務局")
+        // A workspace without a profile names no council.
+        let bareRoot = FileManager.default.temporaryDirectory.appendingPathComponent("docket-bare-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: bareRoot) }
+        let bare = try DocketServices(workspace: try Workspace.create(at: bareRoot, config: WorkspaceConfig()), environment: [:],
+                                      currentFolder: bareRoot, user: "u")
+        XCTAssertEqual(bare.council.sourceOrganization, "Docket")
+        XCTAssertEqual(bare.council.sourceOrganization(council: "名簿の審議会"), "名簿の審議会 事務局")
 
         named.environment["DOCKET_ORGANIZATION"] = "みどり市総務部"
         XCTAssertEqual(named.services.council.sourceOrganization, "みどり市総務部", "the environment wins, read by the services")
@@ -48,7 +60,7 @@ final class ServicesTests: XCTestCase {
         XCTAssertThrowsError(try ws.services.workflow(named: "../workflows/consultation")) { error in
             XCTAssertEqual((error as? WorkspaceError)?.kind, .notFound)
         }
-        XCTAssertEqual(try ws.services.rosterPathByName(), ws.workflows.appendingPathComponent("council.yaml").path)
+        XCTAssertEqual(try ws.services.rosterPathByName(), ws.root.appendingPathComponent("council.yaml").path)
     }
 
     func testRunAllRunsWhatCanMoveOnAndReportsTheRestWhereTheyStand() async throws {
@@ -75,7 +87,7 @@ final class ServicesTests: XCTestCase {
         let ws = try TestWorkspace()
         XCTAssertEqual(try ws.services.answers(), [])
         let register = ws.services.answerRegister
-        _ = try register.number(fiscalYear: 2022, caseID: "gone", step: "answer", issued: "2022-06-27", yearLabel: "令和4年度")
+        _ = try register.number(fiscalYear: 2022, caseID: "gone", step: "answer", issued: "2022-06-27", label: { "令和4年度第\($0)号" })
         var notes: [ListingNote] = []
         let rows = try ws.services.answers(note: { notes.append($0) })
         XCTAssertEqual(rows.map(\.label), ["令和4年度第1号"])

@@ -19,14 +19,14 @@ public final class TestWorkspace: @unchecked Sendable {
     public var environment: [String: String]
     public var user: String
 
-    /// A workspace named `council` (and `organization`), with the bundled workflows unless
-    /// `workflows` is false.
-    public init(council: String = "情報公開・個人情報保護審議会", organization: String = "", workflows: Bool = true,
+    /// A workspace of the council `council` (and `organization`, `head`): its profile is the
+    /// bundled example's roster and rules under those names. With the bundled workflows copied
+    /// in unless `workflows` is false (the standard ones are found in the project either way).
+    public init(council: String = "情報公開・個人情報保護審議会", organization: String = "", head: String = "", workflows: Bool = true,
                 user: String = "setup", environment: [String: String] = ["DOCKET_PLUGIN_ISOLATION": "process"]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("docket-test-\(UUID().uuidString)")
-        let config = WorkspaceConfig(council: council, organization: organization,
-                                     pluginFolders: [Self.project.appendingPathComponent("Plugins").path])
-        workspace = try Workspace.create(at: root, config: config)
+        let config = WorkspaceConfig(pluginFolders: [Self.project.appendingPathComponent("Plugins").path])
+        workspace = try Workspace.create(at: root, config: config, profile: Self.profile(council: council, organization: organization, head: head))
         if workflows {
             try FileManager.default.copyItem(at: Self.project.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
         }
@@ -36,9 +36,27 @@ public final class TestWorkspace: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    /// The workspace's services, as `docket` assembles them.
+    /// The bundled example's profile (21 members, 委員01 the chair) under another council's
+    /// names; a name left empty keeps the example's.
+    public static func profile(council: String, organization: String, head: String) throws -> String {
+        let example = try String(contentsOf: project.appendingPathComponent("workflows/examples/meeting-2022-06-27/council.yaml"), encoding: .utf8)
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        return example.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("name:"), !council.isEmpty { return "name: \(quoted(council))" }
+            if line.hasPrefix("organization:"), !organization.isEmpty { return "organization: \(quoted(organization))" }
+            if line.hasPrefix("head:"), !head.isEmpty { return "head: \(quoted(head))" }
+            return String(line)
+        }.joined(separator: "\n")
+    }
+
+    /// The workspace's services, as `docket` assembles them (a profile that does not read stops the test).
     public var services: DocketServices {
-        DocketServices(workspace: workspace, environment: environment, currentFolder: root, user: user)
+        do { return try makeServices() } catch { fatalError("the test workspace's services cannot be built: \(error)") }
+    }
+
+    /// The same, for a test of what stops them.
+    public func makeServices() throws -> DocketServices {
+        try DocketServices(workspace: workspace, environment: environment, currentFolder: root, user: user)
     }
 
     public var workflows: URL { root.appendingPathComponent("workflows") }

@@ -12,7 +12,7 @@ enum MeetingForms {
         Field("members", .list(of: .string), required: true, description: "開会時の出席委員"),
         Field("arrivals", .list(of: .object(movement)), description: "途中出席（その議題の前に着席）"),
         Field("departures", .list(of: .object(movement)), description: "途中退席（その議題の前に退席）"),
-        Field("staff", .list(of: .string), description: "区側出席者（職名）"),
+        Field("staff", .list(of: .string), description: "執行機関側の出席者（職名）"),
         Field("observers", .int, description: "傍聴者数"),
         Field("materials", .object(Schema([
             Field("in_advance", .list(of: .string), description: "事前配付資料"),
