@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench clean install
 
 deps:
 	@scripts/install-deps
@@ -11,6 +11,15 @@ build: deps
 	swift build -c release --product docket
 	swift build -c release --product mailing-serial-check
 	install -D -m 755 "$$(swift build -c release --show-bin-path)/mailing-serial-check" Plugins/mailing-serial-check/bin/mailing-serial-check
+
+# Installs docket into $(PREFIX)/bin and the standard workflows, templates and plugins it
+# opens cases under into $(PREFIX)/share/docket, where the binary finds them.
+PREFIX ?= /usr/local
+install: build
+	install -D -m 755 .build/release/docket "$(DESTDIR)$(PREFIX)/bin/docket"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/docket"
+	mkdir -p "$(DESTDIR)$(PREFIX)/share/docket"
+	cp -r workflows Plugins "$(DESTDIR)$(PREFIX)/share/docket/"
 
 demo: build
 	rm -rf demo

@@ -84,7 +84,8 @@ public struct Board: Sendable {
         self.settings = settings
         self.services = services
         let templates = settings.templatesFolder ?? services.workspace.root.appendingPathComponent("board/templates")
-        self.pages = try Pages(overrides: FileManager.default.fileExists(atPath: templates.path) ? templates : nil)
+        self.pages = try Pages(overrides: FileManager.default.fileExists(atPath: templates.path) ? templates : nil,
+                               council: services.docket.council.council)
         self.passwords = Passwords(cost: settings.bcryptCost)
         self.throttle = LoginThrottle(perName: settings.failuresPerName, perAddress: settings.failuresPerAddress,
                                       window: settings.throttleWindow)

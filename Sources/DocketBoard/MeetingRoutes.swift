@@ -77,7 +77,7 @@ struct MeetingRoutes: Sendable {
         let values = try await CaseFormRoutes.urlEncoded(request)
         do {
             guard let roster = try? board.services.docket.rosterPathByName() else {
-                throw Refusal(status: 500, message: "council.yaml（委員名簿）がワークフローのフォルダにありません。事務局の設定を確認してください。")
+                throw Refusal(status: 500, message: "審議会の委員名簿（council.yaml）がありません。docket.yaml のあるフォルダに置いてください。")
             }
             let id = try pages.create(values, rosterPath: roster, by: c.name)
             return .redirect(to: "/meetings/\(id)", type: .normal)

@@ -21,7 +21,11 @@ public struct Pages: Sendable {
     public let overridden: [String]
 
     /// The bundled templates, with those in `folder` (if any) in their place.
-    public init(overrides folder: URL?) throws {
+    /// The council's name, as the header shows it (from the council profile).
+    public var council = ""
+
+    public init(overrides folder: URL?, council: String = "") throws {
+        self.council = council
         var library = MustacheLibrary()
         var css: [UInt8] = []
         var overridden: [String] = []
@@ -73,6 +77,7 @@ public struct Pages: Sendable {
         }
         var page: [String: Any] = [
             "title": title, "content": content, "csrf": context.csrf, "nav": Self.navigation(for: context.identity),
+            "council": council,
         ]
         if let identity = context.identity { page["user"] = Self.userView(identity) }
         guard let html = library.render(page, withTemplate: "layout") else {

@@ -68,6 +68,15 @@ public struct PluginPolicy: Sendable, Equatable {
     public static let keys = ["isolation"]
 }
 
+/// A step type whose `with:` may hold a Mustache template inline rather than in a file
+/// (`render`'s `text:`). The loader checks the names such a template uses as it checks a template
+/// file's, reporting them at the field's place in the workflow; whether the text parses at all is
+/// the step's own `validate`.
+public protocol InlineTemplates {
+    /// The `with:` fields that hold template text.
+    var inlineTemplateFields: [String] { get }
+}
+
 /// One step of a workflow as written.
 public struct StepDefinition: Sendable {
     public var id: String
@@ -95,8 +104,10 @@ public struct StepDefinition: Sendable {
 /// Loads workflow files strictly and checks them against the registered step types.
 public struct WorkflowLoader: Sendable {
     public var registry: StepRegistry
-    /// Whether referenced files (templates) must exist now. True for `validate` and `new`; a
-    /// case's own snapshot is loaded without it, so a missing file fails just the step using it.
+    /// Whether referenced files (templates) must exist now, and templates (in files or inline)
+    /// are checked for names that do not exist. True for `validate` and `new`; a case's own
+    /// snapshot is loaded without it, so a missing file fails just the step using it (and a case
+    /// opened before a check existed still loads).
     public var checksFiles: Bool
     /// Whether a `uses:` naming no known step type is accepted (for reading a case's snapshot
     /// where its plugins are not installed: status, votes). Such steps are checked no further.
@@ -214,8 +225,16 @@ public struct WorkflowLoader: Sendable {
                     self.checkReferences(in: node, step: step, workflow: workflow, diagnostics: &diags)
                     return Self.unresolved(node)
                 })
-            stepType.validate(with: values, node: withNode, diagnostics: &d)
+            // Without 'with:', the placeholder carries the step's own place, for the step's messages.
+            stepType.validate(with: values, node: node, diagnostics: &d)
             step.outputNames = stepType.outputNames(with: values)
+            if checksFiles, let inline = stepType as? any InlineTemplates {
+                for field in inline.inlineTemplateFields {
+                    if let textNode = withNode?.value(forKey: field) {
+                        checkInlineTemplate(textNode, step: step, workflow: workflow, diagnostics: &d)
+                    }
+                }
+            }
             for (field, path) in Self.fileReferences(values, schema: stepType.withSchema) {
                 let fieldNode = withNode?.value(forKey: field.name)
                 if let problem = Self.fileProblem(path, baseFolder: baseFolder, mustExist: checksFiles) {
@@ -307,16 +326,40 @@ public struct WorkflowLoader: Sendable {
         var td = Diagnostics(file: url.path)
         let scan = TemplateReferences.scan(String(decoding: data, as: UTF8.self))
         for problem in scan.problems { td.error("the template does not parse: \(problem.message)", at: problem.mark) }
-        for reference in scan.references {
+        checkTemplateReferences(scan.references, place: { $0 }, step: step, workflow: workflow, diagnostics: &td)
+        d.append(fromOtherFile: td.items)
+    }
+
+    /// Reports names that do not exist in a template written inline in the workflow (a step's
+    /// `InlineTemplates` field), at their place when the value is one plain or simply quoted
+    /// line, else at the value's start. Text holding `${{ }}` is left alone: it becomes the
+    /// template only once its expressions are evaluated (and those are checked as expressions).
+    private func checkInlineTemplate(_ node: Node, step: StepDefinition, workflow: Workflow, diagnostics d: inout Diagnostics) {
+        guard let text = node.scalarText, !text.contains("${{") else { return }
+        let at = Self.marker(for: node)
+        checkTemplateReferences(TemplateReferences.scan(text).references,
+                                place: { $0.line == 1 ? at($0.column - 1) : node.mark },
+                                step: step, workflow: workflow, diagnostics: &d)
+    }
+
+    /// Checks what a template refers to; `place` turns a mark within the template into the mark
+    /// reported.
+    private func checkTemplateReferences(_ references: [TemplateReferences.Reference], place: (Mark) -> Mark,
+                                         step: StepDefinition, workflow: Workflow, diagnostics d: inout Diagnostics) {
+        for reference in references {
+            let mark = place(reference.mark)
             if reference.path.first == "workspace" {
                 if reference.path.count != 2 || !TemplateReferences.workspaceNames.contains(reference.path[1]) {
-                    td.error("'\(reference.path.joined(separator: "."))' is unknown; the workspace offers \(TemplateReferences.workspaceNames.map { "workspace.\($0)" }.joined(separator: " and "))", at: reference.mark)
+                    var message = "'\(reference.path.joined(separator: "."))' is unknown; the workspace offers \(TemplateReferences.workspaceNames.map { "workspace.\($0)" }.joined(separator: ", "))"
+                    if reference.path.count == 2, let near = Suggest.nearest(to: reference.path[1], among: TemplateReferences.workspaceNames) {
+                        message += "; did you mean 'workspace.\(near)'?"
+                    }
+                    d.error(message, at: mark)
                 }
                 continue
             }
-            checkReference(reference.path, at: reference.mark, step: step, workflow: workflow, diagnostics: &td)
+            checkReference(reference.path, at: mark, step: step, workflow: workflow, diagnostics: &d)
         }
-        d.append(fromOtherFile: td.items)
     }
 
     private func checkReferences(in node: Node, step: StepDefinition, workflow: Workflow, diagnostics d: inout Diagnostics) {

@@ -14,7 +14,7 @@ import Foundation
 ///     secretariat: 個人情報保護審議会 事務局  # default: <name> 事務局 (sender, archives)
 ///     executive-side: 市側                # in the minutes; default from head (区長 → 区側)
 ///     answer-number: "み個審答第{番号}号"   # default {年度}第{番号}号 (令和8年度第1号)
-///     departments: [情報政策課, 人事課]    # 所管課, optional: cases must name one of them
+///     departments: [情報政策課, 人事課]    # 所管課, optional (listed by docket council show)
 ///     seats: 15                           # default: the number of members (required with terms)
 ///     members:
 ///       - 委員01                          # a name only: a 委員 with no term

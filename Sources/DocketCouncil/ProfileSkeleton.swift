@@ -24,7 +24,7 @@ public enum ProfileSkeleton {
             # secretariat: \(quoted("\(council) 事務局"))   # the default: sender of receipts, Source-Organization of archives
             # executive-side: \(quoted(probe.executiveSide))            # how the minutes name the executive side (default from head)
             # answer-number: "{年度}第{番号}号"   # the default (令和8年度第1号); a council's own, e.g. "み個審答第{番号}号"
-            # departments: [情報政策課, 人事課]   # 所管課 that consult the council; when given, a case must name one
+            # departments: [情報政策課, 人事課]   # 所管課 that consult the council (listed by docket council show)
 
             # The members. Each is a name (a 委員 without a term), or
             #   {name: NAME, role: 会長 | 副会長 | 委員, appointed: 委嘱日, term-ends: 任期満了日}

@@ -10,7 +10,7 @@ import Mustache
 /// (extra values from `with: data:`), and the helper `{{#wareki}}…{{/wareki}}` (a date in the
 /// Japanese era). Output to a `.html`/`.htm` file is HTML-escaped; any other
 /// output is written as plain text.
-public struct RenderStep: Step {
+public struct RenderStep: Step, InlineTemplates {
     public init() {}
 
     public let name = "render"
@@ -49,6 +49,9 @@ public struct RenderStep: Step {
         }
         return nil
     }
+
+    /// `text:` is checked for names that do not exist as a template file is (by the loader).
+    public let inlineTemplateFields = ["text"]
 
     public func outputNames(with: [String: Value]) -> [String]? { ["document"] }
 

@@ -46,7 +46,7 @@ struct NewCommand: ParsableCommand {
             }
             let caseID = caseID!
             let wf = try options.runner().open(caseID: caseID, workflowPath: path, inputsFile: inputsFile, given: try InputPairs.parse(inputs))
-            print("opened case \(caseID) under workflow '\(wf.name)' (\(wf.steps.count) steps); next: docket run \(caseID)\(options.hint)")
+            print("opened case \(caseID) under workflow '\(wf.name)' (\(wf.steps.count) step\(wf.steps.count == 1 ? "" : "s")); next: docket run \(caseID)\(options.hint)")
         } catch {
             throw report(InputPairs.withHow(error))
         }

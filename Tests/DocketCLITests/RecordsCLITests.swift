@@ -112,7 +112,7 @@ final class RecordsCLITests: XCTestCase {
         XCTAssertTrue(r.err.contains("\(t):2:1: error: the template does not parse: the section '{{#inputs.date}}' opened here is never closed"), r.err)
         try ws.write("t.mustache", "{{workspace.counsil}}\n")
         r = try ws.cli("validate", "wf.yaml")
-        XCTAssertTrue(r.err.contains("\(t):1:1: error: 'workspace.counsil' is unknown; the workspace offers workspace.council and workspace.organization"), r.err)
+        XCTAssertTrue(r.err.contains("\(t):1:1: error: 'workspace.counsil' is unknown; the workspace offers workspace.council, workspace.organization, workspace.head") && r.err.contains("did you mean 'workspace.council'?"), r.err)
         try ws.write("t.mustache", "日付: {{#wareki}}{{inputs.date}}{{/wareki}}\n{{workspace.council}}\n")
         XCTAssertEqual(try ws.cli("validate", "wf.yaml").status, 0)
         XCTAssertEqual(try ws.cli("new", "wf.yaml", "--case", "w", "--input", "date=2025-05-12").status, 0)

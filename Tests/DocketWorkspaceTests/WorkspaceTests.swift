@@ -152,4 +152,36 @@ final class WorkspaceTests: XCTestCase {
         try write("my-roster.yaml", "x")
         XCTAssertEqual(try ws.rosterPath("my-roster.yaml", currentFolder: base), base.appendingPathComponent("my-roster.yaml").path)
     }
+
+    func testTheProfileBesideDocketYamlComesBeforeAnOlderWorkspacesRoster() throws {
+        let ws = try Workspace.create(at: base.appendingPathComponent("ws"), config: WorkspaceConfig(), profile: "docket-council: 1\n")
+        try write("ws/workflows/council.yaml", "x")
+        XCTAssertEqual(try ws.rosterPath(nil, currentFolder: nil), ws.root.appendingPathComponent("council.yaml").path)
+        XCTAssertThrowsError(try Workspace.create(at: base.appendingPathComponent("ws"), config: WorkspaceConfig(), profile: "y"),
+                             "a workspace is never made over another")
+        XCTAssertEqual(try String(contentsOf: ws.profileFile, encoding: .utf8), "docket-council: 1\n")
+    }
+
+    func testTheStandardFilesAreFoundBesideTheBinaryAndComeAfterTheWorkspacesOwn() throws {
+        // An installed docket: <prefix>/bin/docket and <prefix>/share/docket/{workflows,Plugins}.
+        try write("prefix/bin/docket", "")
+        try write("prefix/share/docket/workflows/consultation.yaml", "standard")
+        try write("prefix/share/docket/workflows/report.yaml", "standard")
+        let installed = try XCTUnwrap(StandardFiles.locate(environment: [:], executable: base.appendingPathComponent("prefix/bin/docket")))
+        XCTAssertEqual(installed.folder.path, base.appendingPathComponent("prefix/share/docket").standardizedFileURL.path)
+        XCTAssertEqual(StandardFiles.locate(environment: ["DOCKET_SHARE": "/opt/docket-share"], executable: nil)?.folder.path, "/opt/docket-share")
+        XCTAssertNil(StandardFiles.locate(environment: [:], executable: base.appendingPathComponent("nowhere/docket")))
+
+        var ws = try Workspace.create(at: base.appendingPathComponent("ws"), config: WorkspaceConfig())
+        ws.standard = installed
+        XCTAssertEqual(try ws.workflowFile(named: "consultation"), installed.workflows.appendingPathComponent("consultation.yaml").path)
+        try write("ws/workflows/consultation.yaml", "the council's own")
+        XCTAssertEqual(try ws.workflowFile(named: "consultation"), ws.root.appendingPathComponent("workflows/consultation.yaml").path,
+                       "the workspace's own overrides the standard one")
+        XCTAssertEqual(try ws.workflowFile(named: "report"), installed.workflows.appendingPathComponent("report.yaml").path)
+        XCTAssertEqual(ws.workflowFiles().map(\.name), ["consultation", "report"])
+        XCTAssertFalse(ws.isStandard(ws.root.appendingPathComponent("workflows")))
+        XCTAssertTrue(ws.isStandard(installed.workflows))
+        XCTAssertEqual(ws.pluginFolders(environment: [:]).last, installed.plugins)
+    }
 }
