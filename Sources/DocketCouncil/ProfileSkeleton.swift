@@ -11,14 +11,14 @@ public enum ProfileSkeleton {
         let addressee = probe.addressee.isEmpty ? "〇〇市長" : probe.addressee
         let headLine = head.isEmpty
             ? "# head: \"市長\"                         # the head's title (区長, 市長, 町長, 村長, 知事…): answers go to <organization><head>"
-            : "head: \(quoted(head))\(pad(head))# answers are addressed to \(addressee); the minutes say \(probe.executiveSide)"
+            : "head: \(quoted(head))\(pad("head: " + quoted(head)))# answers are addressed to \(addressee); the minutes say \(probe.executiveSide)"
         return """
             # The council profile (委員名簿と議事の規則) of \(council).
             # Docket reads it strictly: a misspelt key or value is an error at council.yaml:LINE:COLUMN.
             # Every change is recorded (what, who, when) at the next docket command: see 'docket council show'.
             docket-council: 1
-            name: \(quoted(council))\(pad(council))# the council's name, as documents print it
-            organization: \(quoted(organization))\(pad(organization))# whose council it is
+            name: \(quoted(council))\(pad("name: " + quoted(council)))# the council's name, as documents print it
+            organization: \(quoted(organization))\(pad("organization: " + quoted(organization)))# whose council it is
             \(headLine)
             # addressee: \(quoted(addressee))          # to write the answers' addressee in full instead
             # secretariat: \(quoted("\(council) 事務局"))   # the default: sender of receipts, Source-Organization of archives
@@ -52,7 +52,9 @@ public enum ProfileSkeleton {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
+    /// Spaces that bring a line of `s` (wide characters counting two columns) to the comments' column.
     static func pad(_ s: String) -> String {
-        String(repeating: " ", count: max(1, 30 - s.count * 2))
+        let width = s.unicodeScalars.reduce(0) { $0 + ($1.isASCII ? 1 : 2) }
+        return String(repeating: " ", count: max(1, 40 - width))
     }
 }
