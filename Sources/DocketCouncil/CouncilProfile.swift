@@ -116,7 +116,12 @@ extension CouncilRoster {
 
     /// The secretariat, sender of receipts and archives: `secretariat:`, else 「<name> 事務局」.
     public var secretariat: String {
-        secretariatGiven ?? (name.isEmpty ? "" : "\(name) 事務局")
+        secretariatGiven ?? Self.secretariat(of: name)
+    }
+
+    /// The default secretariat of the council `name`: 「<name> 事務局」 (empty for no name).
+    public static func secretariat(of name: String) -> String {
+        name.isEmpty ? "" : "\(name) 事務局"
     }
 
     /// How the minutes name the executive side: `executive-side:`, else from the head's title

@@ -1,3 +1,4 @@
+import DocketYAML
 import Foundation
 
 /// The commented council profile `docket init` writes: the council's names filled in, the
@@ -48,9 +49,7 @@ public enum ProfileSkeleton {
             """
     }
 
-    static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    static func quoted(_ s: String) -> String { YAMLText.quoted(s) }
 
     /// Spaces that bring a line of `s` (wide characters counting two columns) to the comments' column.
     static func pad(_ s: String) -> String {

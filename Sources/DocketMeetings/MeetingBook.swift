@@ -255,9 +255,7 @@ public struct MeetingBook: Sendable {
         return DateComponents(calendar: Calendar(identifier: .gregorian), year: y, month: m, day: d).isValidDate
     }
 
-    static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    static func quoted(_ s: String) -> String { YAMLText.quoted(s) }
 }
 
 /// Tells the vote and report steps which open meeting holds a case undecided or unacknowledged,

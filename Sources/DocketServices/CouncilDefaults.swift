@@ -13,6 +13,8 @@ public struct CouncilDefaults: Sendable, Equatable {
     public var organization: String
     /// The profile, if the workspace has one.
     public var profile: CouncilRoster?
+    /// Its file.
+    public var profilePath: String?
     /// `$DOCKET_ORGANIZATION`, if set.
     var organizationOverride: String?
     /// The time zone times are shown in (docket.yaml `time-zone`).
@@ -39,19 +41,25 @@ public struct CouncilDefaults: Sendable, Equatable {
             throw ProfileDisagreement(key: key, workspaceFile: workspace.configFile.path, workspaceValue: ours,
                                       profileFile: path, profileValue: theirs)
         }
-        return CouncilDefaults(config: workspace.config, profile: profile, environment: environment)
+        var defaults = CouncilDefaults(config: workspace.config, profile: profile, environment: environment)
+        defaults.profilePath = path
+        return defaults
     }
 
     /// `Source-Organization` of archives: `$DOCKET_ORGANIZATION`, else the profile's
     /// secretariat (「<council> 事務局」 unless it names one), else the organization, else `Docket`.
     public var sourceOrganization: String { sourceOrganization(council: nil) }
 
+    /// The secretariat: the profile's, else that of the council docket.yaml names, or empty.
+    public var secretariat: String {
+        profile.map(\.secretariat).flatMap { $0.isEmpty ? nil : $0 } ?? CouncilRoster.secretariat(of: council)
+    }
+
     /// The same, with `fallbackCouncil` (a roster's name) for a workspace that names none.
     public func sourceOrganization(council fallbackCouncil: String?) -> String {
         if let organizationOverride { return organizationOverride }
-        if let secretariat = profile?.secretariat, !secretariat.isEmpty { return secretariat }
-        let name = council.isEmpty ? (fallbackCouncil ?? "") : council
-        if !name.isEmpty { return "\(name) 事務局" }
+        let sender = secretariat.isEmpty ? CouncilRoster.secretariat(of: fallbackCouncil ?? "") : secretariat
+        if !sender.isEmpty { return sender }
         return organization.isEmpty ? "Docket" : organization
     }
 
@@ -60,7 +68,7 @@ public struct CouncilDefaults: Sendable, Equatable {
         [
             "council": .string(council), "organization": .string(organization),
             "head": .string(profile?.head ?? ""), "addressee": .string(profile?.addressee ?? ""),
-            "secretariat": .string(profile?.secretariat ?? (council.isEmpty ? "" : "\(council) 事務局")),
+            "secretariat": .string(secretariat),
             "executive_side": .string(profile?.executiveSide ?? "執行機関側"),
         ]
     }

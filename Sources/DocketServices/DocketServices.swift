@@ -41,7 +41,7 @@ public struct DocketServices: Sendable {
         self.clock = clock
         let council = try CouncilDefaults.load(workspace: workspace, environment: environment)
         self.council = council
-        let profile = CouncilProfileSource(path: try? workspace.rosterPath(currentFolder: nil))
+        let profile = CouncilProfileSource(path: council.profilePath)
         discovered = Once { StepTypes.discover(in: workspace, environment: environment, currentFolder: currentFolder, council: council, profile: profile) }
         indexBackend = IndexBackend(config: workspace.config, environment: environment)
     }
@@ -139,7 +139,7 @@ public struct DocketServices: Sendable {
     /// services' user; when: now); nil when nothing changed or there is no profile.
     @discardableResult
     public func recordProfileChange() throws -> CouncilHistory.Entry? {
-        guard let path = try? workspace.rosterPath(currentFolder: nil) else { return nil }
+        guard let path = council.profilePath else { return nil }
         return try councilHistory.record(profileAt: path, by: user, now: clock())
     }
 

@@ -100,9 +100,7 @@ public struct WorkspaceConfig: Sendable, Equatable {
 
     /// The file `docket init` writes (the council's names are in the profile, not here).
     public var yaml: String {
-        func quoted(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
+        let quoted = YAMLText.quoted
         func list(_ items: [String]) -> String { "[" + items.map(quoted).joined(separator: ", ") + "]" }
         return """
             # Docket workspace: cases/ and archives/ live beside this file. Commands run anywhere
