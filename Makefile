@@ -13,13 +13,14 @@ build: deps
 	install -D -m 755 "$$(swift build -c release --show-bin-path)/mailing-serial-check" Plugins/mailing-serial-check/bin/mailing-serial-check
 
 # Installs docket into $(PREFIX)/bin and the standard workflows, templates and plugins it
-# opens cases under into $(PREFIX)/share/docket, where the binary finds them.
+# opens cases under, with the PDF tools and the seal's signer (their Python environments
+# included), into $(PREFIX)/share/docket, where the binary finds them.
 PREFIX ?= /usr/local
 install: build
 	install -D -m 755 .build/release/docket "$(DESTDIR)$(PREFIX)/bin/docket"
 	rm -rf "$(DESTDIR)$(PREFIX)/share/docket"
 	mkdir -p "$(DESTDIR)$(PREFIX)/share/docket"
-	cp -r workflows Plugins "$(DESTDIR)$(PREFIX)/share/docket/"
+	cp -r workflows Plugins libexec "$(DESTDIR)$(PREFIX)/share/docket/"
 
 demo: build
 	rm -rf demo

@@ -88,6 +88,9 @@ let package = Package(
             name: "DocketIndex",
             dependencies: ["DocketCore", "DocketCouncil", "CSQLite", "DocketWorkspace", "DocketYAML",
                            .product(name: "PostgresNIO", package: "postgres-nio")]),
+        // The council's electronic seal: its key and certificates in seal/, Docket's own signer
+        // (libexec/seal, pyHanko), the seal step and signature checks.
+        .target(name: "DocketSeal", dependencies: ["DocketCore", "DocketYAML"]),
         // The board's accounts (board/users.json): roles, bcrypt hashes, session epochs.
         .target(
             name: "DocketAccounts",
@@ -101,13 +104,13 @@ let package = Package(
         .target(
             name: "DocketServices",
             dependencies: ["DocketCore", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketWorkspace",
-                           "DocketMeetings", "DocketIndex", "DocketAccounts", "DocketYAML"]),
+                           "DocketMeetings", "DocketIndex", "DocketAccounts", "DocketSeal", "DocketYAML"]),
         // The web board (Hummingbird): routes, sessions, roles, pages from restylable templates.
         .target(
             name: "DocketBoard",
             dependencies: [
                 "DocketServices", "DocketCore", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketMeetings", "DocketIndex",
-                "DocketWorkspace", "DocketAccounts", "DocketYAML",
+                "DocketWorkspace", "DocketAccounts", "DocketSeal", "DocketYAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -124,7 +127,7 @@ let package = Package(
             name: "docket",
             dependencies: [
                 "DocketServices", "DocketBoard", "DocketCore", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketPlugins",
-                "DocketWorkspace", "DocketMeetings", "DocketIndex", "DocketAccounts", "DocketYAML",
+                "DocketWorkspace", "DocketMeetings", "DocketIndex", "DocketAccounts", "DocketSeal", "DocketYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]),
@@ -141,7 +144,7 @@ let package = Package(
         .target(
             name: "DocketTestSupport",
             dependencies: [
-                "DocketServices", "DocketBoard", "DocketCore", "DocketWorkspace",
+                "DocketServices", "DocketBoard", "DocketCore", "DocketWorkspace", "DocketSeal",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -112,11 +112,13 @@ struct BoardRoutes {
                 scope.admits(identity, caseID: $0.case, department: $0.department, agenda: agenda)
             }
             view["hits"] = hits.map { hit -> [String: Any] in
-                ["case": hit.case, "document": hit.document, "line": hit.line, "subject": hit.subject ?? "",
+                var row: [String: Any] = ["case": hit.case, "document": hit.document, "line": hit.line, "subject": hit.subject ?? "",
                  "state": hit.state, "department": hit.department ?? "", "decision": hit.decision ?? "",
                  "parts": Self.highlighted(hit.excerpt),
                  "href": hit.document.hasPrefix("inputs") || hit.document.hasPrefix("records/")
                     ? "/cases/\(hit.case)" : "/cases/\(hit.case)/documents/\(hit.document)"]
+                if let page = hit.page { row["page"] = ["number": page] }
+                return row
             }
             view["count"] = hits.count
             if let among = results.rankedAmong {

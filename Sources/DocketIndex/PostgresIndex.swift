@@ -327,7 +327,7 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
                              workflow: try r[3].decode(String?.self) ?? "", state: try r[4].decode(String?.self) ?? "",
                              subject: try r[5].decode(String?.self), department: try r[6].decode(String?.self),
                              decision: try r[7].decode(String?.self), year: try r[8].decode(Int32?.self).map(Int.init),
-                             score: try r[9].decode(Double.self))
+                             score: try r[9].decode(Double.self), page: Excerpt.page(ofLine: found.line, in: body))
         }
         hits.sort { ($0.score, $1.case, $1.document) > ($1.score, $0.case, $0.document) }
         return SearchResults(hits: hits, rankedAmong: rankedAmong)

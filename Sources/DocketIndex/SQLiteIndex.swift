@@ -562,6 +562,7 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
                                           workflow: s.text(3) ?? "", state: s.text(4) ?? "", subject: s.text(5), department: s.text(6),
                                           decision: s.text(7), year: s.text(8).flatMap { Int($0) }, score: points))
                 }
+                hits[hits.count - 1].page = Excerpt.page(ofLine: found.line, in: body)
             }
         }
         return hits

@@ -127,11 +127,27 @@ public struct SearchHit: Codable, Sendable, Equatable {
     /// records or minutes; `case` is then empty, `workflow` empty, `state` the meeting's (open,
     /// closed, archived), `subject` its title and `year` the fiscal year of its date.
     public var meeting: String? = nil
+    /// The page of the match, for the text of a PDF (pages separated by form feeds, as the
+    /// pdf-text plugin writes it); nil for other texts.
+    public var page: Int? = nil
 }
 
 /// Finding the line and the excerpt of a hit in a document's text.
 enum Excerpt {
     static let open = "»", close = "«"
+
+    /// The page `line` (1-based) is on, when `text` is a PDF's text whose pages are separated
+    /// by form feeds; nil for a text without any.
+    static func page(ofLine line: Int, in text: String) -> Int? {
+        guard text.contains("\u{0C}") else { return nil }
+        var page = 1, number = 0
+        for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            page += l.filter { $0 == "\u{0C}" }.count
+            if number >= line { break }
+        }
+        return page
+    }
 
     /// The first line holding the first term (case-insensitively), its number, and the
     /// excerpt with every term marked; at most about `width` characters around the match.

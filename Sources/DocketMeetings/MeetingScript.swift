@@ -81,7 +81,7 @@ public struct MeetingScript: Sendable {
     /// each case and records what the script gives for it at the meeting (a tally with
     /// `recordVote`, a report's acknowledgement with `acknowledgeReport`, anything else on the
     /// case), closes the meeting and publishes its minutes. `say` receives each line of progress.
-    public func replay(book: MeetingBook, runner: Runner, workflows: URL, rosterPath: String, checker: (any Step)?,
+    public func replay(book: MeetingBook, runner: Runner, workflows: URL, rosterPath: String, tools: MinutesTools,
                        organization: String, say: (String) -> Void) async throws -> MeetingBook.Publication {
         let opened = try book.create(id: id, date: date, time: time, place: place, title: title, rosterPath: rosterPath)
         say("\(opened.title) (\(JapaneseDate.era(opened.date) ?? opened.date)), meeting \(opened.id)\n")
@@ -123,7 +123,7 @@ public struct MeetingScript: Sendable {
         }
         _ = try book.close(id)
         let transcript = try transcript.map { try Transcript.load(path: file($0), meeting: try book.load(id).1) }
-        return try await book.publishMinutes(id, transcript: transcript, checker: checker, organization: organization)
+        return try await book.publishMinutes(id, transcript: transcript, tools: tools, organization: organization)
     }
 
     // MARK: - Outcomes
@@ -143,7 +143,7 @@ public struct MeetingScript: Sendable {
             let kind = report["kind"]?.stringValue ?? (item.workflow == "retroactive-approval" ? "retroactive" : "consultation")
             return Outcome(label: item.label, caseID: item.caseID, kind: kind, votesFor: vote["for"]?.description ?? "–", against: vote["against"]?.description ?? "–",
                            decision: answer["decision"]?.stringValue ?? (report["acknowledged"]?.boolValue == true ? "報告（了承）" : "–"),
-                           answerNumber: answer["number_label"]?.stringValue ?? "–", answerDocument: answer["document"]?.stringValue)
+                           answerNumber: answer["number_label"]?.stringValue ?? "–", answerDocument: state.step("answer-seal").outputs["document"]?.stringValue ?? answer["document"]?.stringValue)
         }
     }
 }

@@ -3,6 +3,20 @@ import DocketCore
 import DocketSteps
 import Foundation
 
+/// The steps publishing minutes runs: the personal-data check (`personal-data-scan`), the
+/// PDF/A rendition (`pdf-render`) and the council's seal (`seal`). Minutes are never recorded
+/// unchecked, unrendered or unsealed: a missing one blocks publication, naming what to install.
+public struct MinutesTools: Sendable {
+    public var checker: (any Step)?
+    public var renderer: (any Step)?
+    public var sealer: (any Step)?
+    public init(checker: (any Step)?, renderer: (any Step)?, sealer: (any Step)?) {
+        self.checker = checker
+        self.renderer = renderer
+        self.sealer = sealer
+    }
+}
+
 extension MeetingBook {
     /// What publishing the minutes did.
     public struct Publication: Sendable {
@@ -25,7 +39,7 @@ extension MeetingBook {
     /// the workspace's `personal-data-scan` step) and, if nothing is found, records them as the
     /// meeting's documents and archives the meeting as a BagIt zip, as a case is archived. A hit
     /// blocks publication: nothing is recorded but the failure, and the draft stays for the clerk.
-    public func publishMinutes(_ id: String, transcript: Transcript?, checker: (any Step)?, organization: String) async throws -> Publication {
+    public func publishMinutes(_ id: String, transcript: Transcript?, tools: MinutesTools, organization: String) async throws -> Publication {
         try require(id)
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
@@ -56,7 +70,7 @@ extension MeetingBook {
             try store.journal(id).append([e], to: &contents, now: clock())
             throw Blocked(message: message, draft: draft)
         }
-        guard let checker else {
+        guard let checker = tools.checker else {
             try refuse("the personal-data check (step type personal-data-scan) is not installed, and minutes are never published unchecked")
         }
         let checkOut = store.folder(id).appendingPathComponent(".check")
@@ -72,6 +86,44 @@ extension MeetingBook {
         case .waiting(let prompt): try refuse("the personal-data check asked for a record (\(prompt)), which minutes cannot give")
         case .sendBack: try refuse("the personal-data check asked to send the case back, which minutes cannot do")
         }
+        // Clean: the PDF/A rendition of the HTML, sealed; a failure blocks like a hit.
+        guard let renderer = tools.renderer else {
+            try refuse("the PDF renderer (plugin pdf-render) is not installed (scripts/install-pdf-tools builds it), and minutes are issued as sealed PDF/A")
+        }
+        guard let sealer = tools.sealer else { try refuse("the seal step is not available in this Docket") }
+        func step(_ s: any Step, _ name: String, with: [String: Value]) async throws -> [String: Value] {
+            try FileIO.makeEmptyFolder(checkOut)
+            let context = StepContext(caseID: id, stepID: name, attempt: 1, round: round, with: with, inputs: [:], outputs: [:],
+                                      documents: drafted, records: [], outputFolder: checkOut, documentsFolder: staging,
+                                      snapshotFolder: store.workflowFiles(id), rootFolder: root, now: clock())
+            var withWorkspace = context
+            withWorkspace.workspace = ["council": .string(councilName(try roster(of: id))), "organization": .string(organization)]
+            switch try await s.run(withWorkspace) {
+            case .completed(let outputs): return outputs
+            case .failed(let message): try refuse(message)
+            case .waiting, .sendBack: try refuse("\(name) asked for a record, which minutes cannot give")
+            }
+        }
+        let meetingDate = meeting.date
+        _ = try await step(renderer, "\(Self.minutesStep)-pdf", with: [
+            "documents": .list([.string(drafted[1].path)]), "title": .string("会議録 \(meeting.title)"),
+            "subject": .string(meeting.title), "created": .string(meetingDate)])
+        let pdfName = (Minutes.htmlName as NSString).deletingPathExtension + ".pdf"
+        let rendered = checkOut.appendingPathComponent(pdfName)
+        guard FileManager.default.fileExists(atPath: rendered.path) else { try refuse("the PDF renderer did not write \(pdfName)") }
+        let pdfURL = draft.appendingPathComponent(pdfName)
+        try? FileManager.default.removeItem(at: pdfURL)
+        try FileManager.default.moveItem(at: rendered, to: pdfURL)
+        var pdf = try FileIO.digest(of: pdfURL.path)
+        drafted.append(DocumentRecord(path: "\(folder)/\(pdfName)", size: pdf.size, sha256: pdf.sha256))
+        let chair = (try? roster(of: id)).flatMap { $0.chair(on: meetingDate) } ?? ""
+        let sealed = try await step(sealer, "\(Self.minutesStep)-seal", with: [
+            "document": .string(drafted[2].path), "signer": .string(chair.isEmpty ? councilName(try roster(of: id)) : "会長 \(chair)"),
+            "reason": .string("会議録の確定")])
+        try FileManager.default.removeItem(at: pdfURL)
+        try FileManager.default.moveItem(at: checkOut.appendingPathComponent(pdfName), to: pdfURL)
+        pdf = try FileIO.digest(of: pdfURL.path)
+        drafted[2] = DocumentRecord(path: "\(folder)/\(pdfName)", size: pdf.size, sha256: pdf.sha256)
         // Clean: the minutes become the meeting's documents, then the meeting is archived.
         let documents = store.documents(id)
         try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
@@ -81,7 +133,8 @@ extension MeetingBook {
         try FileIO.syncFolder(documents)
         var done = JournalEvent(type: .completed, step: Self.minutesStep)
         done.documents = drafted
-        done.outputs = ["markdown": .string(drafted[0].path), "html": .string(drafted[1].path), "checked": .bool(true)]
+        done.outputs = ["markdown": .string(drafted[0].path), "html": .string(drafted[1].path), "pdf": .string(drafted[2].path),
+                        "sealed_by": sealed["signer"] ?? .null, "certificate": sealed["certificate"] ?? .null, "checked": .bool(true)]
         done.by = user
         try store.journal(id).append([done], to: &contents, now: clock())
         let bytes = [UInt8](try Data(contentsOf: store.journal(id).url))

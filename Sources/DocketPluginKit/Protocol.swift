@@ -12,7 +12,8 @@
 //    "documents": [{"path": "draft/諮問文.md", "sha256": "...", "size": 1234,
 //                   "file": "/abs/path/readable/copy"}],                   // read-only
 //    "records": [{...}],                                                  // what a person recorded
-//    "output_folder": "/abs/path/empty/folder"}
+//    "output_folder": "/abs/path/empty/folder",
+//    "workspace": {"council": "…", "organization": "…", "head": "…", ...}} // the council's public names
 //
 // Standard output: one JSON response:
 //
@@ -102,9 +103,11 @@ public struct PluginRequest: Codable, Sendable {
     public var documents: [Document]
     public var records: [JSONValue]
     public var outputFolder: String
+    /// The council's public names (absent from a Docket older than this field).
+    public var workspace: [String: JSONValue]?
 
     enum CodingKeys: String, CodingKey {
-        case `protocol`, `case`, step, outputs, documents, records, outputFolder = "output_folder"
+        case `protocol`, `case`, step, outputs, documents, records, outputFolder = "output_folder", workspace
     }
 
     /// The document at `path` (as the case names it: `STEP/NAME`).

@@ -245,6 +245,8 @@ public struct PluginStep: Step, StepProvenance {
             var documents: [Document]
             var records: [Value]
             var output_folder: String
+            /// The council's public names (council, organization, head, addressee, secretariat…).
+            var workspace: [String: Value]
         }
         let request = Request(
             protocol: manifest.protocolVersion, case: .init(id: context.caseID, inputs: context.inputs),
@@ -252,7 +254,7 @@ public struct PluginStep: Step, StepProvenance {
             outputs: context.outputs,
             documents: context.documents.map { .init(path: $0.path, sha256: $0.sha256, size: $0.size,
                                                      file: context.documentsFolder.appendingPathComponent($0.path).path) },
-            records: context.records, output_folder: context.outputFolder.path)
+            records: context.records, output_folder: context.outputFolder.path, workspace: context.workspace)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(request)

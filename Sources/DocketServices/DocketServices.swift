@@ -5,6 +5,7 @@ import DocketCouncil
 import DocketIndex
 import DocketMeetings
 import DocketPlugins
+import DocketSeal
 import DocketSteps
 import DocketWorkspace
 import Foundation
@@ -60,6 +61,11 @@ public struct DocketServices: Sendable {
     }
 
     public var registry: StepRegistry { stepTypes.registry }
+
+    /// The council's electronic seal (`seal/`), used by Docket's own signer from the standard files.
+    public var seal: SealStore {
+        SealStore(root: workspace.root, tool: SealTool(standardFolder: workspace.standard?.folder ?? workspace.root, environment: environment))
+    }
 
     /// The workspace's cases; every commit feeds the index (see `CaseIndexes.fed`).
     public var store: CaseStore { CaseIndexes.fed(workspace.store, backend: indexBackend) }
@@ -145,6 +151,11 @@ public struct DocketServices: Sendable {
 
     /// The personal-data check the minutes must pass, if the workspace has it.
     public var personalDataCheck: (any Step)? { registry["personal-data-scan"] }
+
+    /// What publishing minutes runs: the personal-data check, the PDF/A rendition, the seal.
+    public var minutesTools: MinutesTools {
+        MinutesTools(checker: personalDataCheck, renderer: registry["pdf-render"], sealer: registry["seal"])
+    }
 }
 
 /// A value made on first use, once, shared by every copy of the struct holding it.

@@ -2,6 +2,7 @@ import DocketArchive
 import DocketCore
 import DocketMeetings
 import DocketPlugins
+import DocketSeal
 import DocketSteps
 import DocketWorkspace
 import Foundation
@@ -46,6 +47,7 @@ public struct StepTypes: Sendable {
         let password = environment["DOCKET_ARCHIVE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         // Distinct from every built-in name.
         try! registry.register(ArchiveStep(organization: council?.sourceOrganization ?? "Docket", password: password))
+        try! registry.register(SealStep(tool: StandardFiles.locate(environment: environment).map { SealTool(standardFolder: $0.folder, environment: environment) }))
         return registry
     }
 }

@@ -49,7 +49,7 @@ public struct IssueAnswerStep: Step {
     ])
 
     public func outputNames(with: [String: Value]) -> [String]? {
-        ["number", "number_label", "fiscal_year", "date", "decision", "approved", "document", "html"]
+        ["number", "number_label", "fiscal_year", "date", "decision", "approved", "document", "html", "chair", "created"]
     }
 
     public func validate(with: [String: Value], node: Node?, diagnostics d: inout Diagnostics) {
@@ -138,6 +138,7 @@ public struct IssueAnswerStep: Step {
             "number": number.map { .int($0) } ?? .null, "number_label": draft ? .null : .string(numberLabel), "fiscal_year": .int(fiscalYear),
             "date": .string(dateLabel), "decision": .string(decision), "approved": .bool(approved),
             "document": .string("\(context.documentFolder)/\(output)"), "html": .null,
+            "chair": .string(chair), "created": .string(meeting),
         ]
         if w["html_template"] != nil {
             let html = w["html_output"]?.stringValue ?? "答申.html"

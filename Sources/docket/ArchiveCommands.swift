@@ -2,6 +2,7 @@ import ArgumentParser
 import DocketArchive
 import DocketCore
 import DocketServices
+import DocketYAML
 import Foundation
 
 /// Where an archive password comes from: a file, else the environment; never an argument.
@@ -88,8 +89,11 @@ struct ArchiveCommand: AsyncParsableCommand {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Checks archives on their own, without any case folder.",
+        abstract: "Checks archives on their own, without any case folder, and sealed PDFs against the workspace.",
         discussion: """
+            A PDF (FILE.pdf) is checked for the council's electronic seal: the signature must match \
+            the bytes, cover the whole file and be made with this workspace's seal (in force or \
+            retired), and the file's SHA-256 must be one a case's or meeting's journal recorded. \
             Checks each zip: its structure and every entry's CRC, the bag's required files, every \
             manifest and tag-manifest digest, Payload-Oxum, that no entry leaves the bag folder \
             ('..', absolute paths, links) and that every file is listed. Prints 'ok ZIP: …' or \
@@ -98,13 +102,39 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var passwordOptions: PasswordOptions
 
-    @Argument(help: ArgumentHelp("The archives to check.", valueName: "ZIP"))
+    @Argument(help: ArgumentHelp("The archives (and sealed PDFs) to check.", valueName: "ZIP|PDF"))
     var archives: [String]
 
+    @Option(name: .long, help: ArgumentHelp("The workspace whose seal and journals a PDF is checked against (default: $DOCKET_ROOT, else the nearest docket.yaml).", valueName: "DIR"))
+    var root: String?
+
     func run() throws {
+        let pdfs = archives.filter { $0.lowercased().hasSuffix(".pdf") }
+        var allGood = true
+        if !pdfs.isEmpty {
+            let services: DocketServices
+            do {
+                services = try DocketServices.locate(rootOption: root, environment: RootOptions.environment, currentFolder: RootOptions.currentFolder, user: RootOptions.user)
+            } catch { throw report(error) }
+            for path in pdfs {
+                do {
+                    let check = try services.checkSealed(URL(fileURLWithPath: path, relativeTo: RootOptions.currentFolder))
+                    if check.sound {
+                        let s = check.signatures.map { "\($0.signer)\($0.signedAt.map { " at \($0)" } ?? "")" }.joined(separator: ", ")
+                        print("ok \(path): sealed by \(TerminalText.escaped(s)), unchanged since; recorded as \(check.recorded.map { TerminalText.escaped($0) }.joined(separator: "; "))")
+                    } else {
+                        allGood = false
+                        printErr("NOT OK \(path): " + check.problems.map { TerminalText.escaped($0) }.joined(separator: "; "))
+                    }
+                } catch {
+                    allGood = false
+                    printErr("NOT OK \(path): \(error)")
+                }
+            }
+        }
+        let archives = self.archives.filter { !$0.lowercased().hasSuffix(".pdf") }
         let password: String?
         do { password = try passwordOptions.password() } catch { throw report(error) }
-        var allGood = true
         for path in archives {
             let result = Verifier.verify(path: path, password: password, digestingFile: true)
             if result.problems.isEmpty { print(result.summary) } else {

@@ -13,7 +13,9 @@ struct DemoCommand: AsyncParsableCommand {
             Opens the meeting, sets its agenda in the record's order, records the attendance (18 of \
             21, quorum 11), opens and runs each item's case, records the review, the tallies and \
             the reports' acknowledgements at the meeting (the first tally recounted), closes the \
-            meeting and writes its minutes (会議録), checked and archived. Prints a table: item, \
+            meeting and writes its minutes (会議録), checked, rendered as PDF/A, sealed and archived. \
+            The answers and minutes are sealed with a demonstration seal made for the demo (its \
+            certificate says DEMO SEAL - NOT FOR OFFICIAL USE). Prints a table: item, \
             kind, for, against, decision, answer number, answer file. The root folder must be \
             empty or absent (nothing is ever overwritten).
             """)
@@ -49,9 +51,14 @@ struct DemoCommand: AsyncParsableCommand {
         let services = try DocketServices(workspace: workspace, environment: RootOptions.environment,
                                           currentFolder: RootOptions.currentFolder, user: RootOptions.user)
         for problem in services.stepTypes.problems { printErr("docket: warning: a plugin was not loaded: \(problem)") }
+        // A demonstration seal (its certificate says DEMO SEAL - NOT FOR OFFICIAL USE), so the
+        // answers and minutes come out as sealed PDF/A as a council's would.
+        let seal = try services.seal.install(.create(council: services.council.council, organization: services.council.organization, demo: true, years: 1),
+                                             replace: false, by: RootOptions.user)
+        print("demo seal: \(seal.subject) (certificate sha256 \(seal.sha256.prefix(16))…)")
         let runner = services.runner
         let published = try await script.replay(book: services.meetings, runner: runner, workflows: workflows,
-                                                rosterPath: try services.rosterPath(), checker: services.personalDataCheck,
+                                                rosterPath: try services.rosterPath(), tools: services.minutesTools,
                                                 organization: services.council.sourceOrganization) { print($0) }
 
         let rows = try script.outcomes(cases: runner.store).map { o in

@@ -34,7 +34,7 @@ struct Docket: AsyncParsableCommand {
             case's state does not allow it); 74 file system error; 75 the case is busy.
             """,
         version: DocketVersion.string,
-        subcommands: [InitCommand.self, CouncilCommand.self, WorkflowsCommand.self, ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
+        subcommands: [InitCommand.self, CouncilCommand.self, SealCommand.self, WorkflowsCommand.self, ValidateCommand.self, NewCommand.self, RunCommand.self, RecordCommand.self,
                       RerunCommand.self, AmendCommand.self, WithdrawCommand.self, ReopenCommand.self,
                       StatusCommand.self, ArchiveCommand.self, VerifyCommand.self, RetentionCommand.self, VotesCommand.self,
                       DemoCommand.self, StepsCommand.self, PluginsCommand.self,

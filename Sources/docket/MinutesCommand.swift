@@ -39,7 +39,7 @@ struct MinutesCommand: AsyncParsableCommand {
             }
             let council = book.councilName(try book.roster(of: id))
             let org = organization ?? services.council.sourceOrganization(council: council)
-            let published = try await book.publishMinutes(id, transcript: merged, checker: services.personalDataCheck, organization: org)
+            let published = try await book.publishMinutes(id, transcript: merged, tools: services.minutesTools, organization: org)
             for doc in published.documents { print("minutes: \(book.store.documents(id).appendingPathComponent(doc.path).path)") }
             if let a = published.archive { print("archived meeting \(id) to \(a.path.path): \(a.payloadFiles) files, \(a.size) bytes, sha256 \(a.sha256)") }
         } catch { throw Reporting.report(error) }

@@ -26,7 +26,7 @@ struct SearchCommand: ParsableCommand {
             shown as 'meeting ID', unless --department, --workflow, --decision or --state asks \
             for cases only (--year applies to a meeting's date).
 
-            --json prints a list of: case, document, line, excerpt, workflow, state, subject, \
+            --json prints a list of: case, document, line, page (a PDF's text), excerpt, workflow, state, subject, \
             department, decision, year, score; a meeting's hit has an empty case and adds \
             meeting (its id), with its state (open, closed, archived) and its title as subject. \
             The note on a bounded ranking goes to standard error.
@@ -109,7 +109,7 @@ struct SearchCommand: ParsableCommand {
                 return
             }
             print(Table.render([["CASE", "DOCUMENT:LINE", "SUBJECT", "EXCERPT"]] + hits.map {
-                [$0.meeting.map { "meeting \($0)" } ?? $0.case, "\(TerminalText.escaped($0.document)):\($0.line)", Table.shortened(TerminalText.escaped($0.subject ?? "-"), to: 24),
+                [$0.meeting.map { "meeting \($0)" } ?? $0.case, "\(TerminalText.escaped($0.document))\($0.page.map { " p.\($0)" } ?? ":\($0.line)")", Table.shortened(TerminalText.escaped($0.subject ?? "-"), to: 24),
                  TerminalText.escaped($0.excerpt)]
             }))
             print("\(counted(hits.count, "result"))\(hits.count == limit ? " (the first \(limit); --limit shows more)" : "")")

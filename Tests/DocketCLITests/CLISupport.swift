@@ -76,12 +76,20 @@ final class Workspace {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try Data(Self.minimalConfig.utf8).write(to: root.appendingPathComponent("docket.yaml"))
         try Data(Self.profile.utf8).write(to: root.appendingPathComponent("council.yaml"))
+        try addSeal()
         if copyWorkflows {
             let fm = FileManager.default
             try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("workflows"), to: root.appendingPathComponent("workflows"))
             // The department plugins the workflows use, with the Swift one freshly built.
+            // The PDF plugins (hundreds of MB of Python environment each) are not copied: the
+            // standard ones, in the project, are found after the workspace's own.
             let plugins = root.appendingPathComponent("Plugins")
-            try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("Plugins"), to: plugins)
+            try fm.createDirectory(at: plugins, withIntermediateDirectories: true)
+            for name in try fm.contentsOfDirectory(atPath: CLI.packageRoot.appendingPathComponent("Plugins").path) {
+                let source = CLI.packageRoot.appendingPathComponent("Plugins/\(name)")
+                if fm.fileExists(atPath: source.appendingPathComponent("venv").path) { continue }
+                try fm.copyItem(at: source, to: plugins.appendingPathComponent(name))
+            }
             let bin = plugins.appendingPathComponent("mailing-serial-check/bin")
             try? fm.removeItem(at: bin)
             try fm.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -91,6 +99,34 @@ final class Workspace {
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Gives the workspace the test seal (made once per test run with Docket's signer), as
+    /// `docket seal init` would leave it: seal/ 0700, key.pem 0600.
+    func addSeal() throws {
+        let folder = root.appendingPathComponent("seal")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in ["key.pem", "certificate.pem"] {
+            try FileManager.default.copyItem(at: try Self.testSeal.get().appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        chmod(folder.appendingPathComponent("key.pem").path, 0o600)
+    }
+
+    /// A seal made once for the whole test run (テスト審査会, marked as a demo).
+    static let testSeal: Result<URL, Error> = Result {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("docket-test-seal-\(getpid())")
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent("certificate.pem").path) { return folder }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = CLI.packageRoot.appendingPathComponent("libexec/seal/venv/bin/python3")
+        p.arguments = [CLI.packageRoot.appendingPathComponent("libexec/seal/seal.py").path, "create", "--council", "テスト審査会",
+                       "--organization", "テスト市", "--demo", "--key", folder.appendingPathComponent("key.pem").path,
+                       "--cert", folder.appendingPathComponent("certificate.pem").path]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+        return folder
+    }
 
     /// What a workspace needs at least; the rest of docket.yaml has defaults.
     static let minimalConfig = "docket-workspace: 1\n"

@@ -103,6 +103,16 @@ final class CouncilAdoptionTests: XCTestCase {
         XCTAssertTrue(broken.err.contains("did you mean '副会長'"), broken.err)
         try write("council.yaml", good)
 
+        // The council's seal, named from the profile: the answers and minutes are sealed with it.
+        let sealed = try ok("seal", "init")
+        XCTAssertTrue(sealed.out.contains("CN=みどり市個人情報保護審議会"), sealed.out)
+        let sealFolder = parent.appendingPathComponent("midori/seal")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: sealFolder.appendingPathComponent("key.pem").path)[.posixPermissions] as? Int, 0o600)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: sealFolder.path)[.posixPermissions] as? Int, 0o700)
+        let again = try cli.run(["--root", "midori", "seal", "init"])
+        XCTAssertNotEqual(again.status, 0, "a seal is never replaced silently")
+        XCTAssertTrue(again.err.contains("--replace"), again.err)
+
         // Every other kind of case opens at once too.
         for name in ["retroactive-approval", "report", "incident-report"] {
             let skeleton = try ok("new", name, "--template")

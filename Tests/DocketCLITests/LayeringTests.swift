@@ -13,7 +13,7 @@ final class LayeringTests: XCTestCase {
         ["CLibYAML", "CLibZip", "CLibDeflate", "CLibCrypto", "CSQLite", "CGlibc", "DocketPluginKit"],
         ["DocketYAML"],
         ["DocketCore"],
-        ["DocketCouncil", "DocketWorkspace", "DocketArchive", "DocketPlugins", "DocketAccounts"],
+        ["DocketCouncil", "DocketWorkspace", "DocketArchive", "DocketPlugins", "DocketAccounts", "DocketSeal"],
         ["DocketSteps", "DocketIndex"],
         ["DocketMeetings"],
         ["DocketServices"],

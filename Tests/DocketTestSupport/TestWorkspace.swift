@@ -1,4 +1,5 @@
 import DocketCore
+import DocketSeal
 import DocketServices
 import DocketWorkspace
 import Foundation
@@ -32,6 +33,27 @@ public final class TestWorkspace: @unchecked Sendable {
         }
         self.environment = environment
         self.user = user
+        try Self.addSeal(to: root)
+    }
+
+    /// Gives the workspace at `root` the test seal (made once per test run with Docket's own
+    /// signer), as `docket seal init` leaves it: seal/ 0700, key.pem 0600.
+    public static func addSeal(to root: URL) throws {
+        let folder = root.appendingPathComponent("seal")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in ["key.pem", "certificate.pem"] {
+            try FileManager.default.copyItem(at: try testSeal.get().appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        chmod(folder.appendingPathComponent("key.pem").path, 0o600)
+    }
+
+    /// A seal made once for the whole test run, through `SealStore` as `docket seal init` makes one.
+    static let testSeal: Result<URL, Error> = Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("docket-test-seal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let store = SealStore(root: scratch, tool: SealTool(standardFolder: project, environment: [:]))
+        try store.install(.create(council: "テスト審議会", organization: "テスト市", demo: true, years: 1), replace: false, by: "test")
+        return store.folder
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }

@@ -1,0 +1,48 @@
+import DocketCore
+import DocketSeal
+import Foundation
+
+/// What checking a sealed PDF found: its seals against the workspace's certificates, and where
+/// the journal of a case or meeting recorded these very bytes.
+public struct SealedCheck: Sendable {
+    public var file: URL
+    public var sha256: String
+    public var signatures: [SealStore.Signature]
+    /// `case ID: PATH` (or `meeting ID: PATH`) for each journal entry recording this digest.
+    public var recorded: [String]
+
+    /// Sealed by this council, unchanged since, and the document a journal recorded.
+    public var sound: Bool { !signatures.isEmpty && signatures.allSatisfy(\.sound) && !recorded.isEmpty }
+
+    /// Each problem in words: nothing when `sound`.
+    public var problems: [String] {
+        var out: [String] = []
+        if signatures.isEmpty { out.append("it carries no electronic seal") }
+        for s in signatures {
+            if !s.valid { out.append("the seal of \(s.signer) does not match the document: it was changed after sealing") }
+            else if !s.trusted { out.append("the seal of \(s.signer) is not this workspace's seal (certificate sha256 \(s.certificate.prefix(16))…)") }
+            if s.valid && !s.coversWholeFile { out.append("something was added after the seal of \(s.signer)") }
+        }
+        if recorded.isEmpty { out.append("no case or meeting journal records this file (sha256 \(sha256)): it is not a document Docket issued here") }
+        return out
+    }
+}
+
+extension DocketServices {
+    /// Checks `file`'s seals and finds its digest in the journals of the workspace's cases and meetings.
+    public func checkSealed(_ file: URL) throws -> SealedCheck {
+        let digest = try FileIO.digest(of: file.path)
+        var recorded: [String] = []
+        for (label, store) in [("case", workspace.store), ("meeting", CaseStore(root: workspace.root, folderName: "meetings"))] {
+            for id in store.caseIDs() {
+                guard let contents = try? store.journal(id).read() else { continue }
+                for event in contents.events {
+                    for doc in event.documents ?? [] where doc.sha256 == digest.sha256 {
+                        recorded.append("\(label) \(id): \(doc.path)")
+                    }
+                }
+            }
+        }
+        return SealedCheck(file: file, sha256: digest.sha256, signatures: try seal.signatures(of: file), recorded: recorded)
+    }
+}
