@@ -164,7 +164,7 @@ let package = Package(
             dependencies: ["DocketMeetings", "DocketCouncil", "DocketSteps", "DocketArchive", "DocketPlugins", "DocketCore", "DocketYAML",
                            "DocketServices", "DocketTestSupport"]),
         .testTarget(name: "DocketIndexTests", dependencies: ["DocketIndex", "DocketWorkspace", "DocketCore"]),
-        .testTarget(name: "DocketServicesTests", dependencies: ["DocketServices", "DocketArchive", "DocketCore", "DocketWorkspace", "DocketTestSupport"]),
+        .testTarget(name: "DocketServicesTests", dependencies: ["DocketServices", "DocketArchive", "DocketCore", "DocketWorkspace", "DocketSeal", "DocketTestSupport"]),
         .testTarget(
             name: "DocketBoardTests",
             dependencies: [

@@ -79,6 +79,8 @@ public struct Board: Sendable {
     public let passwords: Passwords
     public let throttle: LoginThrottle
     let sessions: MemoryPersistDriver<ContinuousClock>
+    /// The case runs still going after their request answered (see `BackgroundRuns`).
+    let runs = BackgroundRuns()
 
     public init(settings: BoardSettings, services: BoardServices) throws {
         self.settings = settings

@@ -46,7 +46,9 @@ struct CaseFormRoutes: Sendable {
         routes.post("/cases/:id/run", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
             var signedIn = self.runner
             signedIn.user = user
-            _ = try await signedIn.run(caseID: id)
+            // A long run (the OCR of a scan) goes on in the background; the case page says so.
+            let runner = signedIn
+            _ = try await board.runs.run(id, by: user) { try await runner.run(caseID: id) }
         } }
         routes.post("/cases/:id/withdraw", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
             try CaseActions(runner: runner).withdraw(id, reason: form["reason"] ?? "", by: user)

@@ -21,12 +21,49 @@ struct CaseRoutes {
     func addRoutes(to routes: BoardRouter) {
         routes.get("/cases/:id", .caseReaders, caseScoped: true, casePage)
         routes.get("/cases/:id/documents/**", .caseReaders, caseScoped: true, document)
+        routes.get("/cases/:id/seal-check/**", .caseReaders, caseScoped: true, sealCheck)
+    }
+
+    /// The full check of a sealed PDF (the signature against the workspace's certificates, the
+    /// digest against the journal), on request: it runs the signer, so it is not on every page view.
+    @Sendable func sealCheck(_ request: Request, context: BoardContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let relative: String, file: URL
+        do {
+            relative = try ConfinedPath.relative(context.parameters.getCatchAll())
+            file = try ConfinedPath.file(relative, in: board.services.store.documents(id))
+        } catch {
+            throw BoardError.notFound("案件 \(id) にその文書はありません。")
+        }
+        guard file.pathExtension.lowercased() == "pdf" else {
+            throw BoardError.notFound("電子署名を検証できるのはPDFの文書だけです（\(file.lastPathComponent) はPDFではありません）。")
+        }
+        let (_, state) = try board.services.store.load(id)
+        let check = try board.services.docket.checkSealed(file)
+        let signatures: [[String: Any]] = check.signatures.map { s in
+            ["signer": s.signer, "signedAt": s.signedAt.map { board.services.dates.dateTime($0) } ?? "",
+             "valid": s.valid, "trusted": s.trusted, "whole": s.coversWholeFile, "sound": s.sound]
+        }
+        let view: [String: Any] = [
+            "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "name": file.lastPathComponent, "path": relative,
+            "sound": check.sound, "signatures": signatures, "hasSignatures": !signatures.isEmpty,
+            "recorded": !check.recorded.isEmpty, "sha256": check.sha256,
+            "href": Self.documentView(id, DocumentRecord(path: relative, size: 0, sha256: ""))["href"] ?? "",
+        ]
+        return try board.pages.render("seal-check", title: "電子署名の検証 \(file.lastPathComponent) — \(id)", view: view, context: context)
     }
 
     @Sendable func casePage(_ request: Request, context: BoardContext) async throws -> Response {
         let identity = try context.user()
         let id = try context.parameters.require("id")
-        let view = try Self.caseView(id, services: board.services, identity: identity)
+        var view = try Self.caseView(id, services: board.services, identity: identity)
+        if let running = await board.runs.running(id) {
+            let (_, state) = try board.services.store.load(id)
+            let step = state.steps.filter { $0.value.status == .interrupted }.map(\.key).first
+            let name = (view["timeline"] as? [[String: Any]])?.first { ($0["id"] as? String) == step }?["name"] as? String
+            view["background"] = ["step": name ?? step ?? "次の手順", "since": board.services.dates.dateTime(Timestamp.string(running.since)),
+                                  "by": running.by]
+        }
         return try board.pages.render("case", title: "案件 \(id)", view: view, context: context)
     }
 
@@ -63,6 +100,19 @@ struct CaseRoutes {
             ["step": step.name.isEmpty ? step.id : step.name,
              "fields": step.outputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] }]
         }
+        // The PDFs the case issued, sealed ones first, each with its seal's state (the library's).
+        let uses = Dictionary(summary.steps.map { ($0.id, $0.uses) }, uniquingKeysWith: { a, _ in a })
+        let official: [[String: Any]] = services.docket.officialDocuments(of: id, state: state, stepUses: uses).map { o in
+            var v = documentView(id, o.record)
+            v["title"] = o.title
+            if let signer = o.sealedBy {
+                v["sealed"] = ["signer": signer, "demo": o.demo, "intact": o.intact,
+                               "check": (v["href"] as? String ?? "").replacingOccurrences(of: "/documents/", with: "/seal-check/")]
+            } else {
+                v["unsealed"] = ["intact": o.intact]
+            }
+            return v
+        }
         let meetings = (try? services.meetings.all()) ?? []
         let onAgenda = meetings.filter { $0.item(of: id) != nil }.map { ["id": $0.id, "title": $0.title, "date": Pages.date($0.date)] }
         let department = state.inputs["department"]?.stringValue
@@ -77,6 +127,7 @@ struct CaseRoutes {
             "note": state.note ?? "",
             "inputs": state.inputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": inputText($0.value)] },
             "timeline": timeline, "documents": state.documents.map { documentView(id, $0) },
+            "official": official, "hasOfficial": !official.isEmpty,
             "events": events, "votes": votes, "hasVotes": !votes.isEmpty, "meetings": onAgenda, "hasMeetings": !onAgenda.isEmpty,
             "archived": state.archive != nil,
             // What the person may do here: the case's rules (the library's `AllowedActions`)

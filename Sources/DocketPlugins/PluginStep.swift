@@ -34,7 +34,12 @@ public struct PluginStep: Step, StepProvenance {
     }
 
     public func run(_ context: StepContext) async throws -> StepOutcome {
-        switch try invoke(context) {
+        // The child process is waited for on a thread of its own, never on Swift's cooperative
+        // pool: a long plugin (the OCR of a scan) leaves the board's threads free.
+        let invocation: Invocation = try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try invoke(context) }) }
+        }
+        switch invocation {
         case .answered(let outcome): return outcome
         case .broken(let message): return .failed(message)
         }

@@ -46,3 +46,38 @@ extension DocketServices {
         return SealedCheck(file: file, sha256: digest.sha256, signatures: try seal.signatures(of: file), recorded: recorded)
     }
 }
+
+/// An official document of a case as PDF: what it is, where, and its seal when it has one.
+public struct OfficialDocument: Sendable, Equatable {
+    /// What the document is (答申, 諮問文, 審議記録, 採決記録, 会議録…): its file name's stem.
+    public var title: String
+    public var record: DocumentRecord
+    /// The step that issued it and that step's round folder.
+    public var step: String
+    /// Who sealed it (the seal step's `signer`), nil for an unsealed rendition.
+    public var sealedBy: String?
+    /// Sealed with a demonstration seal.
+    public var demo: Bool
+    /// The file's bytes are still those the journal recorded.
+    public var intact: Bool
+}
+
+extension DocketServices {
+    /// The PDFs the case issued (renditions and sealed copies), latest round first within a
+    /// step, sealed ones first; each checked against the journal's digest (cheap: no signature math).
+    public func officialDocuments(of id: String, state: CaseState, stepUses: [String: String]) -> [OfficialDocument] {
+        let folder = store.documents(id)
+        var found: [OfficialDocument] = []
+        for (stepID, uses) in stepUses where uses == "seal" || uses == "pdf-render" {
+            let s = state.step(stepID)
+            for doc in s.documents where doc.path.lowercased().hasSuffix(".pdf") {
+                let now = try? FileIO.digest(of: folder.appendingPathComponent(doc.path).path)
+                found.append(OfficialDocument(
+                    title: ((doc.path as NSString).lastPathComponent as NSString).deletingPathExtension, record: doc, step: stepID,
+                    sealedBy: uses == "seal" ? (s.outputs["signer"]?.stringValue ?? "") : nil,
+                    demo: uses == "seal" && s.outputs["demo"]?.boolValue == true, intact: now?.sha256 == doc.sha256))
+            }
+        }
+        return found.sorted { ($0.sealedBy == nil ? 1 : 0, $0.title, $0.record.path) < ($1.sealedBy == nil ? 1 : 0, $1.title, $1.record.path) }
+    }
+}

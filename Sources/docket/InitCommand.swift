@@ -60,7 +60,9 @@ struct InitCommand: ParsableCommand {
             print("  1. fill in \(TerminalText.escaped(ws.profileFile.path)) (members, 会長, terms, seats), then check it: docket council show\(root)")
             if names.head.isEmpty { print("     and write 'head:' (e.g. 市長): answers are addressed to the organization's head") }
             print("  2. add the board's first account: docket users add NAME --role secretariat\(root)")
-            print("  3. open the first case: docket workflows\(root) lists what it can be opened under;")
+            print("  3. make the council's electronic seal, which seals the answers and minutes: docket seal init\(root)")
+            print("     (or import the council's certificate: docket seal init --p12 FILE\(root))")
+            print("  4. open the first case: docket workflows\(root) lists what it can be opened under;")
             print("     docket new consultation --template\(root) > inputs.yaml, fill it in, then")
             print("     docket new consultation --case ID --inputs inputs.yaml\(root) and docket run ID\(root)")
         } catch {

@@ -17,7 +17,7 @@ final class RoleWalkTests: XCTestCase {
         "GET /login": .everyone, "POST /login": .everyone, "GET /static/board.css": .everyone,
         "POST /logout": .signedIn, "GET /account/password": .signedIn, "POST /account/password": .signedIn,
         "GET /": .caseReaders, "GET /search": .caseReaders,
-        "GET /cases/:id": .caseReaders, "GET /cases/:id/documents/**": .caseReaders,
+        "GET /cases/:id": .caseReaders, "GET /cases/:id/documents/**": .caseReaders, "GET /cases/:id/seal-check/**": .caseReaders,
         "GET /cases/new": .caseSubmitters, "POST /cases": .caseSubmitters, "POST /cases/:id/materials": .caseSubmitters,
         "GET /cases/:id/materials": .caseSubmitters,
         "GET /cases/:id/record/:step": .secretariat, "POST /cases/:id/record/:step": .secretariat,

@@ -371,6 +371,18 @@ def secretariat_runs_to_the_answer(board):
     check("本件について、承認する。" in text, f"the answer does not say 承認する: {text[:600]}")
     check("賛成15名、反対2名" in text, f"the answer does not give the tally 賛成15名、反対2名: {text[:600]}")
     shot(page, "answer")
+    # The sealed PDF/A: offered for download, its seal shown, and checked on request.
+    go(page, f"/cases/{CASE}")
+    official = page.locator("#official-section")
+    check(official.count() > 0, "the case page has no 公文書（PDF） section")
+    listed = official.inner_text()
+    check("電子署名あり" in listed and "記録と同一" in listed, f"the sealed answer's state is not shown: {listed}")
+    check(page.locator("#official a", has_text="ダウンロード").count() >= 4, f"the PDFs have no download buttons: {listed}")
+    with page.expect_navigation():
+        page.locator("#official a", has_text="署名を検証する").first.click()
+    result = page.inner_text("#seal-result")
+    check("変更されていません" in result, f"the seal check does not say the answer is unchanged: {result}")
+    shot(page, "seal-check")
     go(page, "/answers")
     text = main_text(page)
     check(ANSWER_NUMBER.search(text), f"the answers register does not list 令和4年度第1号: {text[:600]}")
