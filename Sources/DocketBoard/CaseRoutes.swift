@@ -28,13 +28,7 @@ struct CaseRoutes {
     /// digest against the journal), on request: it runs the signer, so it is not on every page view.
     @Sendable func sealCheck(_ request: Request, context: BoardContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let relative: String, file: URL
-        do {
-            relative = try ConfinedPath.relative(context.parameters.getCatchAll())
-            file = try ConfinedPath.file(relative, in: board.services.store.documents(id))
-        } catch {
-            throw BoardError.notFound("案件 \(id) にその文書はありません。")
-        }
+        let (relative, file) = try confinedDocument(id, context)
         guard file.pathExtension.lowercased() == "pdf" else {
             throw BoardError.notFound("電子署名を検証できるのはPDFの文書だけです（\(file.lastPathComponent) はPDFではありません）。")
         }
@@ -208,17 +202,21 @@ struct CaseRoutes {
 
     // MARK: - Documents
 
-    @Sendable func document(_ request: Request, context: BoardContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let relative: String, file: URL
+    /// The case document the request's path names, confined to the case's documents/.
+    func confinedDocument(_ id: String, _ context: BoardContext) throws -> (relative: String, file: URL) {
         do {
-            relative = try ConfinedPath.relative(context.parameters.getCatchAll())
-            file = try ConfinedPath.file(relative, in: board.services.store.documents(id))
+            let relative = try ConfinedPath.relative(context.parameters.getCatchAll())
+            return (relative, try ConfinedPath.file(relative, in: board.services.store.documents(id)))
         } catch ConfinedPath.Refusal.outside {
             throw BoardError.notFound("その文書はこの案件の文書フォルダにありません。")
         } catch {
             throw BoardError.notFound("案件 \(id) に文書「\(context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? "")」はありません。")
         }
+    }
+
+    @Sendable func document(_ request: Request, context: BoardContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let (relative, file) = try confinedDocument(id, context)
         let name = file.lastPathComponent
         let ext = file.pathExtension.lowercased()
         if request.uri.queryParameters.get("download") == "1" {
