@@ -138,6 +138,9 @@ def active_content(pdf, strip: bool):
     for key in ("/OpenAction", "/AA"):
         if key in root:
             found.add({"/OpenAction": "OpenAction（開いたときの動作）", "/AA": "AA（追加の動作）"}[key])
+            action = root.get(key)
+            if isinstance(action, pikepdf.Dictionary) and str(action.get("/S")) in ("/JavaScript", "/Launch", "/SubmitForm", "/ImportData"):
+                found.add(str(action.get("/S"))[1:])
             if strip:
                 del root[key]
     names = root.get("/Names")

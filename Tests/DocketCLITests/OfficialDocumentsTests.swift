@@ -250,5 +250,46 @@ final class OfficialDocumentsTests: XCTestCase {
         let fakeRun = try cli("run", "e2")
         XCTAssertEqual(fakeRun.status, 1)
         XCTAssertTrue((fakeRun.out + fakeRun.err).contains("資料1 偽物.pdf"), fakeRun.out + fakeRun.err)
+
+        // 2,001 pages: refused, naming the figure and the limit.
+        let one = ws.root.appendingPathComponent("one.pdf")
+        XCTAssertEqual(try tool(CLI.packageRoot.appendingPathComponent("Plugins/pdf-render/venv/bin/python3").path,
+                                ["-c", "import sys, weasyprint; weasyprint.HTML(string='<p>頁</p>').write_pdf(sys.argv[1])", one.path]).status, 0)
+        let big = ws.root.appendingPathComponent("big")
+        try FileManager.default.createDirectory(at: big, withIntermediateDirectories: true)
+        XCTAssertEqual(try tool("qpdf", ["--empty", "--pages", one.path, Array(repeating: "1", count: 2001).joined(separator: ","), "--",
+                                         big.appendingPathComponent("資料1 大部.pdf").path]).status, 0)
+        let bigRun = try openAndRun(ws, "e3", folder: "big", material: "資料1 大部")
+        XCTAssertEqual(bigRun.status, 1)
+        XCTAssertTrue(bigRun.said.contains("資料1 大部.pdf") && bigRun.said.contains("2001") && bigRun.said.contains("500"), bigRun.said)
+
+        // JavaScript: contained (never run), removed from the searchable copy, named in the report.
+        let js = ws.root.appendingPathComponent("js")
+        try FileManager.default.createDirectory(at: js, withIntermediateDirectories: true)
+        XCTAssertEqual(try tool(CLI.packageRoot.appendingPathComponent("Plugins/pdf-text/venv/bin/python3").path, ["-c", """
+            import sys, pikepdf
+            pdf = pikepdf.open(sys.argv[1])
+            pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+            pdf.save(sys.argv[2])
+            """, one.path, js.appendingPathComponent("資料1 台本.pdf").path]).status, 0)
+        let jsRun = try openAndRun(ws, "e4", folder: "js", material: "資料1 台本")
+        XCTAssertEqual(jsRun.status, 0, jsRun.said)
+        let journal = try String(contentsOf: ws.root.appendingPathComponent("cases/e4/journal.jsonl"), encoding: .utf8)
+        XCTAssertTrue(journal.contains("JavaScript"), "the report names the JavaScript it found")
+    }
+
+    func openAndRun(_ ws: Workspace, _ id: String, folder: String, material: String) throws -> (status: Int32, said: String) {
+        try Data("""
+            department: 情報政策課
+            subject: \(id)の外部委託
+            kind: outsourcing
+            materials: ["\(material)"]
+            materials_folder: \(folder)
+            consulted_on: 2026-11-20
+
+            """.utf8).write(to: ws.root.appendingPathComponent("\(id).yaml"))
+        XCTAssertEqual(try ws.cli("new", "consultation", "--case", id, "--inputs", "\(id).yaml").status, 0)
+        let run = try ws.cli("run", id)
+        return (run.status, run.out + run.err)
     }
 }
