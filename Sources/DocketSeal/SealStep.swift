@@ -10,8 +10,13 @@ import Foundation
 public struct SealStep: Step {
     /// Docket's signer; nil when the standard files (libexec/seal) were not found.
     public let tool: SealTool?
+    /// The council's time zone, in which the signature block gives the time.
+    public let timeZone: TimeZone
 
-    public init(tool: SealTool?) { self.tool = tool }
+    public init(tool: SealTool?, timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!) {
+        self.tool = tool
+        self.timeZone = timeZone
+    }
 
     public let name = "seal"
     public let summary = "seals an issued PDF with the council's electronic seal (PAdES B-B, visible signature block)"
@@ -48,7 +53,7 @@ public struct SealStep: Step {
         let cert: SealStore.Certificate
         do {
             cert = try store.sign(context.documentsFolder.appendingPathComponent(doc.path), to: output, council: council, signer: signer,
-                                  reason: context.with["reason"]?.stringValue ?? "答申の発出", location: location)
+                                  reason: context.with["reason"]?.stringValue ?? "答申の発出", location: location, timeZone: timeZone, now: context.now)
         } catch let error as NoSeal {
             return .failed(error.description)
         } catch {

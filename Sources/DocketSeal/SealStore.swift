@@ -162,10 +162,16 @@ public struct SealStore: Sendable {
     }
 
     /// Seals `pdf` into `output` with the seal in force; the key never leaves `seal/`.
-    public func sign(_ pdf: URL, to output: URL, council: String, signer: String, reason: String, location: String) throws -> Certificate {
+    /// `timeZone`: the council's, in which the visible block gives the signing time.
+    public func sign(_ pdf: URL, to output: URL, council: String, signer: String, reason: String, location: String,
+                     timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!, now: Date = Date()) throws -> Certificate {
         guard let cert = try current() else { throw NoSeal() }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss xxx"
         _ = try tool.run(["sign", "--key", keyFile.path, "--cert", certificateFile.path, "--in", pdf.path, "--out", output.path,
-                          "--council", council, "--signer", signer, "--reason", reason, "--location", location])
+                          "--council", council, "--signer", signer, "--reason", reason, "--location", location, "--when", f.string(from: now)])
         return cert
     }
 }

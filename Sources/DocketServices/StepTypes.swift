@@ -47,7 +47,8 @@ public struct StepTypes: Sendable {
         let password = environment["DOCKET_ARCHIVE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         // Distinct from every built-in name.
         try! registry.register(ArchiveStep(organization: council?.sourceOrganization ?? "Docket", password: password))
-        try! registry.register(SealStep(tool: StandardFiles.locate(environment: environment).map { SealTool(standardFolder: $0.folder, environment: environment) }))
+        try! registry.register(SealStep(tool: StandardFiles.locate(environment: environment).map { SealTool(standardFolder: $0.folder, environment: environment) },
+                                        timeZone: council?.timeZone ?? TimeZone(identifier: "Asia/Tokyo")!))
         return registry
     }
 }

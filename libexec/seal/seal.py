@@ -224,7 +224,7 @@ def sign(args):
         font = GlyphAccumulatorFactory(args.font or default_font(), font_size=9, writing_direction="ltr",
                                        bcp47_lang_code="ja")
         style = stamp.TextStampStyle(
-            stamp_text="電子署名（電子印）\n%(council)s\n%(signer)s\n署名日時 %(ts)s",
+            stamp_text="電子署名（電子印）\n%(council)s\n%(signer)s\n署名日時 " + ("%(when)s" if args.when else "%(ts)s"),
             text_box_style=text.TextBoxStyle(font=font),
             timestamp_format="%Y-%m-%d %H:%M:%S %Z",
             inner_content_layout=layout.SimpleBoxLayoutRule(x_align=layout.AxisAlignment.ALIGN_MIN,
@@ -235,7 +235,7 @@ def sign(args):
                                     name=args.council)
         with open(args.output + ".tmp", "wb") as out:
             PdfSigner(meta, signer=signer, stamp_style=style).sign_pdf(
-                writer, output=out, appearance_text_params={"council": args.council, "signer": args.signer})
+                writer, output=out, appearance_text_params={"council": args.council, "signer": args.signer, "when": args.when})
             out.flush()
             os.fsync(out.fileno())
     os.replace(args.output + ".tmp", args.output)
@@ -309,6 +309,7 @@ def main():
     s.add_argument("--reason", default="")
     s.add_argument("--location", default="")
     s.add_argument("--font", default="")
+    s.add_argument("--when", default="", help="the signing time as the block shows it (in the council's time zone)")
     v = sub.add_parser("verify")
     v.add_argument("--in", dest="input", required=True)
     v.add_argument("--cert")
