@@ -33,7 +33,7 @@ struct CaseRoutes {
             throw BoardError.notFound("電子署名を検証できるのはPDFの文書だけです（\(file.lastPathComponent) はPDFではありません）。")
         }
         let (_, state) = try board.services.store.load(id)
-        let check = try board.services.docket.checkSealed(file)
+        let check = try board.services.docket.checkSealed(file, inCase: id)
         let signatures: [[String: Any]] = check.signatures.map { s in
             ["signer": s.signer, "signedAt": s.signedAt.map { board.services.dates.dateTime($0) } ?? "",
              "valid": s.valid, "trusted": s.trusted, "whole": s.coversWholeFile, "sound": s.sound]

@@ -91,13 +91,15 @@ extension MeetingBook {
             try refuse("the PDF renderer (plugin pdf-render) is not installed (scripts/install-pdf-tools builds it), and minutes are issued as sealed PDF/A")
         }
         guard let sealer = tools.sealer else { try refuse("the seal step is not available in this Docket") }
+        let roster = try self.roster(of: id)
+        let council = councilName(roster)
         func step(_ s: any Step, _ name: String, with: [String: Value]) async throws -> [String: Value] {
             try FileIO.makeEmptyFolder(checkOut)
             let context = StepContext(caseID: id, stepID: name, attempt: 1, round: round, with: with, inputs: [:], outputs: [:],
                                       documents: drafted, records: [], outputFolder: checkOut, documentsFolder: staging,
                                       snapshotFolder: store.workflowFiles(id), rootFolder: root, now: clock())
             var withWorkspace = context
-            withWorkspace.workspace = ["council": .string(councilName(try roster(of: id))), "organization": .string(organization)]
+            withWorkspace.workspace = ["council": .string(council), "organization": .string(organization)]
             switch try await s.run(withWorkspace) {
             case .completed(let outputs): return outputs
             case .failed(let message): try refuse(message)
@@ -116,9 +118,9 @@ extension MeetingBook {
         try FileManager.default.moveItem(at: rendered, to: pdfURL)
         var pdf = try FileIO.digest(of: pdfURL.path)
         drafted.append(DocumentRecord(path: "\(folder)/\(pdfName)", size: pdf.size, sha256: pdf.sha256))
-        let chair = (try? roster(of: id)).flatMap { $0.chair(on: meetingDate) } ?? ""
+        let chair = roster.chair(on: meetingDate) ?? ""
         let sealed = try await step(sealer, "\(Self.minutesStep)-seal", with: [
-            "document": .string(drafted[2].path), "signer": .string(chair.isEmpty ? councilName(try roster(of: id)) : "会長 \(chair)"),
+            "document": .string(drafted[2].path), "signer": .string(chair.isEmpty ? council : "会長 \(chair)"),
             "reason": .string("会議録の確定")])
         try FileManager.default.removeItem(at: pdfURL)
         try FileManager.default.moveItem(at: checkOut.appendingPathComponent(pdfName), to: pdfURL)

@@ -118,11 +118,7 @@ public struct SealStore: Sendable {
         var entry: [String: Value] = ["at": .string(Timestamp.string(now)), "by": .string(user), "action": .string(action),
                                       "certificate": .string(made.sha256), "subject": .string(made.subject), "not_after": .string(made.notAfter)]
         if let replaced { entry["replaced"] = .string(replaced.sha256) }
-        let line = try JSONEncoder.sorted.encode(Value.map(entry)) + Data("\n".utf8)
-        let handle = try FileHandle(forWritingTo: history.creatingIfMissing())
-        try handle.seekToEnd()
-        try handle.write(contentsOf: line)
-        try handle.close()
+        try JSONLines.append(Value.map(entry), to: history, mode: 0o600, outputFormatting: .withoutEscapingSlashes)
         return made
     }
 
@@ -182,22 +178,5 @@ public struct NoSeal: DocketFailure {
     public var kind: FailureKind { .refused }
     public var description: String {
         "this workspace has no electronic seal yet: the secretariat makes one with 'docket seal init' (or imports the council's certificate with 'docket seal init --p12 FILE'), then runs the case again"
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }
-}
-
-extension URL {
-    func creatingIfMissing() throws -> URL {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else { throw CaseError.posix(path) }
-        }
-        return self
     }
 }

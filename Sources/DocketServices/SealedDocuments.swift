@@ -29,12 +29,15 @@ public struct SealedCheck: Sendable {
 }
 
 extension DocketServices {
-    /// Checks `file`'s seals and finds its digest in the journals of the workspace's cases and meetings.
-    public func checkSealed(_ file: URL) throws -> SealedCheck {
+    /// Checks `file`'s seals and finds its digest in the journals of the workspace's cases and
+    /// meetings; given `caseID` (a document the board shows), in that case's journal only.
+    public func checkSealed(_ file: URL, inCase caseID: String? = nil) throws -> SealedCheck {
         let digest = try FileIO.digest(of: file.path)
         var recorded: [String] = []
-        for (label, store) in [("case", workspace.store), ("meeting", CaseStore(root: workspace.root, folderName: "meetings"))] {
-            for id in store.caseIDs() {
+        let places = caseID.map { [("case", workspace.store, [$0])] }
+            ?? [("case", workspace.store, nil), ("meeting", CaseStore(root: workspace.root, folderName: "meetings"), nil)]
+        for (label, store, ids) in places {
+            for id in ids ?? store.caseIDs() {
                 guard let contents = try? store.journal(id).read() else { continue }
                 for event in contents.events {
                     for doc in event.documents ?? [] where doc.sha256 == digest.sha256 {

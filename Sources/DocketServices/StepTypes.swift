@@ -32,7 +32,8 @@ public struct StepTypes: Sendable {
         let isolation = Isolation.chosen(environment: environment)
         let defaults = council ?? workspace.flatMap { try? CouncilDefaults.load(workspace: $0, environment: environment) }
         let source = profile ?? CouncilProfileSource(path: try? workspace?.rosterPath(currentFolder: nil))
-        let found = PluginDiscovery.discover(in: folders, builtins: builtins(council: defaults, profile: source, environment: environment),
+        let found = PluginDiscovery.discover(in: folders, builtins: builtins(council: defaults, profile: source, environment: environment,
+                                                                              standard: workspace?.standard),
                                              isolation: isolation, environment: environment,
                                              standard: [workspace?.standard?.plugins ?? StandardFiles.locate(environment: environment)?.plugins].compactMap { $0 })
         return StepTypes(registry: found.registry, plugins: found.plugins, problems: found.problems,
@@ -42,12 +43,12 @@ public struct StepTypes: Sendable {
     /// The built-in steps and the archive step (its organization the council's, its password
     /// `$DOCKET_ARCHIVE_PASSWORD`).
     public static func builtins(council: CouncilDefaults?, profile: CouncilProfileSource = CouncilProfileSource(path: nil),
-                                environment: [String: String]) -> StepRegistry {
+                                environment: [String: String], standard: StandardFiles? = nil) -> StepRegistry {
         var registry = BuiltinSteps.registry(agenda: MeetingAgendaLookup(), profile: profile)
         let password = environment["DOCKET_ARCHIVE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         // Distinct from every built-in name.
         try! registry.register(ArchiveStep(organization: council?.sourceOrganization ?? "Docket", password: password))
-        try! registry.register(SealStep(tool: StandardFiles.locate(environment: environment).map { SealTool(standardFolder: $0.folder, environment: environment) },
+        try! registry.register(SealStep(tool: (standard ?? StandardFiles.locate(environment: environment)).map { SealTool(standardFolder: $0.folder, environment: environment) },
                                         timeZone: council?.timeZone ?? TimeZone(identifier: "Asia/Tokyo")!))
         return registry
     }

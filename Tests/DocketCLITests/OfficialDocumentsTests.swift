@@ -208,26 +208,15 @@ final class OfficialDocumentsTests: XCTestCase {
 
     func testHostilePDFsAreRefusedNamingTheFile() throws {
         let ws = try Workspace()
-        let cli = ws.cli
         let materials = ws.root.appendingPathComponent("m")
         try FileManager.default.createDirectory(at: materials, withIntermediateDirectories: true)
         // Encrypted: made from a scan with qpdf.
         let plain = ws.root.appendingPathComponent("plain.pdf")
         try makeScan(plain, text: ["暗号"])
         XCTAssertEqual(try tool("qpdf", ["--encrypt", "user", "owner", "256", "--", plain.path, materials.appendingPathComponent("資料1 暗号.pdf").path]).status, 0)
-        try Data("""
-            department: 情報政策課
-            subject: 暗号化された資料の外部委託
-            kind: outsourcing
-            materials: ["資料1 暗号"]
-            materials_folder: m
-            consulted_on: 2026-11-20
-
-            """.utf8).write(to: ws.root.appendingPathComponent("inputs.yaml"))
-        XCTAssertEqual(try cli("new", "consultation", "--case", "e1", "--inputs", "inputs.yaml").status, 0)
-        let run = try cli("run", "e1")
-        XCTAssertEqual(run.status, 1, run.out)
-        let said = run.out + run.err
+        let run = try openAndRun(ws, "e1", folder: "m", material: "資料1 暗号")
+        XCTAssertEqual(run.status, 1, run.said)
+        let said = run.said
         XCTAssertTrue(said.contains("資料1 暗号.pdf"), "the refusal names the file: \(said)")
         XCTAssertTrue(said.contains("暗号化"), "and says why: \(said)")
         // What was recorded before stays: the draft and its PDF.
@@ -237,19 +226,9 @@ final class OfficialDocumentsTests: XCTestCase {
         let fake = ws.root.appendingPathComponent("f")
         try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
         try Data("<script>alert(1)</script>".utf8).write(to: fake.appendingPathComponent("資料1 偽物.pdf"))
-        try Data("""
-            department: 情報政策課
-            subject: 偽のPDFの外部委託
-            kind: outsourcing
-            materials: ["資料1 偽物"]
-            materials_folder: f
-            consulted_on: 2026-11-20
-
-            """.utf8).write(to: ws.root.appendingPathComponent("inputs2.yaml"))
-        XCTAssertEqual(try cli("new", "consultation", "--case", "e2", "--inputs", "inputs2.yaml").status, 0)
-        let fakeRun = try cli("run", "e2")
+        let fakeRun = try openAndRun(ws, "e2", folder: "f", material: "資料1 偽物")
         XCTAssertEqual(fakeRun.status, 1)
-        XCTAssertTrue((fakeRun.out + fakeRun.err).contains("資料1 偽物.pdf"), fakeRun.out + fakeRun.err)
+        XCTAssertTrue(fakeRun.said.contains("資料1 偽物.pdf"), fakeRun.said)
 
         // 2,001 pages: refused, naming the figure and the limit.
         let one = ws.root.appendingPathComponent("one.pdf")
