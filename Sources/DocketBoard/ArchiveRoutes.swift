@@ -7,9 +7,10 @@ import NIOPosix
 
 /// Archives (download, verify with DocketArchive's verifier) and retention due.
 ///
-///     GET  /archives                 every case archive in archives/
+///     GET  /archives                 every case archive in archives/ and meeting archive in archives/meetings/
 ///     GET  /archives/:id/download    the zip, streamed, as an attachment
 ///     POST /archives/:id/verify      (password, for an encrypted one) → the list with the result
+///     GET  /archives/meetings/:id/download, POST /archives/meetings/:id/verify   the same for a meeting
 ///     GET  /retention                cases whose retention has ended (as `docket retention due`)
 struct ArchiveRoutes {
     let board: Board
@@ -18,12 +19,23 @@ struct ArchiveRoutes {
         routes.get("/archives", .records, archivesPage)
         routes.get("/archives/:id/download", .records, download)
         routes.post("/archives/:id/verify", .records, verify)
+        routes.get("/archives/meetings/:id/download", .records) { request, context in try await download(request, context: context, .meeting) }
+        routes.post("/archives/meetings/:id/verify", .records) { request, context in try await verify(request, context: context, .meeting) }
         routes.get("/retention", .records, retentionPage)
     }
 
-    var folder: URL { board.services.store.archivesFolder }
+    /// What an archive keeps: a case (archives/ID.zip) or a meeting (archives/meetings/ID.zip).
+    enum Kind: Sendable {
+        case `case`, meeting
+    }
 
-    func archives() -> [[String: Any]] {
+    var folder: URL { board.services.store.archivesFolder }
+    func folder(_ kind: Kind) -> URL { kind == .case ? folder : folder.appendingPathComponent("meetings", isDirectory: true) }
+
+    func archives(_ kind: Kind = .case) -> [[String: Any]] {
+        let folder = self.folder(kind)
+        let known = kind == .case ? Set(board.services.store.caseIDs()) : Set(((try? board.services.meetings.all()) ?? []).map(\.id))
+        let prefix = kind == .case ? "/archives/" : "/archives/meetings/"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".zip") }.sorted()
         return names.compactMap { name -> [String: Any]? in
             let id = String(name.dropLast(4))
@@ -31,14 +43,16 @@ struct ArchiveRoutes {
                   let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path) else { return nil }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             let modified = (attributes[.modificationDate] as? Date).map { ISO8601DateFormatter().string(from: $0) }
-            return ["id": id, "name": name, "size": Pages.size(size),
-                    "modified": board.services.dates.dateTime(modified), "hasCase": board.services.store.caseIDs().contains(id)]
+            return ["id": id, "name": name, "size": Pages.size(size), "base": prefix + id,
+                    "domID": (kind == .case ? "" : "meeting-") + id,
+                    "modified": board.services.dates.dateTime(modified), "hasCase": known.contains(id)]
         }
     }
 
     func page(_ context: BoardContext, result: [String: Any]? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
-        let list = archives()
-        var view: [String: Any] = ["archives": list, "empty": list.isEmpty]
+        let list = archives(), meetings = archives(.meeting)
+        var view: [String: Any] = ["archives": list, "meetingArchives": meetings, "hasMeetingArchives": !meetings.isEmpty,
+                                   "empty": list.isEmpty && meetings.isEmpty]
         if let result { view["result"] = result }
         return try board.pages.render("archives", title: "アーカイブ", view: view, context: context, status: status)
     }
@@ -47,17 +61,22 @@ struct ArchiveRoutes {
         try page(context)
     }
 
-    /// The archive of case `id` (a valid case id, resolved inside archives/).
-    func archive(_ context: BoardContext) throws -> (id: String, file: URL) {
+    /// The archive of case (or meeting) `id` (a valid id, resolved inside its archives folder).
+    func archive(_ context: BoardContext, _ kind: Kind = .case) throws -> (id: String, file: URL) {
         let id = try context.parameters.require("id")
-        guard CaseStore.isValidCaseID(id), let file = try? ConfinedPath.file(id + ".zip", in: folder) else {
-            throw BoardError.notFound("案件 \(id) のアーカイブはありません（archives/ に \(id).zip がありません）。")
+        guard CaseStore.isValidCaseID(id), let file = try? ConfinedPath.file(id + ".zip", in: folder(kind)) else {
+            throw BoardError.notFound(kind == .case ? "案件 \(id) のアーカイブはありません。案件のページで「アーカイブする」を押すと作られます。"
+                                                     : "会議 \(id) のアーカイブはありません。会議録を確定すると作られます。")
         }
         return (id, file)
     }
 
     @Sendable func download(_ request: Request, context: BoardContext) async throws -> Response {
-        let (id, file) = try archive(context)
+        try await download(request, context: context, .case)
+    }
+
+    func download(_ request: Request, context: BoardContext, _ kind: Kind) async throws -> Response {
+        let (id, file) = try archive(context, kind)
         let body = try await FileIO().loadFile(path: file.path, context: context)
         return Response(status: .ok, headers: [
             .contentType: "application/zip", .contentDisposition: CaseRoutes.contentDisposition(id + ".zip"),
@@ -69,7 +88,11 @@ struct ArchiveRoutes {
     }
 
     @Sendable func verify(_ request: Request, context: BoardContext) async throws -> Response {
-        let (id, file) = try archive(context)
+        try await verify(request, context: context, .case)
+    }
+
+    func verify(_ request: Request, context: BoardContext, _ kind: Kind) async throws -> Response {
+        let (id, file) = try archive(context, kind)
         let form = try await request.decode(as: VerifyForm.self, context: context)
         let password = form.password.flatMap { $0.isEmpty ? nil : $0 }
         // Verification reads the whole zip: off the cooperative pool.
@@ -77,7 +100,7 @@ struct ArchiveRoutes {
             Verifier.verify(path: file.path, password: password, digestingFile: true)
         }
         let result: [String: Any] = [
-            "id": id, "ok": report.problems.isEmpty, "bag": report.bag, "files": report.payloadFiles,
+            "id": id, "what": kind == .case ? "案件" : "会議", "ok": report.problems.isEmpty, "bag": report.bag, "files": report.payloadFiles,
             "bytes": Pages.size(report.payloadBytes),
             "encrypted": report.encrypted, "sha256": report.fileSHA256 ?? "", "problems": report.problems,
         ]

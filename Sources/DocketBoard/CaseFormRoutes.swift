@@ -44,12 +44,10 @@ struct CaseFormRoutes: Sendable {
         routes.get("/cases/:id/materials", .caseSubmitters, caseScoped: true) { _, context in try await guarded(context) { try materialsForm(context, refusal: nil) } }
         routes.post("/cases/:id/materials", .caseSubmitters, caseScoped: true) { request, context in try await guarded(context) { try await materials(request, context) } }
         routes.post("/cases/:id/run", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
-            var signedIn = self.runner
-            signedIn.user = user
-            // A long run (the OCR of a scan) goes on in the background; the case page says so.
-            let runner = signedIn
-            _ = try await board.runs.run(id, by: user) { try await runner.run(caseID: id) }
+            try await run(id, by: user)
         } }
+        routes.get("/cases/:id/amend", .secretariat, caseScoped: true) { _, context in try await guarded(context) { try amendForm(context) } }
+        routes.post("/cases/:id/amend", .secretariat, caseScoped: true) { request, context in try await guarded(context) { try await amend(request, context) } }
         routes.post("/cases/:id/withdraw", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
             try CaseActions(runner: runner).withdraw(id, reason: form["reason"] ?? "", by: user)
         } }
@@ -109,6 +107,7 @@ struct CaseFormRoutes: Sendable {
         }
         switch outcome {
         case .recorded:
+            await runOn(id, by: c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)
         case .again(let view, let status):
             if let kept { uploads.area.discard(kept) }
@@ -121,9 +120,32 @@ struct CaseFormRoutes: Sendable {
     func newCaseForm(_ request: Request, _ context: Context) throws -> Response {
         let c = clerk(context)
         let name = request.uri.queryParameters.get("workflow") ?? ""
+        guard !name.isEmpty else { return try workflowChoice(c, context) }
         let workflow = try workflow(name).workflow
         try c.mayOpen(workflow)
         return try page("new-case", uploads.newCaseView(workflow, values: nil, limits: limits, fixed: c.fixedInputs, csrf: c.csrf), .ok, context)
+    }
+
+    /// The first step of opening a case: which kind of case (the workspace's workflows this
+    /// account may open, by title and description; one that does not load is named with why,
+    /// for the secretariat to mend).
+    func workflowChoice(_ c: FormClerk, _ context: Context) throws -> Response {
+        let loader = WorkflowLoader(registry: board.services.docket.registry)
+        var choices: [[String: Any]] = [], broken: [[String: Any]] = []
+        for entry in board.services.docket.workflows() {
+            guard entry.problem == nil, let workflow = try? loader.load(path: entry.path) else {
+                broken.append(["name": entry.title ?? entry.name])
+                continue
+            }
+            guard (try? c.mayOpen(workflow)) != nil else { continue }
+            let title = workflow.title.isEmpty ? workflow.name : workflow.title
+            choices.append(["name": entry.name, "title": title,
+                            "steps": workflow.steps.map(\.name).filter { !$0.isEmpty }.joined(separator: " → "),
+                            "href": "/cases/new?workflow=" + (entry.name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? entry.name)])
+        }
+        let view: [String: Any] = ["choices": choices, "none": choices.isEmpty,
+                                   "broken": Access.secretariat.admits(context.identity) ? broken : [], "hasBroken": !broken.isEmpty && Access.secretariat.admits(context.identity)]
+        return try board.pages.render("new-case-choose", title: "新しい案件を開く", view: view, context: context)
     }
 
     func newCase(_ request: Request, _ context: Context) async throws -> Response {
@@ -181,6 +203,9 @@ struct CaseFormRoutes: Sendable {
                 view.message = nil
             default: break
             }
+            view.summarize()
+            let sent = form.files.values.flatMap { $0 }.filter { !$0.isEmpty }
+            if !sent.isEmpty { view.filesAgain = sent.sorted().joined(separator: "、") }
             return try page("new-case", view, .init(code: refusal.status), context)
         }
     }
@@ -196,14 +221,24 @@ struct CaseFormRoutes: Sendable {
         var csrf: String
         var maxFile: String
         var maxRequest: String
+        /// A failed draft's missing file, rather than corrections after a send-back.
+        var missing: Bool
+        /// What the council asked for (the waiting step's prompt), or why the draft failed.
+        var asked: String?
     }
 
     func materialsForm(_ context: Context, refusal: Refusal?) throws -> Response {
         let id = try context.parameters.require("id")
         let c = clerk(context)
-        let view = MaterialsView(title: "修正資料の提出（\(id)）", caseID: id, message: refusal?.message, busy: refusal?.busy ?? false,
-                                 general: refusal?.diagnostics.map(\.message) ?? [], csrf: c.csrf,
-                                 maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes))
+        let (_, state) = try runner.store.load(id)
+        let order = try runner.workflow(of: id).steps.map(\.id)
+        let allowed = try CaseActions(runner: runner).allowedActions(id, state: state, order: order)
+        let missing = allowed.materialsStep == nil && allowed.missingFilesInput != nil
+        let step = allowed.materialsStep ?? state.currentStep(order: order)
+        let view = MaterialsView(title: missing ? "足りない資料の追加（\(id)）" : "修正資料の提出（\(id)）", caseID: id, message: refusal?.message,
+                                 busy: refusal?.busy ?? false, general: refusal?.diagnostics.map(\.message) ?? [], csrf: c.csrf,
+                                 maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes),
+                                 missing: missing, asked: step.flatMap { state.step($0).message })
         return try page("materials", view, .init(code: refusal?.status ?? 200), context)
     }
 
@@ -213,12 +248,71 @@ struct CaseFormRoutes: Sendable {
         do {
             let form = try await receive(request)
             _ = try uploads.recordMaterials(id, form: form, by: c.name)
+            // Corrected or missing materials: the drafting step runs on them now.
+            await runOn(id, by: c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)
         } catch let e as BoardError {
             throw e
         } catch {
             return try materialsForm(context, refusal: Refusal(error))
         }
+    }
+
+    // MARK: - Amend
+
+    func amendForm(_ context: Context) throws -> Response {
+        let id = try context.parameters.require("id")
+        return try page("amend", uploads.amendView(id, values: nil, limits: limits, csrf: clerk(context).csrf), .ok, context)
+    }
+
+    func amend(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let c = clerk(context)
+        let form: UploadedForm
+        do { form = try await receive(request) } catch {
+            var view = try uploads.amendView(id, values: nil, limits: limits, csrf: c.csrf)
+            view.message = Refusal(error).message
+            return try page("amend", view, .init(code: Refusal(error).status), context)
+        }
+        do {
+            _ = try uploads.amend(id, form: form, by: c.name)
+            await runOn(id, by: c.name)
+            return .redirect(to: "/cases/\(id)", type: .normal)
+        } catch {
+            let refusal = Refusal(error)
+            var errors = refusal.fieldErrors
+            var view: AmendView
+            if refusal.places == nil, refusal.diagnostics.count == 1, refusal.diagnostics[0].message.hasPrefix("訂正の理由") {
+                errors = FieldErrors()
+                errors.add(refusal.diagnostics[0].message, at: "reason")
+            }
+            view = try uploads.amendView(id, values: form.fields, reason: form.fields["reason"] ?? "", errors: errors, limits: limits, csrf: c.csrf)
+            view.message = refusal.message
+            view.busy = refusal.busy
+            view.summarize()
+            let sent = form.files.values.flatMap { $0 }.filter { !$0.isEmpty }
+            if !sent.isEmpty { view.filesAgain = sent.sorted().joined(separator: "、") }
+            return try page("amend", view, .init(code: refusal.status), context)
+        }
+    }
+
+    // MARK: - Running
+
+    /// Runs the case as `user` (a long run, the OCR of a scan, goes on in the background after
+    /// the board's wait; the case page says so).
+    func run(_ id: String, by user: String) async throws {
+        var signedIn = self.runner
+        signedIn.user = user
+        let runner = signedIn
+        _ = try await board.runs.run(id, by: user) { try await runner.run(caseID: id) }
+    }
+
+    /// After a record, corrected materials or an amendment the case runs by itself: what follows
+    /// is the steps' own work (drafting, PDFs, the seal), and the next person waits on it. A run
+    /// that cannot start (busy, closed) leaves the case as the page then shows it, with 実行する.
+    func runOn(_ id: String, by user: String) async {
+        guard let allowed = try? CaseActions(runner: runner).allowedActions(id), allowed.allows(.run) else { return }
+        try? await run(id, by: user)
     }
 
     // MARK: - Buttons

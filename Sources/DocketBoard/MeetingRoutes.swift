@@ -13,6 +13,7 @@ import Hummingbird
 ///     POST /meetings/:id/attendance  members (one per member present), arrivals[i].*, departures[i].*, staff, observers, materials.*
 ///     POST /meetings/:id/vote        case, the tally (for, against, abstain, …); present comes from the attendance
 ///     POST /meetings/:id/acknowledge case, remarks
+///     POST /meetings/:id/minutes     check, seal, record and archive the minutes (closed meeting)
 ///     POST /meetings/:id/close
 ///
 /// A refused form is shown again on the meeting page with its entries and problems, status by
@@ -53,7 +54,7 @@ struct MeetingRoutes: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: minutes.html)))
             }
             let (_, meeting) = try pages.book("").load(id)
-            return try render("meeting-minutes", MinutesView(id: id, title: meeting.title, markdown: minutes.markdown), .ok, context)
+            return try render("meeting-minutes", MinutesView(id: id, title: meeting.title, html: MarkdownHTML.render(minutes.markdown)), .ok, context)
         } }
         routes.post("/meetings/:id/agenda", .secretariat) { request, context in
             try await act(request, context, form: { _ in .other }) { id, values, user in try pages.addToAgenda(id, values, by: user) }
@@ -66,6 +67,9 @@ struct MeetingRoutes: Sendable {
         }
         routes.post("/meetings/:id/acknowledge", .secretariat) { request, context in
             try await act(request, context, form: { .acknowledge($0["case"] ?? "") }) { id, values, user in try await pages.acknowledge(id, values, by: user) }
+        }
+        routes.post("/meetings/:id/minutes", .secretariat) { request, context in
+            try await act(request, context, form: { _ in .other }) { id, _, user in try await pages.publishMinutes(id, by: user) }
         }
         routes.post("/meetings/:id/close", .secretariat) { request, context in
             try await act(request, context, form: { _ in .other }) { id, _, user in try pages.close(id, by: user) }
@@ -91,7 +95,8 @@ struct MeetingRoutes: Sendable {
     struct MinutesView: Sendable {
         var id: String
         var title: String
-        var markdown: String
+        /// The minutes' Markdown as HTML (escaped first, as a case's Markdown document).
+        var html: String
     }
 
     /// Reads the form, runs `body`; on a refusal shows the meeting page again with the form's

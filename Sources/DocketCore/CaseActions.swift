@@ -141,14 +141,28 @@ public struct CaseActions: Sendable {
     /// Corrects case inputs (`given` one by one, checked against the workflow's inputs).
     /// Completed steps keep what they produced; the amendment names them.
     public func amend(_ id: String, given: [GivenInput], reason: String, by: String) throws -> Amendment {
+        guard !given.isEmpty else { throw CaseError.invalidInput("give at least one input to change, with its new value") }
+        return try amend(id, reason: reason, by: by) { try Runner.decode(given, for: $0) }
+    }
+
+    /// Corrects case inputs from a whole form (the board's amend page): `node` holds every input
+    /// the form shows, checked as the new-case form is; inputs it leaves out keep their values.
+    public func amend(_ id: String, inputs node: Node, source: String, reason: String, by: String) throws -> Amendment {
+        try amend(id, reason: reason, by: by) { workflow in
+            var optional = workflow
+            optional.inputs = Schema(workflow.inputs.fields.map { var f = $0; f.required = false; f.defaultValue = nil; return f })
+            return try Runner.inputs(for: optional, node: node, source: source, given: [])
+        }
+    }
+
+    private func amend(_ id: String, reason: String, by: String, values decode: (Workflow) throws -> [String: Value]) throws -> Amendment {
         try requireReason(reason)
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
         var (journal, state) = try store.load(id)
         try refuseIfClosed(state, action: "amend its inputs")
         let workflow = try runner.workflow(of: id)
-        guard !given.isEmpty else { throw CaseError.invalidInput("give at least one input to change, with its new value") }
-        let values = try Runner.decode(given, for: workflow)
+        let values = try decode(workflow)
         let changed = values.filter { state.inputs[$0.key] != $0.value }.sorted { $0.key < $1.key }
         guard !changed.isEmpty else {
             throw CaseError.refused(caseID: id, "the inputs given are the case's inputs already")

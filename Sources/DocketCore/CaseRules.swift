@@ -32,6 +32,9 @@ public struct AllowedActions: Sendable, Equatable {
     public var waitingStep: String?
     /// The waiting step that takes corrected materials (its record has a `materials` folder).
     public var materialsStep: String?
+    /// For a failed case, the folder input that takes a missing file (the files a failed
+    /// draft lacked are added to it, and the failed step runs again). Nil otherwise.
+    public var missingFilesInput: String?
 
     public func allows(_ action: CaseAction) -> Bool { refusals[action] == nil }
 
@@ -43,16 +46,17 @@ public struct AllowedActions: Sendable, Equatable {
 
     /// The rules over a case's folded state and its workflow's step order. `materialsStep` is
     /// the waiting step whose record takes corrected materials (see `CaseActions.materialsStep`).
-    public init(state: CaseState, order: [String], materialsStep: String? = nil) {
+    public init(state: CaseState, order: [String], materialsStep: String? = nil, folderInput: String? = nil) {
         let status = state.status(order: order)
         let current = state.currentStep(order: order)
         waitingStep = status == .waiting ? current : nil
         self.materialsStep = materialsStep
+        missingFilesInput = status == .failed && !state.withdrawn ? folderInput : nil
         var no: [CaseAction: String] = [:]
         no[.run] = Self.closed(state, action: "run it")
             ?? waitingStep.map { "step '\($0)' waits for a record; supply it first" }
         if waitingStep == nil { no[.record] = "no step is waiting for a record (the case is \(status.rawValue))" }
-        if materialsStep == nil {
+        if materialsStep == nil && missingFilesInput == nil {
             no[.supplyMaterials] = "no step is waiting for corrected materials (they are asked for after the council sends the case back)"
         }
         no[.rerun] = Self.closed(state, action: "run a step again")
@@ -90,7 +94,20 @@ extension CaseActions {
 
     /// The same, from the case's state as the caller has just folded it (a page that shows it).
     public func allowedActions(_ id: String, state: CaseState, order: [String]) throws -> AllowedActions {
-        AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state))
+        let workflow = try runner.workflow(of: id)
+        let folder = workflow.inputs.fields.first { if case .folder = $0.type { return true } else { return false } }?.name
+        return AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state), folderInput: folder)
+    }
+
+    /// Adds files a failed case lacked (a material listed but not supplied) to its folder input
+    /// `input`: `folder` holds the old files and the new ones (the caller's copy); the change is
+    /// journaled as an amendment with `reason`; the case's next run runs the failed step again.
+    public func addMissingFiles(_ id: String, input: String, folder: String, reason: String, by: String) throws -> Amendment {
+        let allowed = try allowedActions(id)
+        guard allowed.missingFilesInput == input else {
+            throw CaseError.refused(caseID: id, allowed.whyNot(.supplyMaterials) ?? "the case does not take files for '\(input)' now")
+        }
+        return try amend(id, given: [GivenInput(name: input, text: folder, source: "upload")], reason: reason, by: by)
     }
 
     /// The waiting step that takes corrected materials: its record has a `materials` folder

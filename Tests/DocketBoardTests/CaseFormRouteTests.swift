@@ -46,7 +46,7 @@ final class CaseFormRouteTests: XCTestCase {
             let field = try XCTUnwrap(html.range(of: #"id="f-questions-1--question""#), html)
             let error = try XCTUnwrap(html.range(of: #"id="f-questions-1--question-error""#), html)
             XCTAssertTrue(error.lowerBound > field.lowerBound && html[field.upperBound..<error.lowerBound].count < 600, "the error follows its field")
-            XCTAssertTrue(html.contains("blank"), html)
+            XCTAssertTrue(html.contains("空欄です"), html)
             XCTAssertTrue(html.contains("定期的に報告を求める"), "entries kept")
             XCTAssertTrue(html.contains("&lt;script&gt;x&lt;/script&gt;"), "entries escaped")
             XCTAssertFalse(html.contains("<script>x"))
@@ -61,7 +61,7 @@ final class CaseFormRouteTests: XCTestCase {
             XCTAssertEqual(ok.headers[.location], "/cases/2022-c2")
         }
         let state = try ws.state("2022-c2")
-        XCTAssertEqual(state.step("review").status, .recorded)
+        XCTAssertEqual(state.step("review").status, .completed, "the case ran on by itself after the record")
         XCTAssertEqual(state.step("review").records.last, .map([
             "questions": .list([.map(["question": .string("委託先の監督は？"), "answer": .string("定期的に報告を求める"), "by": .string("委員01")])]),
             "conditions": .list([.string("監督を徹底すること"), .string("報告を受けること")]), "send_back": .bool(false),
@@ -189,8 +189,7 @@ final class MaterialsRouteTests: XCTestCase {
                 ("corrections[0].material", "資料2-1"), ("corrections[0].change", "委託の目的を具体的に書くこと"), ("send_back", "true"),
             ])
             XCTAssertEqual(back.status, .seeOther, back.text)
-            let run = try await b.post("/cases/2022-c2/run", form: [])
-            XCTAssertEqual(run.status, .seeOther, run.text)
+            // The case runs by itself after the record: the draft now waits for the corrections.
             XCTAssertEqual(try ws.state("2022-c2").step("draft").status, .waiting)
 
             let page = try await b.get("/cases/2022-c2/materials")

@@ -23,6 +23,8 @@ struct CaseForms: Sendable {
         var csrf: String
         /// The step takes files: the form is sent as multipart, its token in the action's query.
         var multipart = false
+        var summary = ErrorSummary()
+        var filesAgain: String?
     }
 
     /// The form for `step`, filled from `values` (nil: the schema's defaults).
@@ -33,9 +35,11 @@ struct CaseForms: Sendable {
         let workflow = try runner.workflow(of: id)
         let name = workflow.step(step)?.name ?? step
         let form = SchemaForm(schema)
-        return RecordView(title: "記録：\(name)", caseID: id, step: step, prompt: state.step(step).message,
-                          general: errors.general, controls: form.controls(values: values, errors: errors, addRowTo: addRowTo),
-                          csrf: csrf, multipart: form.takesFiles)
+        let controls = form.controls(values: values, errors: errors, addRowTo: addRowTo)
+        var view = RecordView(title: "記録：\(name)", caseID: id, step: step, prompt: state.step(step).message,
+                              general: errors.general, controls: controls, csrf: csrf, multipart: form.takesFiles)
+        view.summary = ErrorSummary(controls: controls, after: errors.general.map { .init(href: "#record-form", text: $0) })
+        return view
     }
 
     enum Outcome: Sendable {

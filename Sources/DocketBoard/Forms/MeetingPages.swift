@@ -90,6 +90,8 @@ struct MeetingPages: Sendable {
         var busy = false
         var general: [String] = []
         var csrf: String
+        /// The minutes are checked, sealed, recorded and archived.
+        var minutesPublished = false
     }
 
     /// What a refused form on the meeting page keeps: which form, its entries, its problems.
@@ -104,7 +106,7 @@ struct MeetingPages: Sendable {
 
     func meetingView(_ id: String, canManage: Bool, redo: Redo? = nil, csrf: String) throws -> MeetingView {
         let book = book("")
-        let (_, meeting) = try book.load(id)
+        let (contents, meeting) = try book.load(id)
         let summary = try book.summary(id)
         let roster = try book.roster(of: id)
         var items: [MeetingView.Item] = []
@@ -150,6 +152,7 @@ struct MeetingPages: Sendable {
             attendanceControls: SchemaForm(attendanceSchema).controls(values: attendanceValues ?? meeting.attendance.map(Self.formValues),
                                                                       errors: attendanceErrors, addRowTo: addRow),
             attendanceMemberErrors: attendanceErrors["members"], csrf: csrf)
+        view.minutesPublished = CaseState(caseID: id, events: contents.events).steps[MeetingBook.minutesStep]?.status == .completed
         if let redo {
             if case .other = redo.form { view.general = redo.refusal.lines }
             if redo.form == .attendance { view.general = attendanceErrors.general + (redo.refusal.message.map { [$0] } ?? []) }
@@ -179,12 +182,30 @@ struct MeetingPages: Sendable {
 
     func addToAgenda(_ id: String, _ values: FormValues, by user: String) throws {
         let kind = values["kind"] ?? "consultation"
+        if kind == "other" {
+            guard let text = values.text("text") else { throw Refusal(status: 422, message: "その他の議題の内容を入力してください（例「会長あいさつ」）。") }
+            _ = try book(user).addToAgenda(id, kind: .other, text: text)
+            return
+        }
         guard let caseID = values.text("case") else { throw Refusal(status: 422, message: "案件番号を入力してください。") }
         switch kind {
         case "defer": _ = try book(user).deferItem(id, caseID: caseID)
         case "consultation": _ = try book(user).addToAgenda(id, kind: .consultation, cases: [caseID])
         case "report": _ = try book(user).addToAgenda(id, kind: .report, cases: [caseID])
-        default: throw Refusal(status: 422, message: "種別「\(kind)」は使えません（consultation、report、defer のいずれか）。")
+        default: throw Refusal(status: 422, message: "種別「\(kind)」は使えません（諮問事項・報告事項・その他から選んでください）。")
+        }
+    }
+
+    /// Checks, renders, seals and records the minutes of a closed meeting and archives it, as
+    /// `docket minutes` does; a personal-data hit (or a missing tool) refuses, the draft kept.
+    func publishMinutes(_ id: String, by user: String) async throws {
+        let book = book(user)
+        let council = book.councilName(try book.roster(of: id))
+        let organization = services.council.sourceOrganization(council: council)
+        do {
+            _ = try await book.publishMinutes(id, transcript: nil, tools: services.minutesTools, organization: organization)
+        } catch let blocked as MeetingBook.Blocked {
+            throw Refusal(status: 409, message: "会議録を確定できませんでした：\(blocked.message)。下書きは保存されています。会議の記録（議題・出欠・結果）を直してから、もう一度「会議録を確認して確定する」を押してください。")
         }
     }
 

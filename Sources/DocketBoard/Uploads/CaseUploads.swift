@@ -65,6 +65,16 @@ struct CaseUploads: Sendable {
         var csrf: String
         var maxFile: String
         var maxRequest: String
+        var summary = ErrorSummary()
+        /// The files a refused form had attached, named so the person chooses them again.
+        var filesAgain: String?
+
+        /// Gathers the problems shown at the fields into the summary at the top.
+        mutating func summarize() {
+            summary = ErrorSummary(controls: controls,
+                                   before: caseErrors.map { .init(href: "#f-case", text: "案件番号：\($0)") },
+                                   after: general.map { .init(href: "#new-case-form", text: $0) })
+        }
     }
 
     /// The form for a new case under `workflow` (a loaded workflow and its path).
@@ -73,10 +83,12 @@ struct CaseUploads: Sendable {
         // A first showing has the defaults, and the fields the account fixes (its department).
         let controls = SchemaForm(workflow.inputs).controls(values: values ?? FormValues(fixed.map { .init($0.key, $0.value) }), errors: errors)
         let caseErrors = errors["case"]
-        return NewCaseView(title: "新規案件：\((workflow.title.isEmpty ? workflow.name : workflow.title))", workflow: workflow.name,
-                           workflowTitle: (workflow.title.isEmpty ? workflow.name : workflow.title), caseID: values?["case"] ?? "",
-                           general: errors.general, controls: controls, caseErrors: caseErrors, hasCaseErrors: !caseErrors.isEmpty,
-                           csrf: csrf, maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes))
+        var view = NewCaseView(title: "新規案件：\((workflow.title.isEmpty ? workflow.name : workflow.title))", workflow: workflow.name,
+                               workflowTitle: (workflow.title.isEmpty ? workflow.name : workflow.title), caseID: values?["case"] ?? "",
+                               general: errors.general, controls: controls, caseErrors: caseErrors, hasCaseErrors: !caseErrors.isEmpty,
+                               csrf: csrf, maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes))
+        view.summarize()
+        return view
     }
 
     /// Opens the case from a received form: its folder inputs name the uploaded files' folders.
@@ -133,6 +145,10 @@ struct CaseUploads: Sendable {
     func recordMaterials(_ id: String, form: UploadedForm, by user: String) throws -> String {
         let actions = CaseActions(runner: runner)
         let allowed = try actions.allowedActions(id)
+        if allowed.materialsStep == nil, let input = allowed.missingFilesInput {
+            try addMissingFiles(id, input: input, form: form, by: user)
+            return input
+        }
         guard let step = allowed.materialsStep else {
             try? FileManager.default.removeItem(at: form.staging)
             throw CaseError.refused(caseID: id, allowed.whyNot(.supplyMaterials) ?? "no step is waiting for corrected materials")
@@ -149,6 +165,89 @@ struct CaseUploads: Sendable {
             let (node, _) = try SchemaForm(schema).node(from: values, files: ["materials": kept.appendingPathComponent("files").path])
             try CaseActions(runner: runner).record(id, step: step, values: node, source: "upload", by: user)
             return step
+        } catch {
+            area.discard(kept)
+            throw error
+        }
+    }
+
+    /// A failed case's missing files: the folder input's files so far and the uploaded ones
+    /// (which win on a name) become a new folder the input names.
+    func addMissingFiles(_ id: String, input: String, form: UploadedForm, by user: String) throws {
+        guard let sent = form.files["files"], !sent.isEmpty else {
+            try? FileManager.default.removeItem(at: form.staging)
+            throw Refusal(status: 422, message: "ファイルが選ばれていません。足りない資料のファイルを選んでください。")
+        }
+        let kept = try area.keep(form.staging, caseID: id, label: "materials")
+        let folder = kept.appendingPathComponent("files", isDirectory: true)
+        do {
+            let (_, state) = try runner.store.load(id)
+            try Self.addOldFiles(of: state.inputs[input]?.stringValue, to: folder, except: sent)
+            let reason = form.fields.text("reason") ?? "不足していた資料（\(sent.joined(separator: "、"))）を追加"
+            _ = try CaseActions(runner: runner).addMissingFiles(id, input: input, folder: folder.path, reason: reason, by: user)
+        } catch {
+            area.discard(kept)
+            throw error
+        }
+    }
+
+    /// Copies the files a folder input held (`old`) into `folder`, beside the new ones, except
+    /// those a new file replaces: a folder input gains files, it never silently loses one.
+    static func addOldFiles(of old: String?, to folder: URL, except sent: [String]) throws {
+        guard let old, let names = try? FileManager.default.contentsOfDirectory(atPath: old) else { return }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in names where !name.hasPrefix(".") && !sent.contains(name) {
+            try FileManager.default.copyItem(atPath: (old as NSString).appendingPathComponent(name), toPath: folder.appendingPathComponent(name).path)
+        }
+    }
+
+    /// The amend page for case `id`, filled from `values` (nil: the case's inputs now).
+    func amendView(_ id: String, values: FormValues?, reason: String = "", errors: FieldErrors = FieldErrors(),
+                   limits: UploadLimits, csrf: String) throws -> AmendView {
+        let (_, state) = try runner.store.load(id)
+        let workflow = try runner.workflow(of: id)
+        let form = SchemaForm(workflow.inputs)
+        let controls = form.controls(values: values ?? form.formValues(of: state.inputs), errors: errors)
+        let folders: [AmendView.FolderFiles] = workflow.inputs.fields.compactMap { field in
+            guard case .folder = field.type else { return nil }
+            let names = state.inputs[field.name]?.stringValue.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) }?
+                .filter { !$0.hasPrefix(".") }.sorted() ?? []
+            return .init(label: FieldLabels.label(field), files: names.isEmpty ? "（なし）" : names.joined(separator: "、"))
+        }
+        var view = AmendView(title: "入力の訂正（\(id)）", caseID: id, general: errors.general, controls: controls, folders: folders,
+                             reason: reason, reasonErrors: errors["reason"], hasReasonErrors: !errors["reason"].isEmpty, csrf: csrf,
+                             maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes))
+        view.summarize()
+        return view
+    }
+
+    /// Amends case `id` from a received amend form (as `docket amend` does, the reason journaled).
+    func amend(_ id: String, form: UploadedForm, by user: String) throws -> CaseActions.Amendment {
+        let workflow = try runner.workflow(of: id)
+        let (_, state) = try runner.store.load(id)
+        let kept = try area.keep(form.staging, caseID: id, label: "amend")
+        do {
+            var files = Self.paths(of: form, keptIn: kept, schema: workflow.inputs)
+            for field in workflow.inputs.fields {
+                guard case .folder = field.type, let path = files[field.name] else { continue }
+                try Self.addOldFiles(of: state.inputs[field.name]?.stringValue, to: URL(fileURLWithPath: path), except: form.files[field.name] ?? [])
+                files[field.name] = path
+            }
+            let (node, places) = try SchemaForm(workflow.inputs).node(from: form.fields, files: files)
+            let reason = form.fields.text("reason") ?? ""
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                var r = Refusal(status: 422, message: nil)
+                r.diagnostics = [Diagnostic(file: "form", mark: nil, message: "訂正の理由を書いてください（記録に、誰がいつ訂正したかと共に残ります）。")]
+                throw r
+            }
+            let amendment: CaseActions.Amendment
+            do {
+                amendment = try CaseActions(runner: runner).amend(id, inputs: node, source: "form", reason: reason, by: user)
+            } catch {
+                throw Refusal(error).placed(places)
+            }
+            if (try? FileManager.default.contentsOfDirectory(atPath: kept.path))?.isEmpty == true { area.discard(kept) }
+            return amendment
         } catch {
             area.discard(kept)
             throw error

@@ -174,6 +174,9 @@ final class PartSink {
             if fileName == nil, !fieldName.isEmpty {
                 fields.append(fieldName, String(decoding: text, as: UTF8.self))
             }
+            // A chosen file with no bytes is a mistake (a copy that failed, a placeholder):
+            // it would be archived as a material that says nothing.
+            if let fileName, !fileName.isEmpty, written == 0 { fail(.emptyFile(fileName)) }
         }
         closeFile()
         headers = []

@@ -8,6 +8,7 @@ public enum UploadError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyFiles(limit: Int)
     case badFileName(String, why: String)
     case duplicateFileName(String)
+    case emptyFile(String)
     case malformed(String)
     case io(String)
 
@@ -23,6 +24,8 @@ public enum UploadError: Error, Sendable, Equatable, CustomStringConvertible {
             return "ファイル名「\(name)」は使えません：\(why)。名前を変えて、もう一度送ってください（何も保存していません）。"
         case .duplicateFileName(let name):
             return "同じ名前のファイル「\(name)」が 2 つあります。どちらかの名前を変えてください（何も保存していません）。"
+        case .emptyFile(let name):
+            return "ファイル「\(name)」は空です（0 バイト）。中身のあるファイルを選び直して、もう一度送ってください（何も保存していません）。"
         case .malformed(let why):
             return "送信された内容を読めませんでした（\(why)）。ページを開き直して、もう一度送ってください。"
         case .io(let why):
