@@ -97,13 +97,13 @@ extension Runner {
             let one = given.last { $0.name == field.name }
             problems.append(Diagnostic(file: one?.source ?? file ?? "inputs",
                                        mark: one != nil ? nil : fileNode?.value(forKey: field.name)?.mark,
-                                       message: "'\(field.name)' is blank; it is required\(field.description.isEmpty ? "" : " (\(field.description))"): write it in"))
+                                       message: Message.blank(field).english, japanese: Message.blank(field).japanese))
         }
         for field in workflow.inputs.fields where values[field.name] == nil && !named.contains(field.name) {
             if let def = field.defaultValue { values[field.name] = def }
             else if field.required {
                 problems.append(Diagnostic(file: file ?? "inputs", mark: nil,
-                    message: "the required input '\(field.name)' (\(field.type)) is missing\(field.description.isEmpty ? "" : ": \(field.description)"); give it"))
+                    message: Message.missingInput(field).english, japanese: Message.missingInput(field).japanese))
             }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }
@@ -135,8 +135,9 @@ extension Runner {
                     continue
                 }
             }
-            if let v = SchemaCheck.decode(node, as: field.type, what: "input '\(key)'", diagnostics: &d) { values[key] = v }
-            problems += d.items.map { Diagnostic(file: $0.file, mark: nil, message: $0.message) }
+            let subject = MessageSubject(english: "input '\(key)'", japanese: "「\(FieldNames.label(of: field))」")
+            if let v = SchemaCheck.decode(node, as: field.type, subject: subject, diagnostics: &d) { values[key] = v }
+            problems += d.items.map { Diagnostic(file: $0.file, mark: nil, message: $0.message, japanese: $0.japanese) }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }
         if checkingFolders {

@@ -75,14 +75,20 @@ public struct Field: Sendable, Hashable {
     public var required: Bool
     public var defaultValue: Value?
     public var description: String
+    /// A short name for people (「諮問日」); empty: `FieldNames` names it.
+    public var label: String
+    /// A sentence of help shown under the label on the board.
+    public var help: String
 
     public init(_ name: String, _ type: ValueType, required: Bool = false, default defaultValue: Value? = nil,
-                description: String = "") {
+                description: String = "", label: String = "", help: String = "") {
         self.name = name
         self.type = type
         self.required = required
         self.defaultValue = defaultValue
         self.description = description
+        self.label = label
+        self.help = help
     }
 }
 
@@ -127,7 +133,7 @@ public enum SchemaCheck {
         if node.resolved == .null, node.scalarText != nil {
             // An absent or empty mapping: only the required fields are missing.
             for field in schema.fields where field.required {
-                d.error("\(what) is missing '\(field.name)' (\(field.type))\(field.description.isEmpty ? "" : ": \(field.description)")", at: node.mark)
+                d.error(.missing(what: what, field: field), at: node.mark)
             }
             return defaults(of: schema)
         }
@@ -135,15 +141,15 @@ public enum SchemaCheck {
         var result: [String: Value] = [:]
         for field in schema.fields {
             if let valueNode = mapping.take(field.name) {
-                if let v = decode(valueNode, as: field.type, what: "'\(field.name)'", diagnostics: &d, dynamic: dynamic) {
+                if let v = decode(valueNode, as: field.type, subject: MessageSubject(field: field), diagnostics: &d, dynamic: dynamic) {
                     // Blank text in a required field is as good as missing (an answer to 「 様」).
                     if field.required, case .string = field.type, case .string(let text) = v, text.trimmingWhitespace.isEmpty {
-                        d.error("'\(field.name)' is blank; it is required\(field.description.isEmpty ? "" : " (\(field.description))"): write it in", at: valueNode.mark)
+                        d.error(.blank(field), at: valueNode.mark)
                     }
                     result[field.name] = v
                 }
             } else if field.required {
-                d.error("\(what) is missing '\(field.name)' (\(field.type))\(field.description.isEmpty ? "" : ": \(field.description)")", at: node.mark)
+                d.error(.missing(what: what, field: field), at: node.mark)
             } else if let def = field.defaultValue {
                 result[field.name] = def
             }
@@ -152,7 +158,7 @@ public enum SchemaCheck {
         if dynamic != nil {
             for field in schema.fields where field.required && result[field.name] == .null {
                 let mark = node.value(forKey: field.name)?.mark ?? node.mark
-                d.error("'\(field.name)' is required, but its expression gave nothing (an input or output that was not given)", at: mark)
+                d.error(.nothingFromExpression(field), at: mark)
             }
         }
         return result.filter { $0.value != .null }
@@ -167,19 +173,26 @@ public enum SchemaCheck {
     /// Decodes one node as `type`.
     public static func decode(_ node: Node, as type: ValueType, what: String,
                               diagnostics d: inout Diagnostics, dynamic: DynamicValue? = nil) -> Value? {
+        decode(node, as: type, subject: MessageSubject(english: what), diagnostics: &d, dynamic: dynamic)
+    }
+
+    /// Decodes one node as `type`, naming it `subject` in both languages' messages.
+    public static func decode(_ node: Node, as type: ValueType, subject: MessageSubject,
+                              diagnostics d: inout Diagnostics, dynamic: DynamicValue? = nil) -> Value? {
+        let what = subject.english
         if let dynamic, let text = node.scalarText, text.contains("${{") {
             return dynamic(node, type, what, &d)
         }
         func wrong() -> Value? {
-            d.error("\(what) must be \(type), not \(node.kindName)", at: node.mark)
+            d.error(.wrongType(subject, type, got: node.kindName), at: node.mark)
             return nil
         }
         switch type {
         case .any:
             switch node.content {
             case .scalar: return plainValue(node)
-            case .sequence: return decode(node, as: .list(of: .any), what: what, diagnostics: &d, dynamic: dynamic)
-            case .mapping: return decode(node, as: .map(of: .any), what: what, diagnostics: &d, dynamic: dynamic)
+            case .sequence: return decode(node, as: .list(of: .any), subject: subject, diagnostics: &d, dynamic: dynamic)
+            case .mapping: return decode(node, as: .map(of: .any), subject: subject, diagnostics: &d, dynamic: dynamic)
             }
         case .string, .file, .folder:
             guard let text = node.scalarText, case .string = node.resolved else {
@@ -199,26 +212,25 @@ public enum SchemaCheck {
             }
         case .bool:
             guard case .bool(let b) = node.resolved, node.scalarText != nil else {
-                _ = Read.bool(node, what, &d)
+                let hint = node.scalarText.flatMap { ["yes", "no", "on", "off", "y", "n"].contains($0.lowercased()) ? $0 : nil }
+                d.error(.notBool(subject, got: node.kindName, hint: hint), at: node.mark)
                 return nil
             }
             return .bool(b)
         case .date:
             guard let text = node.scalarText else {
-                d.error("\(what) must be a date written \(CalendarDate.shapes), not \(node.kindName)", at: node.mark)
+                d.error(.dateNotText(subject, got: node.kindName), at: node.mark)
                 return nil
             }
             switch CalendarDate.parse(text) {
             case .success(let iso): return .string(iso)
             case .failure(let problem):
-                d.error("\(what): \(problem)", at: node.mark)
+                d.error(.date(subject, problem), at: node.mark)
                 return nil
             }
         case .oneOf(let words):
             guard let text = node.scalarText, words.contains(text) else {
-                var message = "\(what) must be one of: \(words.joined(separator: ", "))"
-                if let t = node.scalarText, let near = Suggest.nearest(to: t, among: words) { message += "; did you mean '\(near)'?" }
-                d.error(message, at: node.mark)
+                d.error(.notOneOf(subject, words, given: node.scalarText), at: node.mark)
                 return nil
             }
             return .string(text)
@@ -227,9 +239,9 @@ public enum SchemaCheck {
             var values: [Value] = []
             for (i, item) in items.enumerated() {
                 if let element {
-                    if let v = decode(item, as: element, what: "item \(i + 1) of \(what)", diagnostics: &d, dynamic: dynamic) { values.append(v) }
+                    if let v = decode(item, as: element, subject: subject.item(i + 1), diagnostics: &d, dynamic: dynamic) { values.append(v) }
                 } else {
-                    values.append(decode(item, as: .any, what: "item \(i + 1) of \(what)", diagnostics: &d, dynamic: dynamic) ?? .null)
+                    values.append(decode(item, as: .any, subject: subject.item(i + 1), diagnostics: &d, dynamic: dynamic) ?? .null)
                 }
             }
             return .list(values)
@@ -238,9 +250,9 @@ public enum SchemaCheck {
             var values: [String: Value] = [:]
             for (key, _, valueNode) in mapping.takeAll() {
                 if let element {
-                    if let v = decode(valueNode, as: element, what: "'\(key)' in \(what)", diagnostics: &d, dynamic: dynamic) { values[key] = v }
+                    if let v = decode(valueNode, as: element, subject: subject.entry(key), diagnostics: &d, dynamic: dynamic) { values[key] = v }
                 } else {
-                    values[key] = decode(valueNode, as: .any, what: "'\(key)' in \(what)", diagnostics: &d, dynamic: dynamic) ?? .null
+                    values[key] = decode(valueNode, as: .any, subject: subject.entry(key), diagnostics: &d, dynamic: dynamic) ?? .null
                 }
             }
             return .map(values)
@@ -314,9 +326,10 @@ public enum SchemaCheck {
 
 extension Schema {
     /// The keys a declared field may have.
-    public static let declaredFieldKeys = ["type", "required", "default", "description", "values", "items"]
+    public static let declaredFieldKeys = ["type", "required", "default", "description", "label", "help", "values", "items"]
 
-    /// Reads a mapping of `name: {type, required, default, description, values, items}`.
+    /// Reads a mapping of `name: {type, required, default, description, label, help, values, items}`.
+    /// `label:` is the short name people see (「諮問日」), `help:` a sentence under it.
     /// `values:` makes a field one of a fixed set of words; `items:` gives a list's element type.
     public static func declared(from node: Node, what: String, diagnostics d: inout Diagnostics) -> Schema {
         guard var mapping = StrictMapping(node, what: what, diagnostics: &d) else { return .empty }
@@ -357,8 +370,11 @@ extension Schema {
                 }
             }
             let description = fm.take("description").flatMap { Read.string($0, "'description' of field '\(name)'", &d) } ?? ""
+            let label = fm.take("label").flatMap { Read.string($0, "'label' of field '\(name)'", &d) } ?? ""
+            let help = fm.take("help").flatMap { Read.string($0, "'help' of field '\(name)'", &d) } ?? ""
             fm.rejectUnknown(known: declaredFieldKeys, diagnostics: &d)
-            fields.append(Field(name, type, required: required, default: defaultValue, description: description))
+            fields.append(Field(name, type, required: required, default: defaultValue, description: description,
+                                label: label, help: help))
         }
         return Schema(fields)
     }

@@ -4,11 +4,14 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var mark: Mark?
     public var message: String
+    /// The same problem in Japanese, for the board (nil: only the English message exists).
+    public var japanese: String?
 
-    public init(file: String, mark: Mark?, message: String) {
+    public init(file: String, mark: Mark?, message: String, japanese: String? = nil) {
         self.file = file
         self.mark = mark
         self.message = message
+        self.japanese = japanese
     }
 
     /// One line, whatever the file name and message hold: control characters from a key or a
@@ -55,16 +58,16 @@ public struct Diagnostics: Sendable {
 
     public var isEmpty: Bool { items.isEmpty }
 
-    public mutating func error(_ message: String, at mark: Mark?) {
+    public mutating func error(_ message: String, japanese: String? = nil, at mark: Mark?) {
         guard items.count < cap else {
             truncated = true
             return
         }
-        items.append(Diagnostic(file: file, mark: mark, message: message))
+        items.append(Diagnostic(file: file, mark: mark, message: message, japanese: japanese))
     }
 
     public mutating func append(contentsOf other: [Diagnostic]) {
-        for d in other { error(d.message, at: d.mark) }
+        for d in other { error(d.message, japanese: d.japanese, at: d.mark) }
     }
 
     /// Adds problems found in another file (a template the workflow uses), keeping their file.

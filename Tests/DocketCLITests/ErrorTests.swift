@@ -44,7 +44,7 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(r.err, """
             \(inputs):2:1: error: unknown key 'subjct' in the inputs file; did you mean 'subject'?
             \(inputs):3:7: error: 'date': '2022-02-30' is not a real date: February 2022 has no 30th (it has 28 days)
-            \(inputs): error: the required input 'subject' (text) is missing: 件名 (the subject of the consultation); give it with --input subject=VALUE or in --inputs FILE
+            \(inputs): error: the required input 'subject' (text) is missing: 諮問の件名; give it with --input subject=VALUE or in --inputs FILE
 
             """)
         XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("cases/c").path))

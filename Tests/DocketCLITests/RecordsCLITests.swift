@@ -22,14 +22,14 @@ final class RecordsCLITests: XCTestCase {
         try ws.cli("run", "a")
         r = try ws.cli("record", "a", "review", "--template")
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertTrue(r.out.contains("# required: true or false — whether the council approved\napproved: false\n"), r.out)
+        XCTAssertTrue(r.out.contains("# required: true or false — 審議会が承認したかどうか\napproved: false\n"), r.out)
         // The skeleton, filled in, is a valid record.
         try ws.write("filled.yaml", r.out.replacingOccurrences(of: "approved: false", with: "approved: true"))
         XCTAssertEqual(try ws.cli("record", "a", "review", "--file", "filled.yaml").status, 0)
 
         r = try ws.cli("new", "simple-consultation", "--template")
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertTrue(r.out.contains("# required: text — 所管課 (the department asking)\ndepartment: \"\""), r.out)
+        XCTAssertTrue(r.out.contains("# required: text — 諮問する課\ndepartment: \"\""), r.out)
         XCTAssertTrue(r.out.contains("date: 2025-05-12   # or 令和7年5月12日, R7.5.12"), r.out)
     }
 
