@@ -16,12 +16,15 @@ public struct Account: Codable, Sendable, Equatable {
     /// Raised by every change that must end the account's sessions (a password set, a role
     /// changed, the account disabled); a session signed in under an older value is refused.
     public var sessionEpoch: Int
+    /// When the account last signed in on the board (ISO 8601), if it has.
+    public var lastSignIn: String?
 
     enum CodingKeys: String, CodingKey {
         case name, roles, department, disabled, created
         case passwordHash = "password_hash"
         case passwordChanged = "password_changed"
         case sessionEpoch = "session_epoch"
+        case lastSignIn = "last_sign_in"
     }
 
     public init(name: String, roles: [Role], department: String?, passwordHash: String, disabled: Bool,
@@ -45,6 +48,7 @@ public struct Account: Codable, Sendable, Equatable {
                   created: try c.decode(String.self, forKey: .created),
                   passwordChanged: try c.decodeIfPresent(String.self, forKey: .passwordChanged),
                   sessionEpoch: try c.decodeIfPresent(Int.self, forKey: .sessionEpoch) ?? 0)
+        lastSignIn = try c.decodeIfPresent(String.self, forKey: .lastSignIn)
     }
 
     public var identity: Identity { Identity(name: name, roles: Set(roles), department: department) }
@@ -114,12 +118,41 @@ public enum AccountError: DocketFailure, Sendable, Equatable {
 public enum PasswordRule {
     public static let minimumLength = 10
 
+    /// Why a password is refused.
+    public enum Weakness: Sendable, Equatable {
+        case short(Int), isName, oneCharacter, tooLong
+
+        public var description: String {
+            switch self {
+            case .short(let n): return "it has \(n) characters; use at least \(PasswordRule.minimumLength)"
+            case .isName: return "it is the account name"
+            case .oneCharacter: return "it repeats one character"
+            case .tooLong: return "it is longer than 72 bytes, and bcrypt would ignore the rest; use a shorter one"
+            }
+        }
+
+        /// The same, as the board's pages say it.
+        public var japanese: String {
+            switch self {
+            case .short(let n): return "\(n) 文字しかありません。\(PasswordRule.minimumLength) 文字以上にしてください。"
+            case .isName: return "アカウント名と同じです。別のものにしてください。"
+            case .oneCharacter: return "同じ文字の繰り返しです。別のものにしてください。"
+            case .tooLong: return "72 バイトを超えています（超えた部分は照合に使われません）。短くしてください。"
+            }
+        }
+    }
+
+    /// Why `password` is refused for `name`, or nil.
+    public static func weakness(_ password: String, name: String) -> Weakness? {
+        if password.count < minimumLength { return .short(password.count) }
+        if password.lowercased() == name.lowercased() { return .isName }
+        if Set(password).count == 1 { return .oneCharacter }
+        if password.utf8.count > 72 { return .tooLong }
+        return nil
+    }
+
     /// Why `password` is refused for `name`, or nil.
     public static func problem(_ password: String, name: String) -> String? {
-        if password.count < minimumLength { return "it has \(password.count) characters; use at least \(minimumLength)" }
-        if password.lowercased() == name.lowercased() { return "it is the account name" }
-        if Set(password).count == 1 { return "it repeats one character" }
-        if password.utf8.count > 72 { return "it is longer than 72 bytes, and bcrypt would ignore the rest; use a shorter one" }
-        return nil
+        weakness(password, name: name)?.description
     }
 }

@@ -145,8 +145,9 @@ public final class AccountStore: @unchecked Sendable {
     }
 
     /// Reads, changes and writes the file under the account lock (a blocking `flock`: other
-    /// writers hold it for a few milliseconds).
-    private func change(_ body: (inout [Account]) throws -> Void) throws {
+    /// writers hold it for a few milliseconds); `then` runs after the write, the lock still held
+    /// (the history's line, so its order is the file's).
+    func change(_ body: (inout [Account]) throws -> Void, then: () throws -> Void = {}) throws {
         let folder = file.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -171,6 +172,7 @@ public final class AccountStore: @unchecked Sendable {
             throw AccountError.io(file.path, error.description)
         }
         cache = nil
+        try then()
     }
 
     static func timestamp(_ date: Date) -> String {

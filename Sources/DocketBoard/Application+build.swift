@@ -117,6 +117,8 @@ public struct Board: Sendable {
         MeetingRoutes(board: self).addRoutes(to: board)
         AnswerRoutes(board: self).addRoutes(to: board)
         ArchiveRoutes(board: self).addRoutes(to: board)
+        AccountRoutes(board: self).addRoutes(to: board)
+        ProfileRoutes(board: self).addRoutes(to: board)
         return (router, board)
     }
 }

@@ -63,6 +63,8 @@ struct AuthRoutes {
             return try again("アカウント名またはパスワードが違います（無効にされたアカウントも使えません）。", .unauthorized)
         }
         await board.throttle.succeeded(ticket)
+        // The accounts page shows the last sign-in; a sign-in never fails for want of noting it.
+        try? board.services.accounts.recordSignIn(usable.name)
         // A new session (new id and token): an id planted before sign-in is worth nothing after.
         context.sessions.createSession(BoardSession(name: usable.name, epoch: usable.sessionEpoch))
         context.logger.info("signed in", metadata: ["name": .string(usable.name)])

@@ -133,6 +133,8 @@ public struct Pages: Sendable {
             ("/answers", "答申一覧", .records),
             ("/archives", "アーカイブ", .records),
             ("/retention", "保存期間", .records),
+            ("/accounts", "アカウント", .secretariat),
+            ("/council", "審議会の設定", .secretariat),
             ("/account/password", "パスワード変更", .signedIn),
         ]
         return items.filter { $0.2.admits(identity) }.map { ["href": $0.0, "label": $0.1] }

@@ -29,6 +29,12 @@ final class RoleWalkTests: XCTestCase {
         "POST /meetings/:id/acknowledge": .secretariat, "POST /meetings/:id/close": .secretariat,
         "GET /answers": .records, "GET /archives": .records, "GET /archives/:id/download": .records,
         "POST /archives/:id/verify": .records, "GET /retention": .records,
+        "GET /accounts": .secretariat, "POST /accounts": .secretariat, "GET /accounts/:name": .secretariat,
+        "POST /accounts/:name/disable": .secretariat, "POST /accounts/:name/enable": .secretariat,
+        "POST /accounts/:name/password": .secretariat, "POST /accounts/:name/roles": .secretariat,
+        "GET /council": .secretariat, "POST /council/names": .secretariat, "POST /council/members": .secretariat,
+        "GET /council/members/:name": .secretariat, "POST /council/members/:name": .secretariat,
+        "POST /council/members/:name/end": .secretariat,
     ]
 
     /// The accounts of the fixture, one per role.
