@@ -96,7 +96,16 @@ final class AccountRouteTests: XCTestCase {
             XCTAssertEqual(try fixture.services.accounts.account(named: "tanaka")?.roles, [.member])
             XCTAssertNil(try fixture.services.accounts.account(named: "tanaka")?.department)
 
-            let history = try fixture.services.accounts.history.entries()
+            // One's own reset: this session goes on, under the new password.
+            let own = try await clerk.post("/accounts/clerk/password", form: [("password", "事務局の新しいパスワード"), ("confirm", "事務局の新しいパスワード")])
+            XCTAssertEqual(own.status, .seeOther, own.text)
+            let still = try await clerk.get("/accounts")
+            XCTAssertEqual(still.status, .ok, "still signed in after one's own reset")
+            var clerkAgain = Browser(client)
+            let newIn = try await clerkAgain.signIn("clerk", password: "事務局の新しいパスワード")
+            XCTAssertEqual(newIn.status, .seeOther)
+
+            let history = try fixture.services.accounts.history.entries().filter { $0.account != "clerk" }
             XCTAssertEqual(history.map(\.action), [.added, .added, .added, .disabled, .enabled, .passwordReset, .passwordReset, .rolesChanged])
             XCTAssertEqual(Set(history.map(\.by)), ["clerk"])
             XCTAssertEqual(history[3].reason, "異動のため")
