@@ -73,6 +73,8 @@ struct CaseRoutes {
         let order = summary.steps.map(\.id)
         let status = state.status(order: order)
         let current = summary.step
+        // The fields' labels, from the case's own workflow snapshot (`ValueDisplay`).
+        let schemas = ValueDisplay.Schemas(of: store, case: id, registry: services.docket.registry)
         let timeline: [[String: Any]] = summary.steps.map { step -> [String: Any] in
             let s = state.step(step.id)
             return [
@@ -81,8 +83,8 @@ struct CaseRoutes {
                 "attempts": step.attempts, "round": s.round, "updated": services.dates.dateTime(s.updated),
                 "message": step.message ?? "",
                 "documents": step.documents.map { documentView(id, $0) }, "hasDocuments": !step.documents.isEmpty,
-                "outputs": step.outputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] },
-                "records": s.records.enumerated().map { i, r in ["n": i + 1, "fields": fields(r)] },
+                "outputs": ValueDisplay.outputs(step.outputs, uses: step.uses),
+                "records": s.records.enumerated().map { i, r in ["n": i + 1, "fields": ValueDisplay.record(r, schema: schemas.records[step.id])] },
             ]
         }
         let events: [[String: Any]] = contents.events.map { e in
@@ -92,7 +94,7 @@ struct CaseRoutes {
         // Votes and decisions: the summary's steps that carry a tally or a decision.
         let votes: [[String: Any]] = summary.decisionSteps.map { step -> [String: Any] in
             ["step": step.name.isEmpty ? step.id : step.name,
-             "fields": step.outputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] }]
+             "fields": ValueDisplay.outputs(step.outputs, uses: step.uses)]
         }
         // The PDFs the case issued, sealed ones first, each with its seal's state (the library's).
         let uses = Dictionary(summary.steps.map { ($0.id, $0.uses) }, uniquingKeysWith: { a, _ in a })
@@ -119,7 +121,8 @@ struct CaseRoutes {
             "currentStep": current ?? "", "waiting": status == .waiting,
             "created": services.dates.dateTime(state.created), "updated": services.dates.dateTime(state.updated),
             "note": state.note ?? "",
-            "inputs": state.inputs.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": inputText($0.value)] },
+            // By label and in words, in the workflow's order (`ValueDisplay`): never a key, JSON or a server path.
+            "inputs": ValueDisplay.inputs(state.inputs, schema: schemas.inputs),
             "timeline": timeline, "documents": state.documents.map { documentView(id, $0) },
             "official": official, "hasOfficial": !official.isEmpty,
             "events": events, "votes": votes, "hasVotes": !votes.isEmpty, "meetings": onAgenda, "hasMeetings": !onAgenda.isEmpty,
@@ -139,24 +142,12 @@ struct CaseRoutes {
         ]
     }
 
-    /// An input as the page shows it: a date as an era date with the day (令和4年6月1日（2022-06-01）).
-    static func inputText(_ value: Value) -> String {
-        if case .string(let text) = value, CalendarDate.isDay(text) { return Pages.date(text) }
-        return value.description
-    }
-
     static func documentView(_ id: String, _ d: DocumentRecord) -> [String: Any] {
         let href = "/cases/\(id)/documents/" + d.path.split(separator: "/").map {
             String($0).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? String($0)
         }.joined(separator: "/")
-        return ["path": d.path, "href": href, "size": Pages.size(d.size),
+        return ["path": d.path, "href": href, "size": Sizes.text(d.size),
                 "sha256": String(d.sha256.prefix(12))]
-    }
-
-    /// A record's fields as key/value lines (nested lists and maps as JSON text).
-    static func fields(_ value: Value) -> [[String: String]] {
-        if case .map(let m) = value { return m.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.description] } }
-        return [["key": "", "value": value.description]]
     }
 
     static func stepLabel(_ s: CaseState.StepState.Status) -> String {

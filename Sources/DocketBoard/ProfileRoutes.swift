@@ -13,7 +13,7 @@ import Hummingbird
 ///     GET  /council                         the profile in words, the roster, the history, the forms
 ///     POST /council/names                   name, organization, head, addressee, secretariat, executive_side,
 ///                                           answer_number, departments (one a line), seats
-///     POST /council/members                 member, role, appointed, term_ends: adds a member
+///     POST /council/members                 member, role, appointed, term_ends, new_seats (定数, optional): adds a member
 ///     GET  /council/members/:name           one member's forms
 ///     POST /council/members/:name           role, appointed, term_ends: changes the seat
 ///     POST /council/members/:name/end       day: ends the term on that day (the member stays on the roster)
@@ -82,11 +82,15 @@ struct ProfileRoutes: Sendable {
                 "name": value("name", n.name), "organization": value("organization", n.organization), "head": value("head", n.head),
                 "addressee": value("addressee", n.addressee), "secretariat": value("secretariat", n.secretariat),
                 "executive_side": value("executive_side", n.executiveSide), "answer_number": value("answer_number", n.answerNumber),
-                "departments": value("departments", n.departments.joined(separator: "\n")), "seats": value("seats", String(n.seats)),
+                "departments": value("departments", n.departments.joined(separator: "\n")),
+                "seats": value("seats", n.seats.map(String.init)),
             ],
+            "termed": p.isTermed, "memberCount": p.memberships.count,
             "placeholders": ["addressee": defaults.addressee, "secretariat": defaults.secretariat, "executive_side": defaults.executiveSide],
             "roleChoices": Self.roleChoices(form == "member" ? values?["role"] : nil),
-            "m": form == "member" ? ["member": values?["member"] ?? "", "appointed": values?["appointed"] ?? "", "term_ends": values?["term_ends"] ?? ""] : [:],
+            "m": form == "member" ? ["member": values?["member"] ?? "", "appointed": values?["appointed"] ?? "", "term_ends": values?["term_ends"] ?? "",
+                                     "new_seats": values?["new_seats"] ?? ""] : [:],
+            "seats": p.seats,
         ]
         if saved { view["saved"] = "保存しました。変更は履歴に記録されています。" }
         return try board.pages.render("profile", title: "審議会の設定", view: view, context: context, status: status)
@@ -128,8 +132,12 @@ struct ProfileRoutes: Sendable {
         var issues = FormIssues()
         let name = values.text("name") ?? ""
         if name.isEmpty { issues.add("name", "審議会の名称を入力してください。") }
-        let seats = Int(values.text("seats") ?? "")
-        if seats == nil || seats! < 1 { issues.add("seats", "定数は 1 以上の整数で入力してください。") }
+        // 定数 is asked for only once a member has a term (without terms it is the number of members).
+        var seats: Int?
+        if values["seats"] != nil {
+            seats = Int(values.text("seats") ?? "")
+            if seats == nil || seats! < 1 { issues.add("seats", "定数は 1 以上の整数で入力してください。") }
+        }
         let pattern = values.text("answer_number") ?? AnswerNumberFormat.standard.pattern
         if !pattern.contains("{番号}") {
             issues.add("answer_number", "答申番号の書式には {番号}（番号の入る所）が必要です。例：{年度}第{番号}号、み個審答第{番号}号")
@@ -138,7 +146,7 @@ struct ProfileRoutes: Sendable {
             name: name, organization: values.text("organization") ?? "", head: values.text("head") ?? "",
             addressee: values.text("addressee"), secretariat: values.text("secretariat"), executiveSide: values.text("executive_side"),
             answerNumber: pattern, departments: (values["departments"] ?? "").split(whereSeparator: \.isNewline).map(String.init),
-            seats: seats ?? 0)
+            seats: seats)
         return try await save(values, identity.name, form: "names", issues: issues, context) { $0.setNames(names) }
     }
 
@@ -152,8 +160,15 @@ struct ProfileRoutes: Sendable {
         let appointed = Self.day(values.text("appointed"), field: "appointed", &issues)
         let termEnds = Self.day(values.text("term_ends"), field: "term_ends", &issues)
         Self.order(appointed, termEnds, &issues)
+        // 定数 may change with the member (a new council's members come with their seats).
+        var seats: Int?
+        if let text = values.text("new_seats") {
+            seats = Int(text)
+            if seats == nil || seats! < 1 { issues.add("new_seats", "定数は 1 以上の整数で入力してください。") }
+        }
         return try await save(values, identity.name, form: "member", issues: issues, context) {
             try $0.addMember(Membership(name: member, role: role, appointed: appointed, termEnds: termEnds))
+            if let seats { $0.seats = seats }
         }
     }
 
@@ -242,8 +257,8 @@ extension FormIssues {
             }
         case let e as DiagnosticsError:
             status = .unprocessableContent
-            // The profile's own checks (the same as for the file): said as they say it.
-            for d in e.diagnostics { add("", "審議会の設定として保存できません：" + d.message) }
+            // The profile's own checks (the same as for the file), in their Japanese words where they have them.
+            for d in e.diagnostics { add("", "審議会の設定として保存できません。" + (d.japanese ?? d.message)) }
         default:
             let refusal = Refusal(error)
             status = HTTPResponse.Status(code: refusal.status)

@@ -177,7 +177,7 @@ extension CouncilRoster {
         if let v = m.take("seats") {
             seatsNode = v
             roster.seats = Read.int(v, "'seats'", &d) ?? 0
-            if roster.seats < 1 { d.error("'seats' must be at least 1", at: v.mark) }
+            if roster.seats < 1 { d.error("'seats' must be at least 1", japanese: "定数は 1 以上にしてください。", at: v.mark) }
         }
         var chairNode: Node?
         if let v = m.require("members", "the members: names, or {name, role, appointed, term-ends}", diagnostics: &d),
@@ -185,21 +185,30 @@ extension CouncilRoster {
             var seen: Set<String> = []
             for item in items {
                 guard let member = readMember(item, &d) else { continue }
-                if !seen.insert(member.name).inserted { d.error("member '\(member.name)' is listed twice", at: item.mark) }
+                if !seen.insert(member.name).inserted {
+                    d.error("member '\(member.name)' is listed twice", japanese: "「\(member.name)」が名簿に二度あります。", at: item.mark)
+                }
                 roster.memberships.append(member)
             }
             roster.members = roster.memberships.map(\.name)
             let termed = roster.memberships.contains { $0.appointed != nil || $0.termEnds != nil }
             if seatsNode == nil {
-                if termed { d.error("the members have terms of office, so write 'seats' (the council's number of seats, 定数)", at: v.mark) }
+                if termed {
+                    d.error("the members have terms of office, so write 'seats' (the council's number of seats, 定数)",
+                            japanese: "任期のある委員がいるため、定数を設定してください。", at: v.mark)
+                }
                 roster.seats = roster.members.count
             } else if roster.seats > 0, !termed, roster.members.count != roster.seats {
-                d.error("'members' lists \(roster.members.count) names but 'seats' is \(roster.seats)", at: seatsNode?.mark ?? v.mark)
+                d.error("'members' lists \(roster.members.count) names but 'seats' is \(roster.seats)",
+                        japanese: "名簿の委員は \(roster.members.count) 名ですが、定数は \(roster.seats) 名です。任期のない名簿では、定数は委員の人数と同じです。",
+                        at: seatsNode?.mark ?? v.mark)
             } else if roster.seats > 0, termed {
                 for day in Set(roster.memberships.compactMap(\.appointed)).sorted() {
                     let sitting = roster.members(inOfficeOn: day)
                     if sitting.count > roster.seats {
-                        d.error("on \(day) \(sitting.count) members are in office but 'seats' is \(roster.seats); check the members' terms", at: seatsNode?.mark ?? v.mark)
+                        d.error("on \(day) \(sitting.count) members are in office but 'seats' is \(roster.seats); check the members' terms",
+                                japanese: "\(JapaneseDate.era(day) ?? day)に在任する委員が \(sitting.count) 名となり、定数 \(roster.seats) 名を超えます。委員の任期か定数を確かめてください。",
+                                at: seatsNode?.mark ?? v.mark)
                         break
                     }
                 }
@@ -228,12 +237,15 @@ extension CouncilRoster {
                 let start = max(a.appointed ?? "0000-00-00", b.appointed ?? "0000-00-00")
                 let end = min(a.termEnds ?? "9999-99-99", b.termEnds ?? "9999-99-99")
                 if start <= end {
-                    d.error("'\(a.name)' and '\(b.name)' are both 会長 on \(start == "0000-00-00" ? "the same days" : start); a council has one chair at a time: correct a role or a term", at: chairNode?.mark ?? node.value(forKey: "members")?.mark)
+                    d.error("'\(a.name)' and '\(b.name)' are both 会長 on \(start == "0000-00-00" ? "the same days" : start); a council has one chair at a time: correct a role or a term",
+                            japanese: "「\(a.name)」と「\(b.name)」が\(start == "0000-00-00" ? "同じ期間" : (JapaneseDate.era(start) ?? start) + "から")ともに会長になります。会長は一度に一人です。役職か任期を直してください。",
+                            at: chairNode?.mark ?? node.value(forKey: "members")?.mark)
                 }
             }
         }
         if !roster.members.isEmpty, chairs.isEmpty, chairNode == nil {
-            d.error("no chair: name one with 'chair: NAME', or give a member role 会長", at: node.value(forKey: "members")?.mark)
+            d.error("no chair: name one with 'chair: NAME', or give a member role 会長",
+                    japanese: "会長がいません。委員の一人を会長にしてください。", at: node.value(forKey: "members")?.mark)
         }
         if let v = m.take("quorum") {
             if let word = v.scalarText {
@@ -244,7 +256,9 @@ extension CouncilRoster {
                 }
             } else if var q = StrictMapping(v, what: "'quorum'", diagnostics: &d) {
                 if let n = q.require("at-least", "the number of members that must attend", diagnostics: &d), let count = Read.int(n, "'at-least'", &d) {
-                    if count < 1 || (roster.seats > 0 && count > roster.seats) { d.error("'at-least' must be between 1 and the number of seats", at: n.mark) }
+                    if count < 1 || (roster.seats > 0 && count > roster.seats) {
+                        d.error("'at-least' must be between 1 and the number of seats", japanese: "定足数（\(count) 名以上）は 1 名から定数までにしてください。", at: n.mark)
+                    }
                     roster.quorum = .atLeast(count)
                 }
                 q.rejectUnknown(known: ["at-least"], diagnostics: &d)
@@ -303,7 +317,8 @@ extension CouncilRoster {
         member.appointed = day("appointed", "委嘱日")
         member.termEnds = day("term-ends", "任期満了日")
         if let a = member.appointed, let e = member.termEnds, e < a {
-            d.error("the term of '\(name)' ends (\(e)) before it begins (\(a)); correct 'appointed' or 'term-ends'", at: item.mark)
+            d.error("the term of '\(name)' ends (\(e)) before it begins (\(a)); correct 'appointed' or 'term-ends'",
+                    japanese: "「\(name)」の任期満了日（\(JapaneseDate.era(e) ?? e)）が委嘱日（\(JapaneseDate.era(a) ?? a)）より前です。", at: item.mark)
         }
         return member
     }

@@ -19,10 +19,11 @@ extension CouncilRoster {
         public var executiveSide: String?
         public var answerNumber: String
         public var departments: [String]
-        public var seats: Int
+        /// 定数; nil while no member has a term: the seats are then the members (the loader's rule).
+        public var seats: Int?
 
         public init(name: String, organization: String, head: String, addressee: String?, secretariat: String?,
-                    executiveSide: String?, answerNumber: String, departments: [String], seats: Int) {
+                    executiveSide: String?, answerNumber: String, departments: [String], seats: Int?) {
             self.name = name
             self.organization = organization
             self.head = head
@@ -38,8 +39,13 @@ extension CouncilRoster {
     /// The names as written (a default left nil).
     public var names: Names {
         Names(name: name, organization: organization, head: head, addressee: addresseeGiven, secretariat: secretariatGiven,
-              executiveSide: executiveSideGiven, answerNumber: answerNumber.pattern, departments: departments, seats: seats)
+              executiveSide: executiveSideGiven, answerNumber: answerNumber.pattern, departments: departments,
+              seats: isTermed ? seats : nil)
     }
+
+    /// Whether any member has a term of office (then `seats` is written and checked against the
+    /// members in office on each day; without terms the seats are the number of members).
+    public var isTermed: Bool { memberships.contains { $0.appointed != nil || $0.termEnds != nil } }
 
     /// Takes `names` (blank optional names fall back to their defaults).
     public mutating func setNames(_ names: Names) {
@@ -55,13 +61,16 @@ extension CouncilRoster {
         executiveSideGiven = given(names.executiveSide)
         answerNumber = AnswerNumberFormat(pattern: names.answerNumber.trimmingCharacters(in: .whitespaces))
         departments = names.departments.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        seats = names.seats
+        if let given = names.seats { seats = given }
     }
 
-    /// Adds a member (their name not already on the roster).
+    /// Adds a member (their name not already on the roster). On a roster without terms every
+    /// member holds a seat for good, so the member adds a seat; with terms the seats stay.
     public mutating func addMember(_ member: Membership) throws {
         guard membership(of: member.name) == nil else { throw ProfileEditError.memberExists(member.name) }
+        let termed = isTermed
         memberships.append(member)
+        if !termed { seats = memberships.count }
         members = memberships.map(\.name)
         if member.role == .chair { chair = member.name }
     }
@@ -103,8 +112,7 @@ extension CouncilRoster {
         if let executiveSideGiven { lines.append("executive-side: \(q(executiveSideGiven))") }
         if answerNumber != .standard { lines.append("answer-number: \(q(answerNumber.pattern))") }
         if !departments.isEmpty { lines.append("departments: [\(departments.map(q).joined(separator: ", "))]") }
-        let termed = memberships.contains { $0.appointed != nil || $0.termEnds != nil }
-        if termed || seats != memberships.count { lines.append("seats: \(seats)") }
+        if isTermed || seats != memberships.count { lines.append("seats: \(seats)") }
         if memberships.isEmpty {
             lines.append("members: []")
         } else {

@@ -85,7 +85,7 @@ final class PagesTests: XCTestCase {
             XCTAssertTrue(page.text.contains("id=\"step-review\" aria-current=\"step\""))
             XCTAssertTrue(page.text.contains("draft/諮問文.md"))
             XCTAssertTrue(page.text.contains("<td>setup</td>"), "the journal shows who opened the case")
-            XCTAssertTrue(page.text.contains("<dt>date</dt><dd>令和4年6月1日（2022-06-01）</dd>"), "a date input is shown as an era date: \(page.text)")
+            XCTAssertTrue(page.text.contains("<dt>諮問日</dt><dd>2022年6月1日</dd>"), "a date input is shown by its label, as a date in words: \(page.text)")
             let missing = try await clerk.get("/cases/2022-c9")
             XCTAssertEqual(missing.status, .notFound)
             XCTAssertTrue(missing.text.contains("案件「2022-c9」はありません。"), missing.text)

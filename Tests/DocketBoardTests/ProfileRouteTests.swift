@@ -58,6 +58,11 @@ final class ProfileRouteTests: XCTestCase {
             let ended = try await clerk.post("/council/members/%E5%A7%94%E5%93%A121/end", form: [("version", Self.version(member.text)), ("day", "令和6年3月31日")])
             XCTAssertEqual(ended.status, .seeOther, ended.text)
             let afterEnd = try await clerk.get("/council")
+            XCTAssertTrue(afterEnd.text.contains(#"id="f-seats" name="seats" type="text" inputmode="numeric" value="21""#), "a term: the seats are asked for")
+            let badSeats = try await clerk.post("/council/names", form: [("version", Self.version(afterEnd.text)), ("name", "みどり市情報公開審議会"), ("seats", "二十")])
+            XCTAssertEqual(badSeats.status, .unprocessableContent)
+            XCTAssertTrue(badSeats.text.contains(##"<a href="#f-seats">定数は 1 以上の整数で入力してください。"##), badSeats.text)
+            XCTAssertTrue(badSeats.text.contains(#"aria-describedby="f-seats-error""#))
             let added = try await clerk.post("/council/members", form: [
                 ("version", Self.version(afterEnd.text)), ("member", "山田 花子"), ("role", "委員"), ("appointed", "2024-04-01"), ("term_ends", "2026-03-31"),
             ])
@@ -82,6 +87,48 @@ final class ProfileRouteTests: XCTestCase {
             XCTAssertTrue(history[4].changes.contains("委員02: 委員 → 副会長"), "\(history[4].changes)")
             let final = try await clerk.get("/council")
             XCTAssertTrue(final.text.contains("委員02: 委員 → 副会長"), "the page lists the history")
+        }
+    }
+
+    func testANewCouncilsSkeletonGetsItsMembersAndSeats() async throws {
+        let fixture = try BoardFixture()
+        let file = fixture.root.appendingPathComponent("council.yaml")
+        try ProfileSkeleton.text(council: "みどり市情報公開審議会", organization: "みどり市", head: "市長").write(to: file, atomically: true, encoding: .utf8)
+        try await fixture.application().test(.router) { client in
+            var clerk = try await Browser.signedIn("clerk", client)
+            let empty = try await clerk.get("/council")
+            XCTAssertTrue(empty.text.contains("委員はまだ登録されていません。"), empty.text)
+            XCTAssertTrue(empty.text.contains("名簿の委員の人数（0 名）が定数です"), empty.text)
+            let chair = try await clerk.post("/council/members", form: [
+                ("version", Self.version(empty.text)), ("member", "山田 太郎"), ("role", "会長"), ("appointed", "2025-04-01"), ("term_ends", "2027-03-31"),
+            ])
+            XCTAssertEqual(chair.status, .seeOther, chair.text)
+            var page = try await clerk.get("/council")
+            // A second member in office on the same day needs a second seat: refused, then given with it.
+            let full = try await clerk.post("/council/members", form: [
+                ("version", Self.version(page.text)), ("member", "佐藤 花子"), ("role", "副会長"), ("appointed", "令和7年4月1日"),
+            ])
+            XCTAssertEqual(full.status, .unprocessableContent)
+            XCTAssertTrue(full.text.contains("審議会の設定として保存できません。令和7年4月1日に在任する委員が 2 名となり、定数 1 名を超えます。"), full.text)
+            page = try await clerk.get("/council")
+            let badSeats = try await clerk.post("/council/members", form: [
+                ("version", Self.version(page.text)), ("member", "佐藤 花子"), ("role", "副会長"), ("appointed", "令和7年4月1日"), ("new_seats", "0"),
+            ])
+            XCTAssertTrue(badSeats.text.contains(##"<a href="#f-new_seats">定数は 1 以上の整数で入力してください。"##), badSeats.text)
+            XCTAssertTrue(badSeats.text.contains(#"id="f-new_seats" name="new_seats" type="text" inputmode="numeric" value="0" aria-invalid="true""#), badSeats.text)
+            let vice = try await clerk.post("/council/members", form: [
+                ("version", Self.version(page.text)), ("member", "佐藤 花子"), ("role", "副会長"), ("appointed", "令和7年4月1日"), ("new_seats", "15"),
+            ])
+            XCTAssertEqual(vice.status, .seeOther, vice.text)
+            let p = try CouncilRoster.load(path: file.path)
+            XCTAssertEqual(p.seats, 15)
+            XCTAssertEqual(p.chair(on: "2025-04-01"), "山田 太郎")
+            XCTAssertEqual(p.viceChairs(on: "2025-04-01"), ["佐藤 花子"])
+            let shown = try await clerk.get("/council")
+            XCTAssertTrue(shown.text.contains(#"id="f-seats" name="seats" type="text" inputmode="numeric" value="15""#), shown.text)
+            // The skeleton's comments are gone from the file, kept in its first version in the history.
+            XCTAssertFalse(try String(contentsOf: file, encoding: .utf8).contains("# The members. Each is a name"))
+            XCTAssertTrue(try fixture.services.docket.councilHistory.entries().first?.text.contains("# The members. Each is a name") == true)
         }
     }
 
@@ -110,13 +157,15 @@ final class ProfileRouteTests: XCTestCase {
             XCTAssertTrue(bad.text.contains(##"<a href="#f-appointed">「令和4年2月30日」"##), bad.text)
             XCTAssertTrue(bad.text.contains(#"id="f-appointed" name="appointed" type="text" value="令和4年2月30日" aria-invalid="true" aria-describedby="f-appointed-error""#), bad.text)
 
-            // The profile's own rule (22 members, 21 seats): refused, nothing written.
-            let crowded = try await clerk.post("/council/members", form: [("version", version), ("member", "委員22")])
-            XCTAssertEqual(crowded.status, .unprocessableContent)
-            XCTAssertTrue(crowded.text.contains(##"<a href="#member-form">審議会の設定として保存できません"##), crowded.text)
-            let badNames = try await clerk.post("/council/names", form: [("version", version), ("name", " "), ("seats", "0"), ("answer_number", "第号")])
+            // The profile's own rule (one chair at a time): refused, nothing written.
+            let twoChairs = try await clerk.post("/council/members", form: [("version", version), ("member", "委員22"), ("role", "会長")])
+            XCTAssertEqual(twoChairs.status, .unprocessableContent)
+            XCTAssertTrue(twoChairs.text.contains(##"<a href="#member-form">審議会の設定として保存できません。「委員01」と「委員22」が同じ期間ともに会長になります。"##), twoChairs.text)
+            XCTAssertTrue(twoChairs.text.contains(#"value="委員22""#), "entries kept")
+            let badNames = try await clerk.post("/council/names", form: [("version", version), ("name", " "), ("answer_number", "第号")])
             XCTAssertEqual(badNames.status, .unprocessableContent)
-            for field in ["name", "seats", "answer_number"] {
+            XCTAssertTrue(badNames.text.contains(#"id="seats-note""#), "no terms: the seats are the members")
+            for field in ["name", "answer_number"] {
                 XCTAssertTrue(badNames.text.contains(##"<a href="#f-\##(field)">"##), field)
                 XCTAssertTrue(badNames.text.contains(#"aria-describedby="f-\#(field)-error""#), field)
             }

@@ -71,11 +71,18 @@ final class ProfileEditingTests: XCTestCase {
 
     func testEndingATermThenAddingAMemberKeepsTheLoadersRules() throws {
         var r = try CouncilRoster.load(path: CouncilRulesTests.projectRoster.path)
-        // A 22nd member without terms is more than the 21 seats: the loader refuses it.
+        // Without terms every member holds a seat: a 22nd member makes 22 seats.
+        var grown = r
+        try grown.addMember(Membership(name: "委員22"))
+        XCTAssertEqual(try reread(grown).seats, 22)
+        XCTAssertNil(grown.names.seats, "no terms: the seats follow the members")
+        // A 22nd seat made by hand is the loader's refusal, as in the file.
         var crowded = r
-        try crowded.addMember(Membership(name: "委員22"))
+        var names = crowded.names
+        names.seats = 22
+        crowded.setNames(names)
         XCTAssertThrowsError(try reread(crowded)) { error in
-            XCTAssertTrue("\(error)".contains("'members' lists 22 names but 'seats' is 21"), "\(error)")
+            XCTAssertTrue("\(error)".contains("'members' lists 21 names but 'seats' is 22"), "\(error)")
         }
         XCTAssertThrowsError(try r.addMember(Membership(name: "委員05"))) { XCTAssertEqual($0 as? ProfileEditError, .memberExists("委員05")) }
         try r.endTerm("委員21", on: "2024-03-31")
@@ -83,6 +90,7 @@ final class ProfileEditingTests: XCTestCase {
         try r.changeMember("委員02", role: .viceChair, appointed: nil, termEnds: nil)
         let again = try reread(r)
         XCTAssertEqual(again.seats, 21, "terms: seats written")
+        XCTAssertEqual(again.names.seats, 21)
         XCTAssertEqual(again.members(inOfficeOn: "2024-04-01").count, 21)
         XCTAssertFalse(again.members(inOfficeOn: "2024-04-01").contains("委員21"))
         XCTAssertEqual(again.viceChairs(on: "2024-04-01"), ["委員02"])
