@@ -43,7 +43,7 @@ final class SchemaFormTests: XCTestCase {
         // A question row without its question; a tally with words for numbers and no 'for'.
         let (_, errors) = decode(review, "questions%5B0%5D.question=+&questions%5B0%5D.answer=x&send_back=maybe")
         XCTAssertEqual(errors["questions[0].question"].count, 1, "\(errors)")
-        XCTAssertTrue(errors["questions[0].question"][0].contains("blank"))
+        XCTAssertEqual(errors["questions[0].question"][0], "「質問」が空欄です。入力してください。", "shown in Japanese, by the label")
         XCTAssertEqual(errors["send_back"].count, 1, "\(errors)")
         XCTAssertTrue(errors.general.isEmpty, "\(errors)")
 
@@ -74,5 +74,61 @@ final class SchemaFormTests: XCTestCase {
         XCTAssertEqual(fresh.first { $0.name == "recount_called" }?.options.first { $0.selected }?.value, "false", "the default is chosen")
         XCTAssertTrue(fresh.contains { $0.name == "meeting" && $0.isGroup })
         XCTAssertEqual(fresh.first { $0.name == "meeting.date" }?.id, "f-meeting-date")
+    }
+
+    func testLabelsAndHelpNeverTheKey() throws {
+        let schema = Schema([
+            Field("consulted_on", .date, description: "諮問した日", label: "諮問日", help: "諮問文の日付です。"),
+            Field("materials_folder", .folder, description: "the folder holding the materials' files"),
+            Field("kind", .oneOf(["outsourcing", "cloud-service"])),
+        ])
+        let controls = SchemaForm(schema).controls(values: nil)
+        XCTAssertEqual(controls.map(\.label), ["諮問日", "資料のファイル", "種別"])
+        XCTAssertTrue(controls[0].hint.hasPrefix("諮問文の日付です。日付"), controls[0].hint)
+        XCTAssertEqual(controls[1].hint, "ファイルを添付", "an English description is the CLI's, not shown")
+        XCTAssertEqual(controls[2].options.map(\.label), ["（未選択）", "外部委託", "クラウドサービス"])
+        let attendance = SchemaForm(MeetingForms.attendance).controls(values: nil)
+        for control in attendance + attendance.flatMap({ $0.rows.flatMap(\.controls) }) {
+            XCTAssertFalse(control.label.contains("_") || control.label.allSatisfy(\.isASCII), "labelled in Japanese: \(control.label)")
+        }
+        // Every input and record field of the standard workflows has a Japanese label.
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../workflows").standardized
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".yaml") {
+            let root = try YAMLLoader().loadFile(at: folder.appendingPathComponent(name).path)
+            var d = Diagnostics(file: name)
+            var schemas = [Schema.declared(from: root.value(forKey: "inputs")!, what: "inputs", diagnostics: &d)]
+            for step in root.value(forKey: "steps")?.items ?? [] {
+                if let fields = step.value(forKey: "with")?.value(forKey: "fields") { schemas.append(Schema.declared(from: fields, what: "fields", diagnostics: &d)) }
+            }
+            XCTAssertTrue(d.isEmpty, "\(name): \(d.items)")
+            for field in schemas.flatMap(\.fields) { XCTAssertFalse(field.label.isEmpty, "\(name): '\(field.name)' has a label") }
+        }
+    }
+
+    func testValuesInWords() {
+        XCTAssertEqual(Sizes.text(0), "0 KB")
+        XCTAssertEqual(Sizes.text(300), "0.3 KB")
+        XCTAssertEqual(Sizes.text(12 * 1024 + 100), "12 KB")
+        XCTAssertEqual(Sizes.text(1_258_291), "1.2 MB")
+        XCTAssertEqual(Sizes.text(2 * 1024 * 1024), "2 MB")
+        let schema = Schema([
+            Field("items", .list(of: .string), label: "個人情報の項目"), Field("handover", .bool, label: "受け渡し"),
+            Field("kind", .oneOf(["outsourcing"])), Field("consulted_on", .date, label: "諮問日"),
+            Field("materials_folder", .folder, label: "資料のファイル"),
+        ])
+        let lines = ValueDisplay.inputs(["items": .list([.string("氏名"), .string("住所")]), "handover": .bool(true), "kind": .string("outsourcing"),
+                                         "consulted_on": .string("2026-11-20"), "materials_folder": .string("/nonexistent/uploads/x"),
+                                         "fiscal_year": .int(2026)], schema: schema)
+        XCTAssertEqual(lines.map { $0["key"] as? String }, ["個人情報の項目", "受け渡し", "種別", "諮問日", "年度"], "a folder with no files: no line")
+        XCTAssertEqual(lines[0]["items"] as? [String], ["氏名", "住所"])
+        XCTAssertEqual(lines.dropFirst().map { $0["value"] as? String }, ["はい", "外部委託", "2026年11月20日", "2026"])
+        let vote = ValueDisplay.outputs(["for": .int(14), "against": .int(2), "abstain": .int(0), "approved": .bool(true), "decision": .string("承認"),
+                                         "casting_vote": .null, "document": .string("vote/採決記録.md"), "present": .int(16)], uses: "vote")
+        XCTAssertEqual(vote.map { "\($0["key"]!)：\($0["value"]!)" }, ["結果：承認", "採決：賛成14名 反対2名 棄権0名", "出席者数：16名"])
+        let answer = ValueDisplay.outputs(["number_label": .string("〇〇第5号"), "fiscal_year": .int(2026), "number": .int(5),
+                                           "date": .string("令和8年11月20日"), "decision": .string("承認"), "chair": .string("委員01")], uses: "issue-answer")
+        XCTAssertEqual(answer.map { "\($0["key"]!)：\($0["value"]!)" }, ["答申番号：〇〇第5号", "答申日：令和8年11月20日", "結果：承認", "会長：委員01"])
+        let other = ValueDisplay.outputs(["number_label": .string("x"), "path": .string("/srv/docket/cases/a")], uses: "some-plugin")
+        XCTAssertEqual(other.map { "\($0["key"]!)：\($0["value"]!)" }, ["答申番号：x", "path：a"], "never a server path")
     }
 }

@@ -17,12 +17,13 @@ struct ErrorSummary: Sendable {
         count = items.count
     }
 
-    /// The problems of `controls` (rows and their fields included), then `more`, in page order.
+    /// The problems of `controls` (rows and their fields included), then `more`, in page order;
+    /// each named by its field's label unless the message names it already.
     init(controls: [FormControl], before: [Item] = [], after: [Item] = []) {
         var items = before
         func walk(_ controls: [FormControl]) {
             for c in controls {
-                for e in c.errors { items.append(Item(href: "#\(c.id)", text: c.label.isEmpty ? e : "\(c.label)：\(e)")) }
+                for e in c.errors { items.append(Item(href: "#\(c.id)", text: c.label.isEmpty || e.hasPrefix("「\(c.label)」") ? e : "\(c.label)：\(e)")) }
                 for row in c.rows { walk(row.controls) }
             }
         }

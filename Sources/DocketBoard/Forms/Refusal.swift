@@ -9,7 +9,14 @@ import Hummingbird
 struct Refusal: Error {
     var status: Int
     var message: String?
-    var diagnostics: [Diagnostic] = []
+    /// The library's problems as reported: the English message (which names the field by its
+    /// key, so a problem is placed at its field) with the Japanese one beside it.
+    var problems: [Diagnostic] = []
+    /// The problems as the board shows them: in Japanese where the library words them so.
+    var diagnostics: [Diagnostic] {
+        get { problems.map(\.shown) }
+        set { problems = newValue }
+    }
     /// The case or meeting is locked by another command: the page offers to try again.
     var busy = false
     /// Where the form's nodes came from, to place `diagnostics` at fields.
@@ -41,15 +48,23 @@ struct Refusal: Error {
 
     /// The problems by field (those of no field, and all of them without `places`, under "").
     var fieldErrors: FieldErrors {
-        if let places { return places.place(diagnostics) }
+        if let places { return places.place(problems) }
         var e = FieldErrors()
-        for d in diagnostics { e.add(d.message, at: "") }
+        for d in problems { e.add(d.shown.message, at: "") }
         return e
     }
 
     /// Every problem as one line each, for a page without fields to place them at.
     var lines: [String] {
         (message.map { [$0] } ?? []) + diagnostics.map(\.message)
+    }
+}
+
+extension Diagnostic {
+    /// The problem as a page shows it: its Japanese text where there is one.
+    var shown: Diagnostic {
+        guard let japanese else { return self }
+        return Diagnostic(file: file, mark: mark, message: japanese, japanese: japanese)
     }
 }
 

@@ -197,7 +197,8 @@ public struct FieldPlaces: Sendable {
 
     public init() {}
 
-    /// The library's problems by field path; those that belong to no field under "".
+    /// The library's problems by field path; those that belong to no field under "". A problem
+    /// is placed by its English message (which quotes the field's key) and shown in Japanese.
     public func place(_ diagnostics: [Diagnostic]) -> FieldErrors {
         var errors = FieldErrors()
         for d in diagnostics {
@@ -207,7 +208,7 @@ public struct FieldPlaces: Sendable {
             if let fields = children[path], let field = fields.first(where: { d.message.contains("'\(($0.split(separator: ".").last).map(String.init) ?? $0)'") }) {
                 path = field
             }
-            errors.add(d.message, at: path)
+            errors.add(d.japanese ?? d.message, at: path)
         }
         return errors
     }
