@@ -20,6 +20,8 @@ The tests, in the order a case goes:
   secretariat     runs the draft, sets the meeting and its agenda; search, password, accounts,
                   the council's profile, the amendment form
   member          reads the meeting's materials
+  secretariat     records the review's first round, sending the case back for a correction
+  department      submits the corrected material on the materials page
   keyboard        the secretariat records the review by keyboard alone (Tab, Shift+Tab, Enter,
                   Space, typing; no mouse): signs in, opens the case page, submits the form
   secretariat     attendance, the vote, the answer and its seal, the register, the case's archive,
@@ -58,6 +60,8 @@ MATERIALS = {
 }
 QUESTIONS = [("アプリの利用をやめた保護者のデータはいつ消去するのか。", "退会の翌月末までに消去し、消去証明書で確認する。"),
              ("通知の内容に健康情報は含まれるのか。", "健診の日時のみで、結果は含めない。")]
+CORRECTION = "保護者の同意の取り方を資料に書き加えること。"
+CORRECTED_LINE = "保護者の同意は、アプリの初回利用時に画面で取得する。"
 CONDITIONS = ["消去は消去証明書により確認すること。", "委託先の再委託を認めないこと。"]
 ANSWER_NUMBER = re.compile(r"令和\s*[0-9０-９]+\s*年度第\s*[1１]\s*号")
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -141,6 +145,11 @@ class Board:
             lang: document.documentElement.lang, h1: document.querySelectorAll('h1').length,
             header: !!document.querySelector('header'), main: document.querySelectorAll('main').length,
             nav: !!document.querySelector('nav'), skip: !!document.querySelector('a.skip[href]')})""")
+        text = page.locator("main").text_content() if page.locator("main").count() else ""
+        path = re.search(r"(?<![\w.:/])/(?:tmp|var|home|root|usr|work|opt|srv)/\S*", text)
+        if path:
+            around = " ".join(text[max(0, path.start() - 60):path.end() + 20].split())
+            self.finding("words", f"the page shows a server path: …{around}… — {where}")
         for problem, bad in [("html lang is not ja", shape["lang"] != "ja"), (f"{shape['h1']} h1 (one wanted)", shape["h1"] != 1),
                              ("no header landmark", not shape["header"]), (f"{shape['main']} main (one wanted)", shape["main"] != 1),
                              ("no nav landmark for a signed-in person", "/login" not in where and not shape["nav"]),
@@ -631,7 +640,61 @@ def archivist(board):
     board.look(page, who, "retention")
 
 
-TESTS = [department, sign_in_without_javascript, secretariat_prepares, member, keyboard, secretariat_decides, archivist]
+def secretariat_sends_back(board):
+    """The first round of the review asks for a correction of 資料1-2 and sends the case back."""
+    who = "secretariat"
+    page = board.page("secretariat")
+    go(page, f"/cases/{CASE}")
+    follow(page, page.locator("#record-link"))
+    fill_field(page, "corrections[0].material", "資料1-2")
+    fill_field(page, "corrections[0].change", CORRECTION)
+    fill_field(page, "send_back", True)
+    board.look(page, who, "record-send-back")
+    post_form(page, form_with(page, "#record-submit"))
+    if not page.url.endswith(f"/cases/{CASE}"):
+        go(page, f"/cases/{CASE}")
+    run_if_offered(page)
+    check(page.locator("#materials-link").count() == 0 or "資料" in page.locator("#case-waits").inner_text(),
+          f"the case sent back does not wait for the corrected materials: {main_text(page)[:600]}")
+    board.look(page, who, "case-sent-back")
+
+
+def department_corrects(board):
+    """人事課 submits the corrected 資料1-2 on the materials page; the case drafts again and waits
+    for the review's next round."""
+    who = "department"
+    page = board.page("department")
+    go(page, f"/cases/{CASE}")
+    seen = CORRECTION in page.locator("main").text_content()
+    board.look(page, who, "case-sent-back")
+    follow(page, page.locator("#materials-link"))
+    board.look(page, who, "materials")
+    if not (seen or CORRECTION in page.locator("main").text_content()):
+        board.finding("gap", f"the department is asked for corrected materials but neither its case page nor the "
+                             f"materials page says what the council asked to correct ({CORRECTION})")
+    folder = Path(tempfile.mkdtemp(prefix="board-corrected-"))
+    corrected = folder / "資料1-2 取り扱う個人情報.md"
+    corrected.write_text(f"# 資料1-2 取り扱う個人情報\n\n{MATERIALS['資料1-2 取り扱う個人情報']}\n{CORRECTED_LINE}\n", encoding="utf-8")
+    fill_field(page, "files", [str(corrected)])
+    post_form(page, form_with(page, "#materials-submit"))
+    if not page.url.endswith(f"/cases/{CASE}"):
+        # The page asks for the corrected material; where it wants the whole set, say so and send it.
+        board.finding("gap", f"the materials page refuses the one corrected file it asks for: "
+                             f"{' '.join(page.locator('main .error, main .field-error').all_inner_texts())[:300]}")
+        board.look(page, who, "materials-refused")
+        unchanged = folder / "資料1-1 利用の目的.md"
+        unchanged.write_text(f"# 資料1-1 利用の目的\n\n{MATERIALS['資料1-1 利用の目的']}\n", encoding="utf-8")
+        fill_field(page, "files", [str(unchanged), str(corrected)])
+        post_form(page, form_with(page, "#materials-submit"))
+    check(page.url.endswith(f"/cases/{CASE}"), f"the corrected materials were not taken: {main_text(page)[:800]}")
+    board.look(page, who, "case-corrected")
+    go(page, f"/cases/{CASE}")
+    check(re.search(r"審議|review", page.locator("#case-waits").inner_text()),
+          f"after the corrected materials the case does not wait for the review: {main_text(page)[:800]}")
+
+
+TESTS = [department, sign_in_without_javascript, secretariat_prepares, member, secretariat_sends_back,
+         department_corrects, keyboard, secretariat_decides, archivist]
 
 
 def main():
@@ -662,7 +725,9 @@ def main():
                 break
         browser.close()
     kinds = {"axe": "axe-core (WCAG 2.0/2.1 A, AA)", "width": "horizontal scroll at 390 px", "focus": "focus not visible",
-             "structure": "page structure (lang, one h1, landmarks, skip link)"}
+             "structure": "page structure (lang, one h1, landmarks, skip link)",
+             "gap": "what a person needs and the page does not give",
+             "words": "what a page must never show (a server path)"}
     for kind, title in kinds.items():
         found = [text for k, text in board.findings if k == kind]
         print(f"{title}: {len(found)} finding(s) on {board.looked} page(s) looked at, each at 1366 and 390 px")
