@@ -35,6 +35,25 @@ public enum RetentionError: DocketFailure, Equatable {
         }
     }
 
+    public var japanese: String? {
+        switch self {
+        case .noRule(let id, _):
+            return "案件 \(id) の手続には保存期間の定めがないため、消去の対象ではありません。"
+        case .notDue(let id, let until):
+            return "案件 \(id) は \(until) まで保存します。まだ消去できません。"
+        case .badDate(let id, let why):
+            return "案件 \(id) の保存期限を求められません（\(TerminalText.escaped(why))）。事務局が入力の日付を確かめてください。"
+        case .archiveMissing(let id):
+            return "案件 \(id) はアーカイブを保存する手続ですが、アーカイブがありません。先にアーカイブしてください。"
+        case .archiveInvalid(let id, let problems):
+            return "案件 \(id) のアーカイブが検証に通らないため、消去しません：" + problems.map { TerminalText.escaped($0) }.joined(separator: "；")
+        case .archiveDiffers(let id, _, _):
+            return "案件 \(id) のアーカイブが、記録にあるアーカイブと異なります。アーカイブし直してから消去してください。"
+        case .orphanPurge(let name):
+            return "中断した消去の残り（\(name)）があり、それを説明する消去証明書がありません。事務局が中身を確かめて、取り除くか案件に戻してください。"
+        }
+    }
+
     /// Refused: the case is not in a state to be deleted (the message says what to do first).
     public var kind: FailureKind { .refused }
 }

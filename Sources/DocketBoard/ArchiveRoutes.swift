@@ -11,7 +11,9 @@ import NIOPosix
 ///     GET  /archives/:id/download    the zip, streamed, as an attachment
 ///     POST /archives/:id/verify      (password, for an encrypted one) → the list with the result
 ///     GET  /archives/meetings/:id/download, POST /archives/meetings/:id/verify   the same for a meeting
-///     GET  /retention                cases whose retention has ended (as `docket retention due`)
+///     GET  /retention                cases whose retention has ended (as `docket retention due`), certificates
+///     POST /retention/:id/purge      (confirm, password) deletes a due case with its certificate (`docket retention purge`)
+///     GET  /retention/:id/certificate  the deletion certificate (消去証明書) as a page
 struct ArchiveRoutes {
     let board: Board
 
@@ -22,6 +24,8 @@ struct ArchiveRoutes {
         routes.get("/archives/meetings/:id/download", .records) { request, context in try await download(request, context: context, .meeting) }
         routes.post("/archives/meetings/:id/verify", .records) { request, context in try await verify(request, context: context, .meeting) }
         routes.get("/retention", .records, retentionPage)
+        routes.post("/retention/:id/purge", .records, purge)
+        routes.get("/retention/:id/certificate", .records, certificate)
     }
 
     /// What an archive keeps: a case (archives/ID.zip) or a meeting (archives/meetings/ID.zip).
@@ -109,20 +113,91 @@ struct ArchiveRoutes {
         return try page(context, result: result)
     }
 
-    @Sendable func retentionPage(_ request: Request, context: BoardContext) async throws -> Response {
+    /// Today in the council's time zone, as the retention rules read dates.
+    var today: String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = board.services.docket.council.timeZone
         f.dateFormat = "yyyy-MM-dd"
-        let today = f.string(from: board.services.runner.clock())
+        return f.string(from: board.services.runner.clock())
+    }
+
+    struct PurgeForm: Decodable {
+        var confirm: String?
+        var password: String?
+    }
+
+    /// Deletes a due case's working copy (the archive kept where its workflow says), under the
+    /// signed-in person, with the certificate the CLI writes; the page then says what was done.
+    @Sendable func purge(_ request: Request, context: BoardContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard CaseStore.isValidCaseID(id) else { throw BoardError.notFound("案件 \(id) はありません。") }
+        let form = try await request.decode(as: PurgeForm.self, context: context)
+        guard form.confirm == "yes" else {
+            return try retention(context, result: ["ok": false, "message": "消去する前に「この案件の個人情報を消去します」に印を付けてください（消去は取り消せません）。"],
+                                 status: .unprocessableContent)
+        }
+        let user = context.identity?.name ?? ""
+        let rules = Retention(runner: board.services.docket.runner(by: user))
+        let today = self.today
+        let password = form.password.flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            let (certificate, _) = try await NIOThreadPool.singleton.runIfActive {
+                try rules.purge(id, on: today, password: password, now: Date())
+            }
+            context.logger.info("case purged", metadata: ["case": .string(id), "by": .string(user)])
+            let kept = certificate.archiveKept ? "アーカイブは保存しています" : "アーカイブも消去しました"
+            return try retention(context, result: ["ok": true, "case": id,
+                                                   "message": "案件 \(id) の作業用の記録を消去しました（\(certificate.deleted.count) 件のファイル。\(kept)）。消去証明書を作成しました。"])
+        } catch {
+            let refusal = Refusal(error)
+            return try retention(context, result: ["ok": false, "message": refusal.message ?? refusal.lines.joined(separator: "\n")],
+                                 status: .init(code: refusal.status))
+        }
+    }
+
+    /// A deletion certificate (消去証明書) as a page: the Markdown the purge wrote, escaped.
+    @Sendable func certificate(_ request: Request, context: BoardContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let folder = board.services.store.root.appendingPathComponent("certificates", isDirectory: true)
+        guard CaseStore.isValidCaseID(id), let file = try? ConfinedPath.file("\(id)-消去証明書.md", in: folder),
+              let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw BoardError.notFound("案件 \(id) の消去証明書はありません。")
+        }
+        return try board.pages.render("certificate", title: "消去証明書 — \(id)", view: [
+            "id": id, "html": MarkdownHTML.render(text),
+        ], context: context)
+    }
+
+    /// The certificates written so far, newest first.
+    func certificates() -> [[String: Any]] {
+        let folder = board.services.store.root.appendingPathComponent("certificates", isDirectory: true)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix("-消去証明書.md") }
+        return names.sorted().reversed().compactMap { name in
+            let id = String(name.dropLast("-消去証明書.md".count))
+            guard CaseStore.isValidCaseID(id) else { return nil }
+            return ["case": id, "href": "/retention/\(id)/certificate"]
+        }
+    }
+
+    @Sendable func retentionPage(_ request: Request, context: BoardContext) async throws -> Response {
+        try retention(context)
+    }
+
+    func retention(_ context: BoardContext, result: [String: Any]? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+        let today = self.today
         let report = Retention(runner: board.services.runner).dueReport(on: today)
         let due: [[String: Any]] = report.due.map {
-            ["case": $0.caseID, "workflow": $0.workflow, "until": Pages.date($0.until), "state": $0.state,
+            ["case": $0.caseID, "workflow": $0.workflow, "until": Pages.date($0.until),
+             "state": CaseState.Status(rawValue: $0.state).map(CaseRoutes.caseLabel) ?? $0.state,
              "archived": $0.archived, "keepArchive": $0.keepArchive]
         }
-        return try board.pages.render("retention", title: "保存期間", view: [
+        let certificates = self.certificates()
+        var view: [String: Any] = [
             "today": Pages.date(today), "due": due, "empty": due.isEmpty, "problems": report.problems,
-            "hasProblems": !report.problems.isEmpty,
-        ], context: context)
+            "hasProblems": !report.problems.isEmpty, "certificates": certificates, "hasCertificates": !certificates.isEmpty,
+        ]
+        if let result { view["result"] = result }
+        return try board.pages.render("retention", title: "保存期間", view: view, context: context, status: status)
     }
 }

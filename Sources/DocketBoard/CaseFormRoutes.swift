@@ -43,23 +43,23 @@ struct CaseFormRoutes: Sendable {
         routes.post("/cases/:id/record/:step", .secretariat, caseScoped: true) { request, context in try await guarded(context) { try await record(request, context) } }
         routes.get("/cases/:id/materials", .caseSubmitters, caseScoped: true) { _, context in try await guarded(context) { try materialsForm(context, refusal: nil) } }
         routes.post("/cases/:id/materials", .caseSubmitters, caseScoped: true) { request, context in try await guarded(context) { try await materials(request, context) } }
-        routes.post("/cases/:id/run", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
+        routes.post("/cases/:id/run", .secretariat, caseScoped: true) { request, context in try await action(request, context, .run) { id, _, user in
             try await run(id, by: user)
         } }
         routes.get("/cases/:id/amend", .secretariat, caseScoped: true) { _, context in try await guarded(context) { try amendForm(context) } }
         routes.post("/cases/:id/amend", .secretariat, caseScoped: true) { request, context in try await guarded(context) { try await amend(request, context) } }
-        routes.post("/cases/:id/withdraw", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
+        routes.post("/cases/:id/withdraw", .secretariat, caseScoped: true) { request, context in try await action(request, context, .withdraw) { id, form, user in
             try CaseActions(runner: runner).withdraw(id, reason: form["reason"] ?? "", by: user)
         } }
-        routes.post("/cases/:id/reopen", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
+        routes.post("/cases/:id/reopen", .secretariat, caseScoped: true) { request, context in try await action(request, context, .reopen) { id, form, user in
             try CaseActions(runner: runner).reopen(id, reason: form["reason"] ?? "", by: user)
         } }
-        routes.post("/cases/:id/rerun", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, form, user in
+        routes.post("/cases/:id/rerun", .secretariat, caseScoped: true) { request, context in try await action(request, context, .rerun) { id, form, user in
             var signedIn = self.runner
             signedIn.user = user
             _ = try await CaseActions(runner: signedIn).rerun(id, step: form["step"] ?? "", reason: form["reason"] ?? "", by: user)
         } }
-        routes.post("/cases/:id/archive", .secretariat, caseScoped: true) { request, context in try await action(request, context) { id, _, user in
+        routes.post("/cases/:id/archive", .secretariat, caseScoped: true) { request, context in try await action(request, context, .archive) { id, _, user in
             _ = try await board.services.docket.archiver().archiveCase(id, options: .init(), by: user)
         } }
     }
@@ -188,6 +188,8 @@ struct CaseFormRoutes: Sendable {
         }
         do {
             let id = try uploads.open(form, workflowPath: path, workflow: workflow, by: c.name)
+            // Opened: the draft is made at once, so its maker sees whether anything is missing.
+            await runOn(id, by: c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)
         } catch {
             let refusal = Refusal(error)
@@ -319,12 +321,19 @@ struct CaseFormRoutes: Sendable {
 
     /// A case page button: checks the form, calls `body`, redirects to the case page; a
     /// refusal is shown on a page of its own with the way back (busy: 423 and a retry).
-    func action(_ request: Request, _ context: Context,
+    func action(_ request: Request, _ context: Context, _ which: CaseAction,
                 _ body: @Sendable (String, FormValues, String) async throws -> Void) async throws -> Response {
         let id = try context.parameters.require("id")
         let c = clerk(context)
         let form = try await Self.urlEncoded(request)
         do {
+            // The library's rule, in its Japanese words; the action itself checks it again.
+            if let why = try CaseActions(runner: runner).allowedActions(id).whyNotJapanese(which) {
+                throw Refusal(status: 409, message: why)
+            }
+            if which != .run && which != .archive, (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw Refusal(status: 422, message: "理由を書いてください。理由は、誰がいつ行ったかと共に記録に残ります。")
+            }
             try await body(id, form, c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)
         } catch {

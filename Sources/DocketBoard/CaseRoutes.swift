@@ -80,7 +80,9 @@ struct CaseRoutes {
             return [
                 "id": step.id, "name": step.name.isEmpty ? step.id : step.name, "uses": step.uses,
                 "status": step.state, "statusLabel": stepLabel(s.status), "current": step.id == current,
-                "attempts": step.attempts, "round": s.round, "updated": services.dates.dateTime(s.updated),
+                "attempts": step.attempts, "round": s.round,
+                // A step that never ran has no time to show.
+                "ranAt": s.attempts > 0 || s.status != .pending ? services.dates.dateTime(s.updated) as Any : false,
                 "message": step.message ?? "",
                 "documents": step.documents.map { documentView(id, $0) }, "hasDocuments": !step.documents.isEmpty,
                 "outputs": ValueDisplay.outputs(step.outputs, uses: step.uses),
@@ -89,7 +91,7 @@ struct CaseRoutes {
         }
         let events: [[String: Any]] = contents.events.map { e in
             ["seq": e.seq, "time": services.dates.dateTime(e.time), "type": e.type.rawValue, "label": eventLabel(e.type),
-             "step": e.step ?? "", "by": e.by ?? "", "message": e.message ?? ""]
+             "step": e.step.map { step in summary.steps.first { $0.id == step }.map { $0.name.isEmpty ? step : $0.name } ?? step } ?? "", "by": e.by ?? "", "message": e.message ?? ""]
         }
         // Votes and decisions: the summary's steps that carry a tally or a decision.
         let votes: [[String: Any]] = summary.decisionSteps.map { step -> [String: Any] in
@@ -114,11 +116,22 @@ struct CaseRoutes {
         let department = state.inputs["department"]?.stringValue
         let allowed = (try? services.docket.actions(by: identity.name).allowedActions(id, state: state, order: order))
             ?? AllowedActions(state: state, order: order)
+        let secretariat = Access.secretariat.admits(identity)
+        let mayAny = (secretariat && !allowed.allowed.filter { $0 != .supplyMaterials }.isEmpty)
+            || (Access.caseSubmitters.admits(identity) && allowed.allows(.supplyMaterials))
         return [
+            "mayAny": mayAny,
             "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "workflow": state.workflow?.name ?? "",
             "department": department ?? "", "state": status.rawValue, "stateLabel": caseLabel(status),
-            "waits": BoardRoutes.waits(state: status.rawValue, step: current),
+            "workflowTitle": state.workflow.flatMap { _ in try? services.docket.runner.workflow(of: id).title }.flatMap { $0.isEmpty ? nil : $0 }
+                ?? state.workflow?.name ?? "",
+            "waits": standing(status: status, step: current.flatMap { c in summary.steps.first { $0.id == c } }.map { $0.name.isEmpty ? $0.id : $0.name },
+                              uses: current.flatMap { c in summary.steps.first { $0.id == c }?.uses }, department: state.inputs["department"]?.stringValue,
+                              allowed: allowed, onAgenda: !onAgenda.isEmpty),
+            "eventCount": contents.events.count,
             "currentStep": current ?? "", "waiting": status == .waiting,
+            "currentStepName": current.flatMap { c in summary.steps.first { $0.id == c } }.map { $0.name.isEmpty ? $0.id : $0.name } ?? "",
+            "voteAtMeeting": !onAgenda.isEmpty && current.flatMap { c in summary.steps.first { $0.id == c }?.uses } == "vote",
             "created": services.dates.dateTime(state.created), "updated": services.dates.dateTime(state.updated),
             "note": state.note ?? "",
             // By label and in words, in the workflow's order (`ValueDisplay`): never a key, JSON or a server path.
@@ -137,7 +150,13 @@ struct CaseRoutes {
                 "rerun": Access.secretariat.admits(identity) && allowed.allows(.rerun),
                 "archive": Access.secretariat.admits(identity) && allowed.allows(.archive),
                 "materials": Access.caseSubmitters.admits(identity) && allowed.allows(.supplyMaterials),
+                "amend": Access.secretariat.admits(identity) && allowed.allows(.amend),
             ] as [String: Bool],
+            "missingFiles": allowed.missingFilesInput != nil && allowed.materialsStep == nil,
+            "rerunSteps": order.filter { state.step($0).attempts > 0 || state.step($0).status != .pending }.map { step in
+                ["id": step, "name": summary.steps.first { $0.id == step }.map { $0.name.isEmpty ? $0.id : $0.name } ?? step,
+                 "selected": step == current]
+            },
             "steps": order,
         ]
     }
@@ -148,6 +167,27 @@ struct CaseRoutes {
         }.joined(separator: "/")
         return ["path": d.path, "href": href, "size": Sizes.text(d.size),
                 "sha256": String(d.sha256.prefix(12))]
+    }
+
+    /// Where the case stands and who acts next, in one line (the case page's first line).
+    static func standing(status: CaseState.Status, step: String?, uses: String?, department: String?,
+                         allowed: AllowedActions, onAgenda: Bool) -> String {
+        let s = step.map { "「\($0)」" } ?? ""
+        let dept = department.map { "所管課（\($0)）" } ?? "所管課"
+        switch status {
+        case .waiting where allowed.materialsStep != nil:
+            return "\(s)の修正待ち — \(dept)が審議会の求めに応じて資料を直し、提出します"
+        case .waiting where uses == "vote":
+            return "\(s)の記録待ち — 事務局が\(onAgenda ? "会議のページで" : "")採決の結果を記録します"
+        case .waiting: return "\(s)の記録待ち — 事務局が記録します"
+        case .failed where allowed.missingFilesInput != nil:
+            return "\(s)が止まっています — \(dept)が足りない資料を追加するか、事務局が入力を訂正してやり直します"
+        case .failed: return "\(s)が止まっています — 事務局が理由を確かめ、訂正してやり直します"
+        case .running: return "\(s)の途中 — 事務局が続きを実行します"
+        case .ready: return "未実行 — 事務局が実行します"
+        case .completed: return allowed.allows(.archive) ? "完了 — 事務局がアーカイブします" : "完了 — 対応は要りません"
+        case .withdrawn: return "取下げ — 対応は要りません（再開できます）"
+        }
     }
 
     static func stepLabel(_ s: CaseState.StepState.Status) -> String {

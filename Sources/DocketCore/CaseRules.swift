@@ -41,6 +41,12 @@ public struct AllowedActions: Sendable, Equatable {
     /// Why `action` is not allowed now, or nil when it is.
     public func whyNot(_ action: CaseAction) -> String? { refusals[action] }
 
+    /// The same reason in Japanese, as the board says it (the CLI says `whyNot`).
+    public func whyNotJapanese(_ action: CaseAction) -> String? { japanese[action] }
+
+    /// The refusals in Japanese, the same rules as `refusals`.
+    public var japanese: [CaseAction: String] = [:]
+
     /// The actions allowed now, in `CaseAction` order.
     public var allowed: [CaseAction] { CaseAction.allCases.filter(allows) }
 
@@ -74,6 +80,41 @@ public struct AllowedActions: Sendable, Equatable {
             no[.archive] = "it is archived already"
         }
         refusals = no
+        japanese = Self.japanese(no, state: state, status: status, waitingStep: waitingStep)
+    }
+
+    /// The Japanese of each refusal in `no` (the same rule decided it; only the words differ).
+    static func japanese(_ no: [CaseAction: String], state: CaseState, status: CaseState.Status, waitingStep: String?) -> [CaseAction: String] {
+        let statusWord: String
+        switch status {
+        case .ready: statusWord = "未実行"
+        case .running: statusWord = "実行の途中"
+        case .waiting: statusWord = "記録待ち"
+        case .completed: statusWord = "完了"
+        case .failed: statusWord = "停止中"
+        case .withdrawn: statusWord = "取下げ"
+        }
+        func closed(_ what: String) -> String? {
+            if state.withdrawn { return "この案件は取り下げられています（\(TerminalText.escaped(state.note ?? "理由の記載なし"))）。\(what)には、まず再開してください。" }
+            if state.finished { return "この案件は完了しているため、\(what)ことはできません。" }
+            return nil
+        }
+        var ja: [CaseAction: String] = [:]
+        for action in no.keys {
+            switch action {
+            case .run: ja[action] = closed("実行する") ?? waitingStep.map { "手順「\($0)」が記録を待っています。先に記録してください。" } ?? "今は実行できません。"
+            case .record: ja[action] = "記録を待っている手順はありません（この案件は\(statusWord)です）。"
+            case .supplyMaterials: ja[action] = "資料を待っている手順はありません（修正した資料は、審議会が差し戻したときに、足りない資料は資料の作成が止まったときに受け付けます）。"
+            case .rerun: ja[action] = closed("手順をやり直す") ?? "まだ実行した手順がないため、やり直すものはありません。案件を実行してください。"
+            case .amend: ja[action] = closed("入力を訂正する") ?? "今は入力を訂正できません。"
+            case .withdraw: ja[action] = "すでに取り下げられています（\(TerminalText.escaped(state.note ?? ""))）。"
+            case .reopen: ja[action] = "再開できるのは、取下げか停止中の案件だけです（この案件は\(statusWord)です）。"
+            case .archive: ja[action] = status != .completed
+                ? "まだ完了していません（この案件は\(statusWord)です）。完了させてからアーカイブしてください。"
+                : "すでにアーカイブされています。"
+            }
+        }
+        return ja
     }
 
     /// Why a withdrawn or completed case cannot `action` (nil while it is open): the words

@@ -58,11 +58,16 @@ public enum FailureKind: String, Sendable, CaseIterable {
 /// do, in the council's terms, never a command line or a button) and its kind.
 public protocol DocketFailure: Error, CustomStringConvertible {
     var kind: FailureKind { get }
+    /// The same words in Japanese, as the board says them (the CLI says `description`); nil
+    /// where an error has no Japanese yet, and the board then shows `description`.
+    var japanese: String? { get }
 }
 
 extension DocketFailure {
     /// The process exit code of the error's kind.
     public var exitCode: Int32 { kind.exitCode }
+
+    public var japanese: String? { nil }
 }
 
 extension DiagnosticsError: DocketFailure {

@@ -59,7 +59,7 @@ public struct CommitteeReviewStep: Step {
 
     public func run(_ context: StepContext) async throws -> StepOutcome {
         guard case .map(let record)? = context.records.last else {
-            return .waiting(prompt: "record the review (questions, corrections, conditions; send_back: true to return it for corrections)")
+            return .waiting(prompt: "審議の結果（質疑、修正要求、付帯意見）を記録してください。資料の修正を求めるときは「差戻し」を「はい」にします")
         }
         let questions = list(record["questions"]), corrections = list(record["corrections"]), conditions = list(record["conditions"])
         var text = "# 審議記録\n\n"

@@ -100,13 +100,15 @@ public struct DraftConsultationStep: Step {
         var problems: [String] = []
         let subject = with["subject"]?.stringValue ?? ""
         if with["kind"]?.stringValue == "outsourcing", !subject.contains("外部委託") {
-            problems.append("'subject' must say 外部委託 for an outsourcing case (the council asks that the title show it): '\(subject)'")
+            // The department reads these on the board and the clerk in the terminal: in the
+            // council's language, naming the field as the form labels it.
+            problems.append("件名に「外部委託」を含めてください（外部委託の案件は、件名でそれと分かるようにします）：「\(subject)」")
         }
         if with["handover"]?.boolValue == true, with["retention_end"] == nil || with["retention_end"] == .null {
-            problems.append("'retention_end' is missing: personal data is handed over, so the date it must be deleted by is required")
+            problems.append("消去期限がありません。個人情報を委託先に渡すため、消去させる期限を入力してください（入力を訂正する）")
         }
         for material in materialIDs(with) where matchingFile(material.id, in: materialFiles) == nil {
-            problems.append("material \(material.id) (\(material.title)) is listed but no file starting with '\(material.id)' is in the materials folder")
+            problems.append("資料の一覧にある「\(material.id)\(material.title.isEmpty ? "" : " \(material.title)")」のファイルがありません。名前が「\(material.id)」で始まるファイルを追加してください")
         }
         return problems
     }
@@ -136,7 +138,7 @@ public struct DraftConsultationStep: Step {
         var materialsPath = with["materials_folder"]?.stringValue
         if Self.awaitsCorrections(context) {
             guard case .map(let record)? = context.records.last, let corrected = record["materials"]?.stringValue else {
-                return .waiting(prompt: "the case was sent back for corrections; supply the department's corrected materials (the folder holding them)")
+                return .waiting(prompt: "審議会から修正を求められて差し戻されました。所管課が修正した資料を提出してください")
             }
             materialsPath = corrected
         }
@@ -148,7 +150,7 @@ public struct DraftConsultationStep: Step {
             files = names.filter { !$0.hasPrefix(".") }
         }
         let problems = Self.check(with, materialFiles: files)
-        if !problems.isEmpty { return .failed(problems.joined(separator: "; ")) }
+        if !problems.isEmpty { return .failed(problems.joined(separator: "。")) }
 
         var copied: [Value] = []
         let materialsOut = context.outputFolder.appendingPathComponent("資料")

@@ -66,7 +66,7 @@ public struct ReportStep: Step {
     public func run(_ context: StepContext) async throws -> StepOutcome {
         let w = context.with
         guard case .map(let record)? = context.records.last else {
-            return .waiting(prompt: "record the council's acknowledgement of the report (acknowledged, remarks)")
+            return .waiting(prompt: "報告に対する審議会の了承（了承、意見）を記録してください")
         }
         let incident = w["kind"]?.stringValue == "incident"
         var text = "# \(incident ? "事故報告" : "報告事項")\n\n件名: \(w["title"]?.description ?? "")\n\n"

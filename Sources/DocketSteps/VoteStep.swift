@@ -78,10 +78,10 @@ public struct VoteStep: Step {
             return nil
         }
         guard let last = tallies.last else {
-            return .waiting(prompt: "record the tally: present, for, against (abstain, recused, casting_vote, roll_call optional)")
+            return .waiting(prompt: "採決の結果（出席者数、賛成、反対。棄権・除斥・議長裁決・記名投票は該当するとき）を記録してください")
         }
         if last.recountCalled {
-            return .waiting(prompt: "the chair called a recount of tally \(tallies.count); record the recount (it is kept beside the first)")
+            return .waiting(prompt: "会長が\(tallies.count)回目の採決の再計数を求めました。再計数の結果を記録してください（1回目の結果も残ります）")
         }
         let council = try roster(context.with, snapshotFolder: context.snapshotFolder)
         let result: VoteResult

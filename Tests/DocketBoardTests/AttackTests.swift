@@ -26,8 +26,7 @@ final class ServerPathAttackTests: XCTestCase {
             ("corrections[0].material", "資料2-1"), ("corrections[0].change", "委託の目的を具体的に書くこと"), ("send_back", "true"),
         ])
         XCTAssertEqual(back.status, .seeOther, back.text)
-        let run = try await b.post("/cases/2022-c2/run", form: [])
-        XCTAssertEqual(run.status, .seeOther, run.text)
+        // The case ran on by itself after the record: the draft waits for the corrections.
         XCTAssertEqual(try ws.state("2022-c2").step("draft").status, .waiting)
     }
 
@@ -56,7 +55,8 @@ final class ServerPathAttackTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: ws.runner.store.folder("x-etc").path))
 
             let run = try await b.post("/cases/2022-c2/run", form: [])
-            XCTAssertEqual(run.status, .seeOther)
+            XCTAssertEqual(run.status, .conflict, "the draft still waits for its materials")
+            XCTAssertTrue(run.text.contains("記録を待っています"), run.text)
             XCTAssertEqual(try ws.runner.store.journal("2022-c2").read().events.count, before, "nothing was recorded")
             XCTAssertEqual(try ws.state("2022-c2").step("draft").status, .waiting)
             let documents = try FileManager.default.subpathsOfDirectory(atPath: ws.runner.store.documents("2022-c2").path)
@@ -335,8 +335,7 @@ final class DocumentSandboxAttackTests: XCTestCase {
                 ("workflow", "simple-consultation"), ("case", "x1"), ("department", markup), ("subject", markup), ("date", "2022-06-01"),
             ], files: [])
             XCTAssertEqual(opened.status, .seeOther, opened.text)
-            let run = try await b.post("/cases/x1/run", form: [])
-            XCTAssertEqual(run.status, .seeOther, run.text)
+            // Opened from the board, the case ran by itself: its draft is written.
             let documents = try ws.state("x1").documents
             XCTAssertFalse(documents.isEmpty)
             for document in documents {

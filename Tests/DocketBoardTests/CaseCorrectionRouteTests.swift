@@ -153,3 +153,54 @@ final class CaseCorrectionRouteTests: XCTestCase {
         XCTAssertEqual(state.currentStep(order: order), "vote", "it ran on to the vote, which waits for its tally")
     }
 }
+
+/// Retention from the archivist's page: a due case is deleted with its certificate, under the
+/// signed-in person, only once its deletion is confirmed.
+final class RetentionRouteTests: XCTestCase {
+    func testADueCaseIsPurgedFromTheBoardWithItsCertificate() async throws {
+        let ws = try FormWorkspace()
+        let workflow = ws.workflows.appendingPathComponent("kept.yaml")
+        try Data("""
+            docket: 1
+            name: kept
+            title: 保存期間のある記録
+            inputs:
+              department: {type: string, required: true, label: 所管課}
+              retention_end: {type: date, required: true, label: 消去期限}
+            retention:
+              until: ${{ inputs.retention_end }}
+              keep-archive: true
+            steps:
+              - id: archive
+                name: 保存
+                uses: archive
+            """.utf8).write(to: workflow)
+        _ = try ws.runner.open(caseID: "old-1", workflowPath: workflow.path, inputsFile: nil,
+                               inputs: ["department": "人事課", "retention_end": "2020-03-31"])
+        _ = try await ws.runner.run(caseID: "old-1")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("archives/old-1.zip").path))
+        try await ws.app().test(.router) { client in
+            var clerk = try await Browser.signedIn("clerk", client)
+            let page = try await clerk.get("/retention")
+            XCTAssertTrue(page.text.contains(#"action="/retention/old-1/purge""#), page.text)
+            XCTAssertTrue(page.text.contains("完了"), "the state in words")
+
+            let unconfirmed = try await clerk.post("/retention/old-1/purge", form: [("password", "")])
+            XCTAssertEqual(unconfirmed.status, .unprocessableContent)
+            XCTAssertTrue(unconfirmed.text.contains("印を付けてください"), unconfirmed.text)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: ws.runner.store.folder("old-1").path), "nothing deleted")
+
+            let done = try await clerk.post("/retention/old-1/purge", form: [("confirm", "yes"), ("password", "")])
+            XCTAssertEqual(done.status, .ok, done.text)
+            XCTAssertTrue(done.text.contains("案件 old-1 の作業用の記録を消去しました"), done.text)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: ws.runner.store.folder("old-1").path))
+            let certificate = try await clerk.get("/retention/old-1/certificate")
+            XCTAssertEqual(certificate.status, .ok)
+            XCTAssertTrue(certificate.text.contains("clerk"), "deleted by the signed-in person: \(certificate.text)")
+            let again = try await clerk.post("/retention/old-1/purge", form: [("confirm", "yes")])
+            XCTAssertNotEqual(again.status, .ok, "a second purge is refused")
+            let missing = try await clerk.get("/retention/nothing/certificate")
+            XCTAssertEqual(missing.status, .notFound)
+        }
+    }
+}

@@ -147,7 +147,7 @@ final class CaseFormRouteTests: XCTestCase {
             var b = try await Browser.signedIn("clerk", client)
             let noReason = try await b.post("/cases/2022-c2/withdraw", form: [("reason", " ")])
             XCTAssertEqual(noReason.status, .unprocessableContent)
-            XCTAssertTrue(noReason.text.contains("reason"), noReason.text)
+            XCTAssertTrue(noReason.text.contains("理由を書いてください"), noReason.text)
 
             let lock = try ws.runner.store.lock("2022-c2")
             let busy = try await b.post("/cases/2022-c2/withdraw", form: [("reason", "取り下げの申出")])
@@ -205,7 +205,8 @@ final class MaterialsRouteTests: XCTestCase {
             XCTAssertEqual(corrected.status, .seeOther, corrected.text)
         }
         let state = try ws.state("2022-c2")
-        XCTAssertEqual(state.step("draft").status, .recorded)
+        XCTAssertEqual(state.step("draft").status, .completed, "the draft was made again from the corrected materials at once")
+        XCTAssertEqual(state.step("review").status, .waiting, "and the case is back at the review")
         let folder = try XCTUnwrap(state.step("draft").records.last.flatMap { r -> String? in
             if case .map(let m) = r { return m["materials"]?.stringValue } else { return nil }
         })

@@ -66,7 +66,7 @@ final class RecordsCLITests: XCTestCase {
         try ws.write("back.yaml", "corrections:\n  - {material: 資料2-3, change: 封入時の照合手順を明記すること}\nsend_back: true\n")
         XCTAssertEqual(try ws.cli("record", "c", "review", "--file", "back.yaml").status, 0)
         var r = try ws.cli("run", "c")
-        XCTAssertTrue(r.out.contains("step 'draft' is waiting: the case was sent back for corrections; supply the department's corrected materials"), r.out)
+        XCTAssertTrue(r.out.contains("step 'draft' is waiting: 審議会から修正を求められて差し戻されました。所管課が修正した資料を提出してください"), r.out)
         XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("cases/c/documents/draft@2").path), "no redraft from uncorrected materials")
 
         // The same files again: refused, unless the record says why nothing changed.

@@ -42,19 +42,19 @@ final class ConsultationFlowTests: XCTestCase {
         try open("a", inputs: ["subject": "子育て世帯生活支援特別給付金に係る事務について"])
         var report = try await runner.run(caseID: "a")
         XCTAssertEqual(report.status, .failed)
-        XCTAssertTrue(report.lines.last!.contains("'subject' must say 外部委託 for an outsourcing case"), report.lines.last!)
+        XCTAssertTrue(report.lines.last!.contains("件名に「外部委託」を含めてください"), report.lines.last!)
 
         try FileManager.default.removeItem(at: example.appendingPathComponent("c3/materials/資料3-4_特記仕様書.md"))
         try open("b", item: "c3")
         report = try await runner.run(caseID: "b")
-        XCTAssertTrue(report.lines.last!.contains("material 資料3-4 (特記仕様書) is listed but no file starting with '資料3-4' is in the materials folder"), report.lines.last!)
+        XCTAssertTrue(report.lines.last!.contains("資料の一覧にある「資料3-4 特記仕様書」のファイルがありません。名前が「資料3-4」で始まるファイルを追加してください"), report.lines.last!)
 
         let noRetention = try write("in.yaml", try String(contentsOf: example.appendingPathComponent("c2/inputs.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "retention_end: 2023-03-31\n", with: "")
             .replacingOccurrences(of: "materials_folder: materials", with: "materials_folder: workflows/examples/meeting-2022-06-27/c2/materials"))
         _ = try runner.open(caseID: "c", workflowPath: root.appendingPathComponent("workflows/consultation.yaml").path, inputsFile: noRetention)
         report = try await runner.run(caseID: "c")
-        XCTAssertTrue(report.lines.last!.contains("'retention_end' is missing: personal data is handed over"), report.lines.last!)
+        XCTAssertTrue(report.lines.last!.contains("消去期限がありません。個人情報を委託先に渡すため"), report.lines.last!)
     }
 
     func testSendBackRedraftsIntoANewRoundWithoutOverwriting() async throws {
@@ -129,7 +129,7 @@ final class ConsultationFlowTests: XCTestCase {
         try runner.record(caseID: "v", stepID: "vote", file: try write("t1.yaml", "present: 18\nfor: 8\nagainst: 8\nrecount_called: true\n"))
         var report = try await runner.run(caseID: "v")
         XCTAssertEqual(report.status, .waiting)
-        XCTAssertTrue(report.lines.last!.contains("the chair called a recount of tally 1"), report.lines.last!)
+        XCTAssertTrue(report.lines.last!.contains("会長が1回目の採決の再計数を求めました"), report.lines.last!)
         try runner.record(caseID: "v", stepID: "vote", file: try write("t2.yaml", "present: 18\nfor: 8\nagainst: 8\nabstain: 1\ncasting_vote: for\n"))
         report = try await runner.run(caseID: "v")
         XCTAssertEqual(report.status, .completed)

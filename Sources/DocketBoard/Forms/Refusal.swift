@@ -35,7 +35,7 @@ struct Refusal: Error {
         case let e as UploadError:
             self.init(status: e.status, message: e.description)
         case let e as any DocketFailure:
-            self.init(status: e.kind.httpStatus, message: e.description)
+            self.init(status: e.kind.httpStatus, message: e.japanese ?? e.description)
             busy = e.kind == .busy
         case let e as Refusal:
             self = e

@@ -151,7 +151,7 @@ struct CaseUploads: Sendable {
         }
         guard let step = allowed.materialsStep else {
             try? FileManager.default.removeItem(at: form.staging)
-            throw CaseError.refused(caseID: id, allowed.whyNot(.supplyMaterials) ?? "no step is waiting for corrected materials")
+            throw Refusal(status: 409, message: allowed.whyNotJapanese(.supplyMaterials) ?? "資料を待っている手順はありません。")
         }
         guard form.files["files"]?.isEmpty == false else {
             try? FileManager.default.removeItem(at: form.staging)
