@@ -1,19 +1,18 @@
+import DocketAccounts
 import DocketCore
 import DocketCouncil
 import DocketIndex
 import Foundation
 import Hummingbird
 
-/// The board (cases by state, with what each waits for) and search, both from the index and
-/// both limited to the cases the person may see (`CaseScope`).
+/// The board (the work queue: what waits for the signed-in person first, 50 cases a page) and
+/// search, both from the index and both limited to the cases the person may see (`CaseScope`).
 ///
-///     GET /         filters state, workflow, department, year (2025, R7, 令和7)
+///     GET /         filters state, workflow, department, year (2025, R7, 令和7); page (1, 2, …)
 ///     GET /search   q, department, year, workflow, decision, state → hits with marked excerpts
 struct BoardRoutes {
     let board: Board
-    /// Rows shown per state on the board; the rest are counted (filter to see them).
-    static let shownPerState = 200
-    /// The order states are listed in, with their Japanese heading.
+    /// The order states are summed up in, with their Japanese name.
     static let states: [(String, String)] = [
         ("waiting", "記録待ち"), ("failed", "失敗・要確認"), ("running", "実行中"), ("ready", "未実行"),
         ("completed", "完了"), ("withdrawn", "取下げ"),
@@ -57,41 +56,147 @@ struct BoardRoutes {
         var (filter, form) = try Self.filter(request)
         form["action"] = "/"
         form["withQuery"] = false
+        let number = try Self.pageNumber(request)
         try board.services.catchUpIndex()  // what changed behind the feed's back (at most once a second)
-        let byState = try CaseScope(services: board.services).casesByState(for: identity, filter, limit: Self.shownPerState)
-        var groups: [[String: Any]] = []
-        for (state, label) in Self.states {
-            guard let group = byState[state], group.count > 0 else { continue }
-            groups.append([
-                "state": state, "label": label, "count": group.count,
-                "more": max(0, group.count - Self.shownPerState),
-                "cases": group.rows.map { Self.rowView($0, dates: board.services.dates) },
-            ])
+        let queue = try CaseScope(services: board.services)
+            .queue(for: identity, filter, offset: (number - 1) * Self.perPage, limit: Self.perPage)
+        let canOpen = Access.caseSubmitters.admits(identity)
+        // The page is a function of what was just read and of who asks: the same inputs give
+        // the same HTML, so it is rendered once for them (never a page of older data).
+        let key = Self.memoKey(queue, page: number, filter: filter, form: form, canOpen: canOpen, identity: identity,
+                               csrf: context.csrf, board: board.services.workspace.root.path)
+        if let html = PageMemo.shared.html(for: key) {
+            return Pages.response(html: html)
         }
-        let total = byState.values.reduce(0) { $0 + $1.count }
-        let view: [String: Any] = ["groups": groups, "total": total, "filter": form, "empty": total == 0,
-                                   "canOpen": Access.caseSubmitters.admits(identity)]
-        return try board.pages.render("board", title: "案件一覧", view: view, context: context)
+        let view = Self.queueView(queue, page: number, filter: filter, form: form, dates: board.services.dates, canOpen: canOpen)
+        let html = try board.pages.html("board", title: "案件一覧", view: view, context: context)
+        PageMemo.shared.keep(html, for: key)
+        return Pages.response(html: html)
+    }
+
+    /// Everything a board page is made from, as one text (see `PageMemo`).
+    static func memoKey(_ queue: QueuePage, page: Int, filter: CaseFilter, form: [String: Any], canOpen: Bool,
+                        identity: Identity, csrf: String, board: String) -> String {
+        var key = board
+        key.reserveCapacity(128 * (queue.rows.count + 2))
+        func add(_ part: String?) {
+            key += "\u{1}"
+            key += part ?? "\u{2}"
+        }
+        let roles: [String] = identity.roles.map { $0.rawValue }.sorted()
+        let year: String? = form["year"] as? String
+        let parts: [String?] = [identity.name, roles.joined(separator: ","), identity.department, csrf, String(page), filter.state,
+                                filter.workflow, filter.department, filter.fiscalYear.map { String($0) }, filter.decision, year,
+                                canOpen ? "1" : "0", String(queue.first)]
+        for part in parts { add(part) }
+        for stage in QueueStage.allCases { add(queue.byStage[stage].map { String($0) }) }
+        for row in queue.rows {
+            let fields: [String?] = [row.id, row.workflow, row.state, row.step, row.stepName, row.subject, row.waitingSince,
+                                     row.updated, row.department, row.stage.rawValue]
+            for part in fields { add(part) }
+        }
+        return key
+    }
+
+    /// Rows on one page of the work queue.
+    static let perPage = 50
+
+    /// `?page=N` (1 when absent).
+    static func pageNumber(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters.get("page")?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return 1 }
+        guard let n = Int(text), n >= 1, n <= 1_000_000 else {
+            throw BoardError.invalid("ページは 1 以上の数で指定してください（「\(text)」ではありません）。")
+        }
+        return n
+    }
+
+    /// The queue page as the template shows it: the per-state summary (links that keep the
+    /// other filters), the range shown, the rows split into the person's and the others, and
+    /// the 前へ/次へ links.
+    static func queueView(_ queue: QueuePage, page: Int, filter: CaseFilter, form: [String: Any], dates: DateText,
+                          canOpen: Bool) -> [String: Any] {
+        let total = queue.total, offset = (page - 1) * perPage
+        func link(page: Int? = nil, state: String?? = nil) -> String {
+            var items: [(String, String)] = []
+            let s = state ?? filter.state
+            if let s { items.append(("state", s)) }
+            if let w = filter.workflow { items.append(("workflow", w)) }
+            if let d = filter.department { items.append(("department", d)) }
+            if let y = form["year"] as? String, !y.isEmpty { items.append(("year", y)) }
+            if let page, page > 1 { items.append(("page", String(page))) }
+            let query = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "")" }
+            return query.isEmpty ? "/" : "/?" + query.joined(separator: "&")
+        }
+        let byState = queue.byState
+        let summary: [[String: Any]] = states.compactMap { state, label in
+            guard let n = byState[state], n > 0 else { return nil }
+            return ["label": label, "count": number(n), "href": link(state: .some(state)), "current": filter.state == state]
+        }
+        var mine: [[String: Any]] = [], others: [[String: Any]] = []
+        for (i, row) in queue.rows.enumerated() {
+            let view = rowView(row, dates: dates)
+            if offset + i < queue.first { mine.append(view) } else { others.append(view) }
+        }
+        let last = max(1, (total + perPage - 1) / perPage)
+        var view: [String: Any] = [
+            "filter": form, "canOpen": canOpen, "summary": summary, "empty": total == 0,
+            "total": number(total), "mineCount": queue.first > 0 ? number(queue.first) : "",
+            "allStates": filter.state == nil ? false : ["href": link(state: .some(nil))],
+        ]
+        if !queue.rows.isEmpty {
+            view["hasRows"] = true
+            view["range"] = "\(number(offset + 1))–\(number(offset + queue.rows.count))件目／全\(number(total))件"
+            view["groups"] = [
+                mine.isEmpty ? nil : ["heading": "あなたの対応待ち（\(number(queue.first))件）", "rows": mine, "mine": true],
+                others.isEmpty ? nil : ["heading": queue.first > 0 ? "そのほかの案件" : "", "rows": others, "mine": false],
+            ].compactMap { $0 } as [[String: Any]]
+        } else if total > 0 {
+            view["pastEnd"] = ["last": link(page: last), "lastNumber": number(last)]
+        }
+        if page > 1 && page <= last { view["previous"] = link(page: page - 1) }
+        if page < last { view["next"] = link(page: page + 1) }
+        if last > 1 { view["pageOf"] = "\(number(min(page, last)))／\(number(last))ページ" }
+        return view
+    }
+
+    /// 10000 → 10,000.
+    static func number(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
     }
 
     static func rowView(_ row: CaseRow, dates: DateText) -> [String: Any] {
-        ["id": row.id, "workflow": row.workflow, "state": row.state, "subject": row.subject ?? "",
-         "waits": waits(state: row.state, step: row.step), "since": dates.dateTime(row.waitingSince),
-         "updated": dates.dateTime(row.updated)]
+        ["id": row.id, "workflow": row.workflow, "subject": row.subject ?? "", "stage": row.stage.rawValue,
+         "where": whereItStands(row), "since": shortTime(row.since, dates: dates)]
     }
 
-    /// What a case waits for, in words.
-    static func waits(state: String, step: String?) -> String {
-        let s = step.map { "「\($0)」" } ?? ""
-        switch state {
-        case "waiting": return "\(s)の記録（審議結果・票数など）"
-        case "failed": return "\(s)が失敗しました。原因を確かめて再実行"
-        case "running": return "続きの実行"
-        case "ready": return "最初の実行"
-        case "completed": return "なし（完了）"
-        case "withdrawn": return "なし（取下げ）"
-        default: return state
+    /// Where a case stands and who acts next, in one line (「審議」の記録待ち — 事務局が記録します),
+    /// in the case page's words (`CaseRoutes.standing`, which has the case's rules at hand; a
+    /// row has the index's stage). Who acts is the index's (`QueueStage.actors`).
+    static func whereItStands(_ row: CaseRow) -> String {
+        let s = (row.stepName ?? row.step).map { "「\($0)」" } ?? ""
+        let dept = row.department.map { "所管課（\($0)）" } ?? "所管課"
+        switch row.stage {
+        case .record: return "\(s)の記録待ち — 事務局が記録します"
+        case .corrections: return "\(s)の修正待ち — \(dept)が審議会の求めに応じて資料を直し、提出します"
+        case .failedDraft: return "\(s)が止まっています — \(dept)が足りない資料を追加するか、事務局が入力を訂正してやり直します"
+        case .failed: return "\(s)が止まっています — 事務局が理由を確かめ、訂正してやり直します"
+        case .running: return "\(s)の途中 — 事務局が続きを実行します"
+        case .ready: return "未実行 — 事務局が実行します"
+        case .completed: return "完了 — 対応は要りません"
+        case .withdrawn: return "取下げ — 対応は要りません（再開できます）"
         }
+    }
+
+    /// A timestamp as `2026/11/20 10:00` in the workspace's zone.
+    static func shortTime(_ iso: String, dates: DateText) -> String {
+        guard let wall = dates.wallTime(iso) else { return iso }
+        return wall.replacingOccurrences(of: "-", with: "/")
     }
 
     @Sendable func searchPage(_ request: Request, context: BoardContext) async throws -> Response {
@@ -142,5 +247,29 @@ struct BoardRoutes {
         }
         if !rest.isEmpty { parts.append(["text": String(rest), "mark": false]) }
         return parts
+    }
+}
+
+/// Board pages already rendered, by everything they were made from (`BoardRoutes.memoKey`: the
+/// rows and counts just read from the index, the query, the person and their session's token).
+/// A page is looked up only after its data was read afresh, so it is never older than the
+/// index; a bounded number are kept (all dropped when full), so memory stays flat.
+final class PageMemo: @unchecked Sendable {
+    static let shared = PageMemo()
+    static let capacity = 64
+    private let lock = NSLock()
+    private var pages: [String: String] = [:]
+
+    func html(for key: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return pages[key]
+    }
+
+    func keep(_ html: String, for key: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if pages.count >= Self.capacity { pages = [:] }
+        pages[key] = html
     }
 }

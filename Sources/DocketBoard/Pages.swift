@@ -69,6 +69,11 @@ public struct Pages: Sendable {
     /// reports a refusal (a form shown again with its message).
     public func render(_ template: String, title: String, view: [String: Any], context: BoardContext,
                        status: HTTPResponse.Status = .ok) throws -> Response {
+        Self.response(html: try html(template, title: title, view: view, context: context), status: status)
+    }
+
+    /// The page's HTML (`render` without the response around it).
+    func html(_ template: String, title: String, view: [String: Any], context: BoardContext) throws -> String {
         var view = Self.pruned(view)
         view["csrf"] = context.csrf
         if let identity = context.identity { view["user"] = Self.userView(identity) }
@@ -83,6 +88,11 @@ public struct Pages: Sendable {
         guard let html = library.render(page, withTemplate: "layout") else {
             throw BoardError.docket(message: "the page template 'layout.mustache' is missing", kind: .internalFault)
         }
+        return html
+    }
+
+    /// A page's HTML as the response (never stored by a browser or proxy).
+    static func response(html: String, status: HTTPResponse.Status = .ok) -> Response {
         var response = Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: html)))
         response.headers[.cacheControl] = "no-store"

@@ -153,24 +153,33 @@ public struct CaseScope: Sendable {
         return rows.sorted { $0.id < $1.id }
     }
 
-    /// `cases(for:_:)` by state, at most `limit` rows a state: counted and limited by the index
-    /// for the secretariat and a department's own cases, grouped here for a member's agenda.
-    func casesByState(for identity: Identity, _ filter: CaseFilter, limit: Int) throws -> [String: StateGroup] {
-        if identity.roles.contains(.secretariat) { return try services.index.casesByState(filter, limit: limit) }
-        if identity.roles == [.department], let mine = identity.department {
-            guard filter.department == nil || filter.department == mine else { return [:] }
-            var own = filter
-            own.department = mine
-            return try services.index.casesByState(own, limit: limit)
+    /// A page of the work queue for `identity`: the cases they may see that pass `filter`, the
+    /// ones where they act next first (`QueueStage.actors` for their roles; for a member, the
+    /// cases on the agenda of a meeting not yet closed), then the rest, oldest waiting first.
+    /// Scoped, paged and counted by the index's queries.
+    func queue(for identity: Identity, _ filter: CaseFilter, offset: Int, limit: Int) throws -> QueuePage {
+        var query = QueueQuery(filter: filter, offset: offset, limit: limit)
+        var actors: Set<QueueStage.Actor> = []
+        if identity.roles.contains(.secretariat) { actors.insert(.secretariat) }
+        if identity.roles.contains(.department), identity.department != nil { actors.insert(.department) }
+        if identity.roles.contains(.archivist) { actors.insert(.archivist) }
+        query.firstStages = Set(actors.flatMap(QueueStage.stages(for:)))
+        let agenda = identity.roles.contains(.member) ? agendaBook() : nil
+        if let agenda { query.firstIDs = agenda.open.sorted() }
+        if !identity.roles.contains(.secretariat) {
+            let department = identity.roles.contains(.department) ? identity.department : nil
+            query.scope = .some(department: department, ids: agenda.map { $0.all.sorted() })
         }
-        return StateGroup.grouping(try cases(for: identity, filter), limit: limit)
+        return try services.index.queue(query)
     }
 
     /// Every case on some meeting's agenda.
-    func agendaCases() -> Set<String> {
-        let meetings = (try? services.meetings.all()) ?? []
-        return Set(meetings.flatMap { $0.agenda.compactMap(\.caseID) })
-    }
+    func agendaCases() -> Set<String> { agendaBook().all }
+
+    /// The agendas' cases, read again only when a meeting's journal changed (one `stat` per
+    /// meeting otherwise): every case on some agenda, and those on the agenda of a meeting
+    /// not yet closed (and not deferred there).
+    func agendaBook() -> AgendaBook.Cases { AgendaBook.shared.cases(services.meetings) }
 
     /// Throws 404 for a case that does not exist and 403 for one outside the person's scope.
     /// The 404's "did you mean" names only a case the person may open: a near id of another
@@ -188,6 +197,51 @@ public struct CaseScope: Sendable {
         guard admits(identity, caseID: id, department: state.inputs["department"]?.stringValue) else {
             throw BoardError.forbidden("この案件（\(id)）を見る権限がありません。")
         }
+    }
+}
+
+/// The meetings' agendas as the case scope reads them, kept per meetings folder with the
+/// stamps (size, modification time) of the journals they were read from: a meeting made,
+/// changed or removed, through the board, the CLI or by hand, is read again at the next look.
+final class AgendaBook: @unchecked Sendable {
+    struct Cases: Sendable {
+        /// On some meeting's agenda.
+        var all: Set<String> = []
+        /// On the agenda of a meeting not yet closed, and not deferred there.
+        var open: Set<String> = []
+    }
+
+    static let shared = AgendaBook()
+    private let lock = NSLock()
+    private var kept: [String: (stamps: [String: [Int]], cases: Cases)] = [:]
+
+    func cases(_ book: MeetingBook) -> Cases {
+        let folder = book.store.casesFolder
+        var stamps: [String: [Int]] = [:]
+        for id in book.ids() {
+            var st = stat()
+            let path = folder.appendingPathComponent(id).appendingPathComponent("journal.jsonl").path
+            stamps[id] = stat(path, &st) == 0
+                ? [Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec), Int(st.st_ino)] : []
+        }
+        lock.lock()
+        if let hit = kept[folder.path], hit.stamps == stamps {
+            lock.unlock()
+            return hit.cases
+        }
+        lock.unlock()
+        var cases = Cases()
+        for meeting in (try? book.all()) ?? [] {
+            for item in meeting.agenda {
+                guard let id = item.caseID else { continue }
+                cases.all.insert(id)
+                if !meeting.closed && !item.deferred { cases.open.insert(id) }
+            }
+        }
+        lock.lock()
+        kept[folder.path] = (stamps, cases)
+        lock.unlock()
+        return cases
     }
 }
 

@@ -20,6 +20,8 @@ public protocol CaseIndex: Sendable {
     /// Per state, how many cases pass `filter` and the first `limit` of them by id: a board
     /// page without reading every case.
     func casesByState(_ filter: CaseFilter, limit: Int) throws -> [String: StateGroup]
+    /// One page of the work queue (see `QueueQuery`): paged and counted in the index's queries.
+    func queue(_ query: QueueQuery) throws -> QueuePage
     /// The best matches of `query` (all its terms in one text of one case), best first, in a
     /// time bounded by `query.rankWithin` rather than by the size of the index.
     func search(_ query: SearchQuery) throws -> SearchResults
@@ -52,14 +54,20 @@ public struct CaseRow: Sendable, Equatable {
     public var id, workflow, state: String
     public var step, subject, waitingSince: String?
     public var updated: String
+    /// 所管課 and the queue stage (read by the work queue; nil and `.ready` in other lists).
+    public var department: String?
+    public var stage: QueueStage
+    /// The current step's name (「審議」; read by the work queue).
+    public var stepName: String?
 
     /// The row of a summary (for reading the journals without the index).
     public init(_ s: CaseSummary) {
         self.init(id: s.case, workflow: s.workflow, state: s.state, step: s.step, subject: s.subject,
-                  waitingSince: s.waitingSince, updated: s.updated)
+                  waitingSince: s.waitingSince, updated: s.updated, department: s.department, stage: s.stage, stepName: s.stepName)
     }
 
-    init(id: String, workflow: String, state: String, step: String?, subject: String?, waitingSince: String?, updated: String) {
+    init(id: String, workflow: String, state: String, step: String?, subject: String?, waitingSince: String?, updated: String,
+         department: String? = nil, stage: QueueStage = .ready, stepName: String? = nil) {
         self.id = id
         self.workflow = workflow
         self.state = state
@@ -67,7 +75,14 @@ public struct CaseRow: Sendable, Equatable {
         self.subject = subject
         self.waitingSince = waitingSince
         self.updated = updated
+        self.department = department
+        self.stage = stage
+        self.stepName = stepName
     }
+
+    /// Since when the case waits: since its step began to wait, else since it last changed
+    /// (the queue's order, oldest first; the index's `since` column).
+    public var since: String { waitingSince ?? updated }
 }
 
 /// The cases of one state on a board: how many there are and the first of them by id.

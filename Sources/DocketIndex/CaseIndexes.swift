@@ -76,6 +76,7 @@ extension OpenedIndex: CaseIndex {
     public func casesByState(_ filter: CaseFilter, limit: Int) throws -> [String: StateGroup] {
         try index.casesByState(filter, limit: limit)
     }
+    public func queue(_ query: QueueQuery) throws -> QueuePage { try index.queue(query) }
     public func search(_ query: SearchQuery) throws -> SearchResults { try index.search(query) }
     public func check() throws -> IndexReport { try index.check() }
     public func rebuild() throws -> IndexReport { try index.rebuild() }

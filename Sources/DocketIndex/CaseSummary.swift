@@ -28,10 +28,19 @@ public struct CaseSummary: Codable, Sendable, Equatable {
     public var subject: String?
     /// When the waiting step began to wait, for a waiting case.
     public var waitingSince: String?
+    /// Where the case stands in the work queue (the index's `stage` column; not in the JSON,
+    /// so a summary read back from it has the default).
+    public var stage: QueueStage = .ready
 
     enum CodingKeys: String, CodingKey {
         case `case`, workflow, state, step, created, updated, inputs, steps, subject
         case waitingSince = "waiting_since"
+    }
+
+    /// The current step's name in the workflow (「審議」), if it has one.
+    public var stepName: String? {
+        guard let step, let name = steps.first(where: { $0.id == step })?.name, !name.isEmpty else { return nil }
+        return name
     }
 
     /// 所管課 (the `department` input).
@@ -86,6 +95,7 @@ public struct CaseSummary: Codable, Sendable, Equatable {
         }
         subject = state.inputs["subject"]?.stringValue
         if let step, state.step(step).status == .waiting { waitingSince = state.step(step).updated }
+        stage = QueueStage.of(status: self.state, step: step, order: order, sentBackTo: QueueStage.sentBackTo(events))
     }
 
     /// Pretty, sorted JSON, as `docket status --json` prints one case.

@@ -20,6 +20,7 @@
 ///                by two newlines; `document_vocab` lists its trigrams
 ///     docket_index   key/value: `complete` is 1 once a fill from the journals has finished
 ///     cases_stamp, cases_table  covering indexes for the catch-up and the status table
+///     cases_queue, cases_stages  the work queue's order and its counts (migration 6)
 ///     meetings   one row per meeting (title, date, fiscal year, state, journal stamp); its
 ///                texts are in `documents` with case_id `meeting:<id>`
 enum IndexSchema {
@@ -86,6 +87,18 @@ enum IndexSchema {
             CREATE INDEX cases_department ON cases(department);
             CREATE INDEX cases_fiscal_year ON cases(fiscal_year);
             CREATE INDEX cases_decision ON cases(decision);
+            """),
+        // The board's work queue (`SQLiteIndex.queue`): each case's stage (`QueueStage`: whose
+        // turn it is), since when it waits and its step's name, an index walked in queue order that holds every
+        // column a queue row shows or filters on (no read of the table), and one that counts
+        // by stage under the same filters.
+        ("6-work-queue", """
+            ALTER TABLE cases ADD COLUMN stage TEXT NOT NULL DEFAULT '';
+            ALTER TABLE cases ADD COLUMN since TEXT NOT NULL DEFAULT '';
+            ALTER TABLE cases ADD COLUMN step_name TEXT;
+            CREATE INDEX cases_queue ON cases(since, id, stage, department, workflow, fiscal_year, decision, state, step, step_name,
+                                              subject, waiting_since, updated);
+            CREATE INDEX cases_stages ON cases(stage, department, workflow, fiscal_year, decision, state);
             """),
     ]
 

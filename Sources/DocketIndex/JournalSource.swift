@@ -48,11 +48,12 @@ enum RowAction: Equatable {
 extension CaseSummary {
     /// The values of `INSERT INTO cases (id, seq, journal_bytes, journal_mtime, workflow, state,
     /// step, subject, department, fiscal_year, decision, created, updated, waiting_since,
-    /// summary)`, in that order, as both backends write the row.
+    /// summary, stage, since, step_name)`, in that order, as both backends write the row.
     func rowValues(id: String, seq: Int, stamp: JournalStamp) throws -> [SQLValue] {
         func optional(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
         return [.text(id), .int(Int64(seq)), .int(stamp.bytes), .int(stamp.mtime), .text(workflow), .text(state),
                 optional(step), optional(subject), optional(department), fiscalYear.map { .int(Int64($0)) } ?? .null,
-                optional(decision), .text(created), .text(updated), optional(waitingSince), .text(try json())]
+                optional(decision), .text(created), .text(updated), optional(waitingSince), .text(try json()),
+                .text(stage.rawValue), .text(waitingSince ?? updated), optional(stepName)]
     }
 }

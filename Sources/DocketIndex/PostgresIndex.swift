@@ -144,13 +144,13 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         let summary = CaseSummary(id: id, events: events, steps: steps.steps(of: store, case: id, sha256: events.first?.workflow?.sha256))
         try session.query("""
             INSERT INTO cases (id, seq, journal_bytes, journal_mtime, workflow, state, step, subject, department, fiscal_year, decision,
-                               created, updated, waiting_since, summary)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11, $12, $13, $14, $15)
+                               created, updated, waiting_since, summary, stage, since, step_name)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11, $12, $13, $14, $15, $16, $17, $18)
             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, journal_bytes = excluded.journal_bytes, journal_mtime = excluded.journal_mtime,
                 workflow = excluded.workflow, state = excluded.state, step = excluded.step, subject = excluded.subject,
                 department = excluded.department, fiscal_year = excluded.fiscal_year, decision = excluded.decision,
                 created = excluded.created, updated = excluded.updated, waiting_since = excluded.waiting_since,
-                summary = excluded.summary
+                summary = excluded.summary, stage = excluded.stage, since = excluded.since, step_name = excluded.step_name
             WHERE excluded.seq >= cases.seq
             """, try summary.rowValues(id: id, seq: last, stamp: stamp))
         for event in events where event.seq > (rowSeq ?? 0) {
@@ -221,10 +221,68 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
         return groups
     }
 
+    /// As in SQLite: the counts by stage in one query, then the page's parts, each an ordered
+    /// walk of `cases_queue` stopped at the page's end (only the rows shown cross the wire).
+    public func queue(_ query: QueueQuery) throws -> QueuePage {
+        var conditions: [String] = [], values: [SQLValue] = []
+        func bind(_ value: SQLValue) -> String {
+            values.append(value)
+            return "$\(values.count)"
+        }
+        for (name, value) in query.filter.columns { conditions.append("c.\(name) = \(bind(value))") }
+        if case .some(let department, let ids) = query.scope {
+            var any: [String] = []
+            if let department { any.append("c.department = \(bind(.text(department)))") }
+            if let ids { any.append("c.id IN (SELECT json_array_elements_text(\(bind(.text(SQLiteIndex.jsonList(ids))))::json))") }
+            conditions.append(any.isEmpty ? "false" : "(" + any.joined(separator: " OR ") + ")")
+        }
+        var first: [String] = []
+        if !query.firstStages.isEmpty {
+            first.append("c.stage IN (" + query.firstStages.map(\.rawValue).sorted().map { bind(.text($0)) }.joined(separator: ", ") + ")")
+        }
+        if let ids = query.firstIDs, !ids.isEmpty {
+            first.append("c.id IN (SELECT json_array_elements_text(\(bind(.text(SQLiteIndex.jsonList(ids))))::json))")
+        }
+        let isFirst = first.isEmpty ? "false" : "(" + first.joined(separator: " OR ") + ")"
+        let whereAll = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var page = QueuePage(rows: [], byStage: [:], first: 0)
+        for r in try session.query("SELECT stage, count(*), count(*) FILTER (WHERE \(isFirst)) FROM cases c \(whereAll) GROUP BY stage", values) {
+            if let stage = QueueStage(rawValue: try r[0].decode(String.self)) { page.byStage[stage, default: 0] += Int(try r[1].decode(Int64.self)) }
+            page.first += Int(try r[2].decode(Int64.self))
+        }
+        let base = values
+        func rows(_ part: String, offset: Int, limit: Int) throws {
+            guard limit > 0 else { return }
+            values = base
+            let conds = (conditions + [part]).joined(separator: " AND ")
+            let sql = "SELECT id, workflow, state, step, subject, waiting_since, updated, department, stage, step_name FROM cases c WHERE \(conds) "
+                + "ORDER BY since, id LIMIT \(bind(.int(Int64(limit)))) OFFSET \(bind(.int(Int64(offset))))"
+            page.rows += try session.query(sql, values).map(Self.queueRow)
+        }
+        let end = min(page.total, query.offset + query.limit)
+        if query.hasFirst && query.offset < page.first {
+            try rows(isFirst, offset: query.offset, limit: min(end, page.first) - query.offset)
+        }
+        if end > max(query.offset, page.first) {
+            let from = max(query.offset, page.first)
+            try rows("NOT \(isFirst)", offset: from - page.first, limit: end - from)
+        }
+        return page
+    }
+
     private static func caseRow(_ r: PostgresRandomAccessRow) throws -> CaseRow {
         CaseRow(id: try r[0].decode(String.self), workflow: try r[1].decode(String.self), state: try r[2].decode(String.self),
                 step: try r[3].decode(String?.self), subject: try r[4].decode(String?.self),
                 waitingSince: try r[5].decode(String?.self), updated: try r[6].decode(String.self))
+    }
+
+    /// A row of the queue's query: `caseRow`'s columns, then department, stage and step name.
+    private static func queueRow(_ r: PostgresRandomAccessRow) throws -> CaseRow {
+        var row = try caseRow(r)
+        row.department = try r[7].decode(String?.self)
+        row.stage = QueueStage(rawValue: try r[8].decode(String.self)) ?? .ready
+        row.stepName = try r[9].decode(String?.self)
+        return row
     }
 
     public func summaries(_ filter: CaseFilter) throws -> [String] {

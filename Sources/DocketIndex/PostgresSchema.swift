@@ -72,6 +72,18 @@ enum PostgresSchema {
             "CREATE INDEX cases_fiscal_year ON cases (fiscal_year)",
             "CREATE INDEX cases_decision ON cases (decision)",
         ]),
+        // The work queue, as in SQLite: the stage, since and step name columns, the queue order's index
+        // (covering what a row shows and filters on) and the counts' index.
+        ("6-work-queue", [
+            "ALTER TABLE cases ADD COLUMN stage text NOT NULL DEFAULT ''",
+            "ALTER TABLE cases ADD COLUMN since text NOT NULL DEFAULT ''",
+            "ALTER TABLE cases ADD COLUMN step_name text",
+            """
+            CREATE INDEX cases_queue ON cases (since, id)
+                INCLUDE (stage, department, workflow, fiscal_year, decision, state, step, step_name, subject, waiting_since, updated)
+            """,
+            "CREATE INDEX cases_stages ON cases (stage, department, workflow, fiscal_year, decision, state)",
+        ]),
     ]
 
     static let migrationsTable = "CREATE TABLE IF NOT EXISTS docket_migrations (position serial PRIMARY KEY, name text UNIQUE NOT NULL)"

@@ -7,6 +7,10 @@ import Foundation
 final class SQLiteConnection {
     let path: String
     private(set) var handle: OpaquePointer?
+    /// Counts this connection's write transactions (begun and ended): with `dataVersion`, what
+    /// tells a reader that nothing in the file changed since it last looked.
+    private(set) var writes = 0
+    private var versionStatement: OpaquePointer?
 
     /// Opens (or creates) the database at `path`; waits up to `busyTimeout` ms for a writer.
     init(path: String, readOnly: Bool = false, busyTimeout: Int32 = 5000) throws {
@@ -24,7 +28,27 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(db, busyTimeout)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        sqlite3_finalize(versionStatement)
+        sqlite3_close_v2(handle)
+    }
+
+    /// SQLite's `data_version`: it changes when another connection, of this process or
+    /// another, commits to the file (this connection's own commits are counted by `writes`).
+    func dataVersion() throws -> Int64 {
+        if versionStatement == nil {
+            let rc = sqlite3_prepare_v2(handle, "PRAGMA data_version", -1, &versionStatement, nil)
+            guard rc == SQLITE_OK else { throw error(rc) }
+        }
+        defer { sqlite3_reset(versionStatement) }
+        let rc = sqlite3_step(versionStatement)
+        guard rc == SQLITE_ROW else { throw error(rc) }
+        return sqlite3_column_int64(versionStatement, 0)
+    }
+
+    /// What changes whenever the file's contents may have: another connection's commit or one
+    /// of this connection's writes.
+    func version() throws -> [Int64] { [try dataVersion(), Int64(writes)] }
 
     func error(_ rc: Int32) -> IndexError {
         .sqlite(path: path, code: rc, message: String(cString: sqlite3_errmsg(handle)))
@@ -46,6 +70,8 @@ final class SQLiteConnection {
     /// Runs `body` in one write transaction (taken at once, so two writers queue on the busy
     /// timeout rather than deadlock), committing if it returns and rolling back if it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        writes += 1
+        defer { writes += 1 }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -98,6 +124,12 @@ final class SQLiteStatement {
             }
             guard rc == SQLITE_OK else { throw connection.error(rc) }
         }
+    }
+
+    /// Resets the statement, ending the read it holds open (a statement kept for reuse is reset
+    /// after each use, so it never pins a snapshot of the database).
+    func reset() {
+        sqlite3_reset(stmt)
     }
 
     /// Steps once: true while there is a row to read.

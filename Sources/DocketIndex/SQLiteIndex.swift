@@ -22,6 +22,14 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     public private(set) var rebuiltBecause: String?
     /// What that fill did (cases, journals that did not verify).
     public private(set) var openReport: IndexReport?
+    /// The work queue's statements, prepared once each (by their SQL; under `lock`).
+    private var prepared: [String: SQLiteStatement] = [:]
+    /// The queue's counts by their query, with the file's version they were counted at
+    /// (`SQLiteConnection.version`): answered again only after a change (under `lock`).
+    private var counts: [String: (version: [Int64], byStage: [QueueStage: Int], first: Int)] = [:]
+    /// The stamps the rows record, as the last catch-up read them, and the version then: read
+    /// again only after a change (under `lock`).
+    private var recorded: (version: [Int64], stamps: [String: JournalStamp])?
 
     /// Where a workspace keeps its index.
     public static func location(in store: CaseStore) -> URL {
@@ -118,6 +126,9 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     /// Replaces the file with an empty, migrated index (for one that is older, damaged or from
     /// the future: nothing in it is read).
     private func recreate() throws {
+        prepared = [:]
+        counts = [:]
+        recorded = nil
         db = try SQLiteConnection(path: ":memory:")  // closes the old file
         for suffix in ["", "-wal", "-shm"] {
             if unlink(path + suffix) != 0 && errno != ENOENT { throw CaseError.posix(path + suffix) }
@@ -165,6 +176,12 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         -> (changed: [(String, JournalStamp)], gone: [String]) {
         var stamps = [String: JournalStamp](minimumCapacity: recorded.count)
         for (id, stamp) in recorded { stamps[id] = stamp }
+        return compare(present, stamps)
+    }
+
+    /// `compare`, the recorded stamps by id.
+    static func compare(_ present: [(String, JournalStamp)], _ stamps: [String: JournalStamp])
+        -> (changed: [(String, JournalStamp)], gone: [String]) {
         var changed: [(String, JournalStamp)] = []
         var matched = 0
         for (id, stamp) in present {
@@ -175,9 +192,9 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
             changed.append((id, stamp))
         }
         var gone: [String] = []
-        if matched < recorded.count {
+        if matched < stamps.count {
             let ids = Set(present.map(\.0))
-            gone = recorded.map(\.0).filter { !ids.contains($0) }.sorted()
+            gone = stamps.keys.filter { !ids.contains($0) }.sorted()
         }
         return (changed.sorted { $0.0 < $1.0 }, gone)
     }
@@ -269,13 +286,13 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         let summary = CaseSummary(id: id, events: events, steps: steps.steps(of: store, case: id, sha256: sha))
         try db.prepare("""
             INSERT INTO cases (id, seq, journal_bytes, journal_mtime, workflow, state, step, subject, department, fiscal_year, decision,
-                               created, updated, waiting_since, summary)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               created, updated, waiting_since, summary, stage, since, step_name)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, journal_bytes = excluded.journal_bytes, journal_mtime = excluded.journal_mtime,
                 workflow = excluded.workflow, state = excluded.state, step = excluded.step, subject = excluded.subject,
                 department = excluded.department, fiscal_year = excluded.fiscal_year, decision = excluded.decision,
                 created = excluded.created, updated = excluded.updated, waiting_since = excluded.waiting_since,
-                summary = excluded.summary
+                summary = excluded.summary, stage = excluded.stage, since = excluded.since, step_name = excluded.step_name
             WHERE excluded.seq >= cases.seq
             """).run(try summary.rowValues(id: id, seq: last, stamp: stamp))
         for event in events where event.seq > (rowSeq ?? 0) {
@@ -353,13 +370,21 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
     // MARK: - CaseIndex
 
     public func catchUp() throws -> IndexReport {
-        lock.lock()
-        defer { lock.unlock() }
         var report = IndexReport()
         var hidden: [String] = []
+        // The journals' stamps are taken before the lock (they need no connection), so pages
+        // read the index meanwhile; a commit after the walk is the feed's or the next catch-up's.
         let present = try Self.journalStamps(in: store.casesFolder, hidden: &hidden)
+        lock.lock()
+        defer { lock.unlock() }
         report.hidden = hidden
-        let (changed, gone) = Self.compare(present, try recordedStamps("cases"))
+        let version = try db.version()
+        if recorded?.version != version {
+            var stamps = [String: JournalStamp](minimumCapacity: recorded?.stamps.count ?? 0)
+            for (id, stamp) in try recordedStamps("cases") { stamps[id] = stamp }
+            recorded = (version, stamps)
+        }
+        let (changed, gone) = Self.compare(present, recorded!.stamps)
         report.cases = present.count
         let meetings = try meetingWork()
         guard !changed.isEmpty || !gone.isEmpty || !meetings.isEmpty else { return report }
@@ -435,9 +460,108 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         return groups
     }
 
+    /// The counts by stage (one pass over `cases_stages`, with the filter), then the page: the
+    /// cases put first, then the others, each walked in queue order along `cases_queue`
+    /// (`since, id` and every column shown), so a page reads its own rows and those it skips.
+    public func queue(_ query: QueueQuery) throws -> QueuePage {
+        lock.lock()
+        defer { lock.unlock() }
+        var conditions: [String] = [], values: [SQLValue] = []
+        for (name, value) in query.filter.columns {
+            conditions.append("cases.\(name) = ?")
+            values.append(value)
+        }
+        if case .some(let department, let ids) = query.scope {
+            var any: [String] = []
+            if let department { any.append("cases.department = ?"); values.append(.text(department)) }
+            if let ids { any.append("cases.id IN (SELECT value FROM json_each(?))"); values.append(.text(Self.jsonList(ids))) }
+            conditions.append(any.isEmpty ? "0" : "(" + any.joined(separator: " OR ") + ")")
+        }
+        var first: [String] = [], firstValues: [SQLValue] = []
+        if !query.firstStages.isEmpty {
+            let stages = query.firstStages.map(\.rawValue).sorted()
+            first.append("cases.stage IN (" + stages.map { _ in "?" }.joined(separator: ", ") + ")")
+            firstValues += stages.map { .text($0) }
+        }
+        if let ids = query.firstIDs, !ids.isEmpty {
+            first.append("cases.id IN (SELECT value FROM json_each(?))")
+            firstValues.append(.text(Self.jsonList(ids)))
+        }
+        let isFirst = first.isEmpty ? "0" : "(" + first.joined(separator: " OR ") + ")"
+        let whereAll = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var page = QueuePage(rows: [], byStage: [:], first: 0)
+        // The counts read every case of the filter; they are kept until the file changes.
+        let countSQL = "SELECT stage, count(*), total(\(isFirst)) FROM cases INDEXED BY cases_stages \(whereAll) GROUP BY stage"
+        let key = ([countSQL] + (firstValues + values).map(Self.key)).joined(separator: "\u{0}")
+        let version = try db.version()
+        if let kept = counts[key], kept.version == version {
+            page.byStage = kept.byStage
+            page.first = kept.first
+        } else {
+            try queryKept(countSQL, firstValues + values) {
+                if let stage = QueueStage(rawValue: $0.text(0) ?? "") { page.byStage[stage, default: 0] += Int($0.int(1)) }
+                page.first += Int($0.double(2))
+            }
+            if counts.count > 64 { counts = [:] }
+            counts[key] = (version, page.byStage, page.first)
+        }
+        let columns = "id, workflow, state, step, subject, waiting_since, updated, department, stage, step_name"
+        func rows(_ part: String, offset: Int, limit: Int) throws {
+            guard limit > 0 else { return }
+            let conds = (conditions + [part]).joined(separator: " AND ")
+            try queryKept("SELECT \(columns) FROM cases INDEXED BY cases_queue WHERE \(conds) ORDER BY since, id LIMIT ? OFFSET ?",
+                          values + firstValues + [.int(Int64(limit)), .int(Int64(offset))]) { page.rows.append(Self.queueRow($0)) }
+        }
+        let total = page.total
+        let end = min(total, query.offset + query.limit)
+        if query.hasFirst && query.offset < page.first {
+            try rows(isFirst, offset: query.offset, limit: min(end, page.first) - query.offset)
+        }
+        if end > max(query.offset, page.first) {
+            let from = max(query.offset, page.first)
+            try rows("NOT \(isFirst)", offset: from - page.first, limit: end - from)
+        }
+        return page
+    }
+
+    /// Runs `sql`, prepared once for the connection's life and reset after each use.
+    private func queryKept(_ sql: String, _ values: [SQLValue], _ row: (SQLiteStatement) throws -> Void) throws {
+        let statement: SQLiteStatement
+        if let kept = prepared[sql] { statement = kept } else {
+            statement = try db.prepare(sql)
+            if prepared.count > 256 { prepared = [:] }
+            prepared[sql] = statement
+        }
+        defer { statement.reset() }
+        try statement.query(values, row)
+    }
+
+    /// A bound value as part of a cache key (kinds kept apart).
+    private static func key(_ value: SQLValue) -> String {
+        switch value {
+        case .text(let t): return "t" + t
+        case .int(let n): return "i\(n)"
+        case .null: return "n"
+        }
+    }
+
+    /// Ids as a JSON list of strings (bound as one value, read by `json_each`).
+    static func jsonList(_ ids: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(ids)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
     private static func row(_ s: SQLiteStatement) -> CaseRow {
         CaseRow(id: s.text(0) ?? "", workflow: s.text(1) ?? "", state: s.text(2) ?? "", step: s.text(3),
                 subject: s.text(4), waitingSince: s.text(5), updated: s.text(6) ?? "")
+    }
+
+    /// A row of the queue's query: `row`'s columns, then department, stage and step name.
+    private static func queueRow(_ s: SQLiteStatement) -> CaseRow {
+        var row = row(s)
+        row.department = s.text(7)
+        row.stage = QueueStage(rawValue: s.text(8) ?? "") ?? .ready
+        row.stepName = s.text(9)
+        return row
     }
 
     /// `WHERE …` for `filter` over `table`'s columns, with its values to bind (never spliced).

@@ -21,10 +21,11 @@ final class PagesTests: XCTestCase {
             _ = try await clerk.signIn("clerk")
             let board = try await clerk.get("/")
             XCTAssertEqual(board.status, .ok)
-            XCTAssertTrue(board.text.contains("<h2>記録待ち（2 件）</h2>"), board.text)
-            XCTAssertTrue(board.text.contains("「review」の記録"))
-            // Each waiting case says since when, as an era date with the day and time.
-            XCTAssertEqual(board.text.matches(of: #/<small>令和\d+年\d+月\d+日（\d{4}-\d{2}-\d{2}） \d{2}:\d{2} から</small>/#).count, 2, board.text)
+            // The work queue: the per-state summary, one line per case of where it stands and who acts.
+            XCTAssertTrue(board.text.contains(#"<a href="/?state=waiting">記録待ち 2件</a>"#), board.text)
+            XCTAssertTrue(board.text.contains("「審議」の記録待ち — 事務局が記録します"))
+            // Each waiting case says since when, as a date and time people write.
+            XCTAssertEqual(board.text.matches(of: #/<td>\d{4}/\d{2}/\d{2} \d{2}:\d{2}</td>/#).count, 2, board.text)
             let filtered = try await clerk.get("/?department=%E7%B7%8F%E5%8B%99%E8%AA%B2")
             XCTAssertTrue(filtered.text.contains("防犯カメラの設置"))
             XCTAssertFalse(filtered.text.contains("健康診断の外部委託"))
@@ -40,7 +41,7 @@ final class PagesTests: XCTestCase {
             var clerk = Browser(client)
             _ = try await clerk.signIn("clerk")
             let before = try await clerk.get("/")
-            XCTAssertTrue(before.text.contains("<p id=\"total\">0 件</p>"))
+            XCTAssertTrue(before.text.contains("全0件"), before.text)
             // As the CLI does in its own process: a store that does not feed this board's index.
             let cli = Runner(store: CaseStore(root: fixture.root), registry: BuiltinSteps.registry(agenda: MeetingAgendaLookup()), user: "cli")
             _ = try cli.open(caseID: "2022-c5", workflowPath: fixture.root.appendingPathComponent("workflows/simple-consultation.yaml").path,

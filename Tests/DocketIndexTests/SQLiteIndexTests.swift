@@ -334,6 +334,47 @@ class SQLiteIndexTests: XCTestCase {
         XCTAssertEqual(try index.casesByState(CaseFilter(department: "なし"), limit: 10), [:])
     }
 
+    func testTheWorkQueuePagesAndCountsInTheIndexAsSortingEveryRowWould() throws {
+        let fx = try makeFixture()
+        for id in ["e", "a", "d", "b", "c", "f"] { try fx.draftedCase(id, subject: "件名\(id)", department: id < "c" ? "総務課" : "人事課", body: "本文\n", store: fx.plain) }
+        try fx.decide("b", approved: true, store: fx.plain)
+        // g: sent back to its draft, which waits for corrected materials (the department's turn).
+        try fx.draftedCase("g", subject: "件名g", body: "本文\n", store: fx.plain)
+        var back = JournalEvent(type: .completed, step: "review")
+        back.reopened = ["draft", "review"]
+        back.message = "資料を直すこと"
+        var waits = JournalEvent(type: .waiting, step: "draft")
+        waits.message = "supply the corrected materials"
+        try fx.append("g", [back, JournalEvent(type: .started, step: "draft"), waits], store: fx.plain)
+        let index = try fx.open()
+        let all = try index.queue(QueueQuery(limit: 100))
+        XCTAssertEqual(all.byState, ["waiting": 6, "completed": 1])
+        XCTAssertEqual(all.byStage, [.record: 5, .corrections: 1, .completed: 1])
+        XCTAssertEqual(all.rows.map(\.id), ["e", "a", "d", "c", "f", "b", "g"], "oldest waiting first")
+        XCTAssertEqual(all.rows.first.map { [$0.stepName, $0.department] }, ["審議", "人事課"])
+        XCTAssertEqual(all.rows.last.map { [$0.stepName, $0.stage.rawValue] }, ["諮問文の作成", "corrections"])
+        let everything = all.rows
+        for first in [Set<QueueStage>(), [.completed], QueueStage.stages(for: .department)] {
+            for scope in [QueueScope.all, .some(department: "人事課", ids: nil), .some(department: nil, ids: ["a", "g"]),
+                          .some(department: "総務課", ids: ["f"]), .some(department: nil, ids: nil)] {
+                for filter in [CaseFilter(), CaseFilter(state: "waiting"), CaseFilter(department: "人事課")] {
+                    let whole = QueueQuery(filter: filter, scope: scope, firstStages: first, firstIDs: ["d"], limit: 100)
+                    let expected = whole.page(of: everything.filter { row in whole.admits(row) && (filter.state.map { s in row.state == s } ?? true)
+                        && (filter.department.map { d in row.department == d } ?? true) })
+                    let got = try index.queue(whole)
+                    XCTAssertEqual(got, expected, "\(first) \(scope) \(filter)")
+                    for offset in [0, 1, 2, 4, 6, 9] {
+                        var paged = whole
+                        paged.offset = offset
+                        paged.limit = 2
+                        XCTAssertEqual(try index.queue(paged).rows, Array(got.rows.dropFirst(offset).prefix(2)), "\(first) \(scope) \(offset)")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(try index.queue(QueueQuery(firstStages: [.completed], limit: 2)).rows.map(\.id), ["b", "e"])
+    }
+
     func testHostileQueriesAreJustText() throws {
         let fx = try makeFixture()
         _ = try fx.open()
