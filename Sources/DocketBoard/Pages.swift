@@ -162,13 +162,7 @@ public struct Pages: Sendable {
 extension Pages {
     /// A file's size as a page shows it: 「0 バイト」, 「512 バイト」, 「1.2 KB」, 「48 KB」, 「3.5 MB」
     /// (1 KB = 1,024 bytes, one decimal below 10).
-    public static func size(_ bytes: Int64) -> String {
-        if bytes < 1024 { return "\(bytes) バイト" }
-        let units = ["KB", "MB", "GB", "TB"]
-        var value = Double(bytes) / 1024, unit = 0
-        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
-        return (value < 10 ? String(format: "%.1f", value) : String(format: "%.0f", value)) + " " + units[unit]
-    }
+    public static func size(_ bytes: Int64) -> String { Sizes.text(bytes) }
 }
 
 /// Date formatting for pages, made once: a board of thousands of rows repeats a few hundred

@@ -332,13 +332,14 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
         case .recorded:
             return [("records/\(event.step ?? "-")/\(event.seq)", "record", Self.text(of: event.record ?? .null))]
         case .completed:
+            let searched = SearchableText.pick((event.documents ?? []).map(\.path))
             return (event.documents ?? []).compactMap { doc in
                 let ext = (doc.path as NSString).pathExtension.lowercased()
-                guard Self.textExtensions.contains(ext), doc.size <= Self.maxTextBytes,
+                guard Self.textExtensions.contains(ext), searched.contains(doc.path), doc.size <= Self.maxTextBytes,
                       let data = FileManager.default.contents(atPath: documents.appendingPathComponent(doc.path).path),
                       let text = String(data: data, encoding: .utf8)
                 else { return nil }
-                return (doc.path, "document", text)
+                return (doc.path, "document", SearchableText.text(text, path: doc.path))
             }
         default:
             return []
