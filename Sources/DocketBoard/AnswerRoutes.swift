@@ -1,5 +1,6 @@
 import DocketCouncil
 import DocketIndex
+import DocketServices
 import DocketSteps
 import Foundation
 import Hummingbird
@@ -31,7 +32,7 @@ struct AnswerRoutes {
                 let e = row.entry
                 return ["number": row.label, "issued": Pages.date(e.issued),
                         "case": e.caseID, "subject": e.subject ?? "", "department": e.department ?? "",
-                        "decision": e.decision ?? "", "state": row.state.rawValue]
+                        "decision": e.decision ?? "", "state": Self.stateWords[row.state] ?? row.state.rawValue]
             }
             sections.append(["year": JapaneseDate.fiscalYearLabel(fy) + "（\(fy)年度）", "entries": entries, "count": entries.count])
         }
@@ -39,4 +40,7 @@ struct AnswerRoutes {
                                    "years": all.sorted(by: >).map { ["value": $0, "label": JapaneseDate.fiscalYearLabel($0)] }]
         return try board.pages.render("answers", title: "答申一覧", view: view, context: context)
     }
+
+    /// An answer's state in words.
+    static let stateWords: [AnswerState: String] = [.issued: "発出済み", .withdrawn: "取下げ（番号は欠番）", .missing: "案件の記録がありません"]
 }

@@ -165,7 +165,7 @@ struct ArchiveRoutes {
             throw BoardError.notFound("案件 \(id) の消去証明書はありません。")
         }
         return try board.pages.render("certificate", title: "消去証明書 — \(id)", view: [
-            "id": id, "html": MarkdownHTML.render(text),
+            "id": id, "html": MarkdownHTML.render(text, belowPageHeading: true),
         ], context: context)
     }
 

@@ -213,15 +213,25 @@ struct BoardRoutes {
             let agenda = scope.agendaCases()
             try board.services.catchUpIndex()
             let results = try board.services.index.search(query)
+            let readsMeetings = Access.meetingReaders.admits(identity)
             let hits = results.hits.filter {
-                scope.admits(identity, caseID: $0.case, department: $0.department, agenda: agenda)
+                $0.meeting != nil ? readsMeetings : scope.admits(identity, caseID: $0.case, department: $0.department, agenda: agenda)
             }
             view["hits"] = hits.map { hit -> [String: Any] in
-                var row: [String: Any] = ["case": hit.case, "document": hit.document, "line": hit.line, "subject": hit.subject ?? "",
-                 "state": hit.state, "department": hit.department ?? "", "decision": hit.decision ?? "",
-                 "parts": Self.highlighted(hit.excerpt),
-                 "href": hit.document.hasPrefix("inputs") || hit.document.hasPrefix("records/")
-                    ? "/cases/\(hit.case)" : "/cases/\(hit.case)/documents/\(hit.document)"]
+                let meeting = hit.meeting
+                let what = meeting.map { "会議 \($0)" } ?? "案件 \(hit.case)"
+                let href: String
+                if let meeting {
+                    href = hit.document.hasPrefix("minutes") ? "/meetings/\(meeting)/minutes" : "/meetings/\(meeting)"
+                } else if hit.document.hasPrefix("inputs") || hit.document.hasPrefix("records/") {
+                    href = "/cases/\(hit.case)"
+                } else {
+                    href = "/cases/\(hit.case)/documents/\(hit.document)"
+                }
+                var row: [String: Any] = ["case": what, "document": Self.documentName(hit.document), "line": hit.line, "subject": hit.subject ?? "",
+                 "state": CaseState.Status(rawValue: hit.state).map(CaseRoutes.caseLabel) ?? Self.meetingStates[hit.state] ?? hit.state,
+                 "department": hit.department ?? "", "decision": hit.decision ?? "",
+                 "parts": Self.highlighted(hit.excerpt), "href": href]
                 if let page = hit.page { row["page"] = ["number": page] }
                 return row
             }
@@ -231,6 +241,16 @@ struct BoardRoutes {
             }
         }
         return try board.pages.render("search", title: "検索", view: view, context: context)
+    }
+
+    /// A meeting's state in words.
+    static let meetingStates = ["open": "開催中", "closed": "閉会", "archived": "保存済み"]
+
+    /// Where in a case a hit is, in words: its inputs, a record, or the document's file name.
+    static func documentName(_ path: String) -> String {
+        if path == "inputs" { return "入力" }
+        if path.hasPrefix("records/") { return "記録" }
+        return path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// An excerpt marked `»term«` as parts, each to be shown marked or plain (the template

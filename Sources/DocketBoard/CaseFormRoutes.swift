@@ -225,22 +225,27 @@ struct CaseFormRoutes: Sendable {
         var maxRequest: String
         /// A failed draft's missing file, rather than corrections after a send-back.
         var missing: Bool
-        /// What the council asked for (the waiting step's prompt), or why the draft failed.
+        /// Why the draft stopped (a missing file).
         var asked: String?
+        /// What the council asked to correct (after a send-back).
+        var corrections: [String]
+        var hasCorrections: Bool
     }
 
     func materialsForm(_ context: Context, refusal: Refusal?) throws -> Response {
         let id = try context.parameters.require("id")
         let c = clerk(context)
-        let (_, state) = try runner.store.load(id)
+        let (contents, state) = try runner.store.load(id)
         let order = try runner.workflow(of: id).steps.map(\.id)
         let allowed = try CaseActions(runner: runner).allowedActions(id, state: state, order: order)
+        let corrections = allowed.materialsStep != nil ? CaseRoutes.askedCorrections(contents.events) : []
         let missing = allowed.materialsStep == nil && allowed.missingFilesInput != nil
         let step = allowed.materialsStep ?? state.currentStep(order: order)
         let view = MaterialsView(title: missing ? "足りない資料の追加（\(id)）" : "修正資料の提出（\(id)）", caseID: id, message: refusal?.message,
                                  busy: refusal?.busy ?? false, general: refusal?.diagnostics.map(\.message) ?? [], csrf: c.csrf,
                                  maxFile: UploadError.size(limits.maxFileBytes), maxRequest: UploadError.size(limits.maxRequestBytes),
-                                 missing: missing, asked: step.flatMap { state.step($0).message })
+                                 missing: missing, asked: missing ? step.flatMap { state.step($0).message }.map(PageText.withoutServerPaths) : nil,
+                                 corrections: corrections, hasCorrections: !corrections.isEmpty)
         return try page("materials", view, .init(code: refusal?.status ?? 200), context)
     }
 

@@ -83,7 +83,7 @@ struct CaseRoutes {
                 "attempts": step.attempts, "round": s.round,
                 // A step that never ran has no time to show.
                 "ranAt": s.attempts > 0 || s.status != .pending ? services.dates.dateTime(s.updated) as Any : false,
-                "message": step.message ?? "",
+                "message": PageText.withoutServerPaths(step.message ?? ""),
                 "documents": step.documents.map { documentView(id, $0) }, "hasDocuments": !step.documents.isEmpty,
                 "outputs": ValueDisplay.outputs(step.outputs, uses: step.uses),
                 "records": s.records.enumerated().map { i, r in ["n": i + 1, "fields": ValueDisplay.record(r, schema: schemas.records[step.id])] },
@@ -91,7 +91,7 @@ struct CaseRoutes {
         }
         let events: [[String: Any]] = contents.events.map { e in
             ["seq": e.seq, "time": services.dates.dateTime(e.time), "type": e.type.rawValue, "label": eventLabel(e.type),
-             "step": e.step.map { step in summary.steps.first { $0.id == step }.map { $0.name.isEmpty ? step : $0.name } ?? step } ?? "", "by": e.by ?? "", "message": e.message ?? ""]
+             "step": e.step.map { step in summary.steps.first { $0.id == step }.map { $0.name.isEmpty ? step : $0.name } ?? step } ?? "", "by": e.by ?? "", "message": PageText.withoutServerPaths(e.message ?? "")]
         }
         // Votes and decisions: the summary's steps that carry a tally or a decision.
         let votes: [[String: Any]] = summary.decisionSteps.map { step -> [String: Any] in
@@ -153,6 +153,8 @@ struct CaseRoutes {
                 "amend": Access.secretariat.admits(identity) && allowed.allows(.amend),
             ] as [String: Bool],
             "missingFiles": allowed.missingFilesInput != nil && allowed.materialsStep == nil,
+            "corrections": allowed.materialsStep != nil ? askedCorrections(contents.events) : [],
+            "hasCorrections": allowed.materialsStep != nil && !askedCorrections(contents.events).isEmpty,
             "rerunSteps": order.filter { state.step($0).attempts > 0 || state.step($0).status != .pending }.map { step in
                 ["id": step, "name": summary.steps.first { $0.id == step }.map { $0.name.isEmpty ? $0.id : $0.name } ?? step,
                  "selected": step == current]
@@ -167,6 +169,22 @@ struct CaseRoutes {
         }.joined(separator: "/")
         return ["path": d.path, "href": href, "size": Sizes.text(d.size),
                 "sha256": String(d.sha256.prefix(12))]
+    }
+
+    /// What the council asked to correct when it last sent the case back: the corrections of
+    /// the latest record that sent it back (資料2-1：委託の目的を具体的に書くこと), from the journal.
+    static func askedCorrections(_ events: [JournalEvent]) -> [String] {
+        for e in events.reversed() where e.type == .recorded {
+            guard case .map(let record)? = e.record, record["send_back"]?.boolValue == true else { continue }
+            guard case .list(let items)? = record["corrections"] else { return [] }
+            return items.compactMap { item -> String? in
+                guard case .map(let m) = item else { return item.stringValue }
+                let material = m["material"]?.stringValue ?? ""
+                let change = m["change"]?.stringValue ?? ""
+                return material.isEmpty ? change : "\(material)：\(change)"
+            }
+        }
+        return []
     }
 
     /// Where the case stands and who acts next, in one line (the case page's first line).
@@ -261,7 +279,7 @@ struct CaseRoutes {
             let (_, state) = try board.services.store.load(id)
             var response = try board.pages.render("document", title: "\(name) — \(id)", view: [
                 "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "path": relative, "name": name,
-                "html": MarkdownHTML.render(text), "download": "?download=1",
+                "html": MarkdownHTML.render(text, belowPageHeading: true), "download": "?download=1",
             ], context: context)
             // The board's own page around a case's text: sandboxed too (no script at all), with
             // forms and same-origin kept so its navigation and sign-out still work.

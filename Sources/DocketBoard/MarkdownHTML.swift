@@ -4,7 +4,10 @@
 /// and `code`. Raw HTML in a document therefore shows as text and never runs; links are
 /// left as text (a document's link could point anywhere).
 public enum MarkdownHTML {
-    public static func render(_ markdown: String) -> String {
+    /// `belowPageHeading`: a document shown inside a board page, whose own h1 is the page's:
+    /// its headings move down one level (# → h2), so the page keeps one h1.
+    public static func render(_ markdown: String, belowPageHeading: Bool = false) -> String {
+        let shift = belowPageHeading ? 1 : 0
         var out: [String] = []
         var paragraph: [String] = []
         var list: (ordered: Bool, items: [String])?
@@ -57,7 +60,8 @@ public enum MarkdownHTML {
             if let level = headingLevel(trimmed) {
                 flushAll()
                 let text = trimmed.dropFirst(level).trimmingCharacters(in: .whitespaces)
-                out.append("<h\(level)>\(inline(text))</h\(level)>")
+                let shown = min(6, level + shift)
+                out.append("<h\(shown)>\(inline(text))</h\(shown)>")
                 continue
             }
             if trimmed.count >= 3, Set(trimmed).count == 1, "-*_".contains(trimmed.first!) {

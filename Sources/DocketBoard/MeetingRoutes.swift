@@ -54,7 +54,7 @@ struct MeetingRoutes: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: minutes.html)))
             }
             let (_, meeting) = try pages.book("").load(id)
-            return try render("meeting-minutes", MinutesView(id: id, title: meeting.title, html: MarkdownHTML.render(minutes.markdown)), .ok, context)
+            return try render("meeting-minutes", MinutesView(id: id, title: meeting.title, html: MarkdownHTML.render(minutes.markdown, belowPageHeading: true)), .ok, context)
         } }
         routes.post("/meetings/:id/agenda", .secretariat) { request, context in
             try await act(request, context, form: { _ in .other }) { id, values, user in try pages.addToAgenda(id, values, by: user) }

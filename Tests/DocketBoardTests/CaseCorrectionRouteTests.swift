@@ -204,3 +204,50 @@ final class RetentionRouteTests: XCTestCase {
         }
     }
 }
+
+/// After a send-back the department is shown what the council asked and sends only the file it
+/// corrected; no page names a place on the server.
+final class SendBackRouteTests: XCTestCase {
+    func testTheDepartmentSeesTheCorrectionsAndSendsOnlyTheCorrectedFile() async throws {
+        let ws = try FormWorkspace()
+        try await ws.consultationAtReview("2022-c2")
+        let folder = ws.example.appendingPathComponent("c2/materials")
+        let first = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().first)
+        var corrected = [UInt8](try Data(contentsOf: folder.appendingPathComponent(first)))
+        corrected += Array("\n委託の目的: 給付金の支給事務（通知の発送を含む）。\n".utf8)
+        let fixed = corrected
+        try await ws.app().test(.router) { client in
+            var clerk = try await Browser.signedIn("clerk", client)
+            let back = try await clerk.post("/cases/2022-c2/record/review", form: [
+                ("corrections[0].material", "資料2-1"), ("corrections[0].change", "委託の目的を具体的に書くこと"), ("send_back", "true"),
+            ])
+            XCTAssertEqual(back.status, .seeOther, back.text)
+
+            // The case is 子育て支援課's; the clerk sees the case page as its department would.
+            let page = try await clerk.get("/cases/2022-c2")
+            XCTAssertTrue(page.text.contains("審議会が求めた修正"), page.text)
+            XCTAssertTrue(page.text.contains("資料2-1：委託の目的を具体的に書くこと"), page.text)
+            XCTAssertTrue(page.text.contains("修正待ち — 所管課（子育て支援課）"), page.text)
+            XCTAssertFalse(page.text.contains(ws.root.path), "no server path on the case page")
+            let form = try await clerk.get("/cases/2022-c2/materials")
+            XCTAssertTrue(form.text.contains("資料2-1：委託の目的を具体的に書くこと"), form.text)
+
+            let sent = try await clerk.post("/cases/2022-c2/materials", multipart: [], files: [("files", first, fixed)])
+            XCTAssertEqual(sent.status, .seeOther, sent.text)
+        }
+        let state = try ws.state("2022-c2")
+        XCTAssertEqual(state.step("draft").status, .completed, "the draft was made again with the one corrected file and the rest")
+        XCTAssertEqual(state.step("review").status, .waiting)
+    }
+
+    func testPathsAreNamedByTheirLastPartOnly() {
+        XCTAssertEqual(PageText.withoutServerPaths("plugin pdf-render 1.0.0 in /work/main/Plugins/pdf-render, isolation bubblewrap"),
+                       "plugin pdf-render 1.0.0 in pdf-render, isolation bubblewrap")
+        XCTAssertEqual(PageText.withoutServerPaths("the folder '/tmp/x/uploads/c1/materials/files' has no file"), "the folder 'files' has no file")
+        XCTAssertEqual(PageText.withoutServerPaths("2026/11/20 に 資料1/資料2 を確認"), "2026/11/20 に 資料1/資料2 を確認", "dates and words stay")
+    }
+
+    func testADocumentPageHasOneH1() {
+        XCTAssertEqual(MarkdownHTML.render("# 答申\n\n## 結論", belowPageHeading: true), "<h2>答申</h2>\n<h3>結論</h3>")
+    }
+}

@@ -25,7 +25,7 @@ final class PagesTests: XCTestCase {
             XCTAssertTrue(board.text.contains(#"<a href="/?state=waiting">記録待ち 2件</a>"#), board.text)
             XCTAssertTrue(board.text.contains("「審議」の記録待ち — 事務局が記録します"))
             // Each waiting case says since when, as a date and time people write.
-            XCTAssertEqual(board.text.matches(of: #/<td>\d{4}/\d{2}/\d{2} \d{2}:\d{2}</td>/#).count, 2, board.text)
+            XCTAssertEqual(board.text.matches(of: #/<td data-label="いつから">\d{4}/\d{2}/\d{2} \d{2}:\d{2}</td>/#).count, 2, board.text)
             let filtered = try await clerk.get("/?department=%E7%B7%8F%E5%8B%99%E8%AA%B2")
             XCTAssertTrue(filtered.text.contains("防犯カメラの設置"))
             XCTAssertFalse(filtered.text.contains("健康診断の外部委託"))

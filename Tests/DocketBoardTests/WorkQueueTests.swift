@@ -26,7 +26,7 @@ final class WorkQueueTests: XCTestCase {
 
     /// The case ids linked from the rows of a board page, in order.
     static func rowIDs(_ page: String) -> [String] {
-        page.matches(of: #/<tr><td><a href="/cases/([^"]+)">/#).map { String($0.output.1) }
+        page.matches(of: #/<tr><td data-label="案件"><a href="/cases/([^"]+)">/#).map { String($0.output.1) }
     }
 
     func testPagesOfFiftyWithLinksTheRangeAndAPagePastTheEnd() async throws {
@@ -85,7 +85,7 @@ final class WorkQueueTests: XCTestCase {
             XCTAssertTrue(page.text.contains(#"<a href="/?state=waiting">記録待ち 1件</a>"#), page.text)
             XCTAssertTrue(page.text.contains(#"<a href="/?state=withdrawn">取下げ 1件</a>"#), page.text)
             // A date as people write it.
-            XCTAssertNotNil(page.text.firstMatch(of: #/<td>\d{4}/\d{2}/\d{2} \d{2}:\d{2}</td>/#), page.text)
+            XCTAssertNotNil(page.text.firstMatch(of: #/<td data-label="いつから">\d{4}/\d{2}/\d{2} \d{2}:\d{2}</td>/#), page.text)
 
             // A department's turn comes first for the department: the secretariat's ready case is not its turn.
             var jinji = Browser(client)

@@ -35,7 +35,7 @@ struct Refusal: Error {
         case let e as UploadError:
             self.init(status: e.status, message: e.description)
         case let e as any DocketFailure:
-            self.init(status: e.kind.httpStatus, message: e.japanese ?? e.description)
+            self.init(status: e.kind.httpStatus, message: PageText.withoutServerPaths(e.japanese ?? e.description))
             busy = e.kind == .busy
         case let e as Refusal:
             self = e
@@ -63,7 +63,9 @@ struct Refusal: Error {
 extension Diagnostic {
     /// The problem as a page shows it: its Japanese text where there is one.
     var shown: Diagnostic {
-        guard let japanese else { return self }
+        guard let japanese else {
+            return Diagnostic(file: file, mark: mark, message: PageText.withoutServerPaths(message), japanese: nil)
+        }
         return Diagnostic(file: file, mark: mark, message: japanese, japanese: japanese)
     }
 }

@@ -159,6 +159,9 @@ struct CaseUploads: Sendable {
         }
         let kept = try area.keep(form.staging, caseID: id, label: "materials")
         do {
+            // Only the corrected files need sending: the others of the materials so far are kept.
+            try Self.addOldFiles(of: try currentMaterials(id, step: step, folderInput: allowed.missingFilesInput),
+                                 to: kept.appendingPathComponent("files", isDirectory: true), except: form.files["files"] ?? [])
             var values = FormValues()
             if let reason = form.fields.text("reason") { values.append("reason", reason) }
             let schema = try CaseActions(runner: runner).recordSchema(id, step: step)
@@ -169,6 +172,18 @@ struct CaseUploads: Sendable {
             area.discard(kept)
             throw error
         }
+    }
+
+    /// The folder of the materials the drafting step used last: its latest record's, else the
+    /// case's folder input (the workflow's first).
+    func currentMaterials(_ id: String, step: String, folderInput: String?) throws -> String? {
+        let (_, state) = try runner.store.load(id)
+        for record in state.step(step).records.reversed() {
+            if case .map(let m) = record, let folder = m["materials"]?.stringValue { return folder }
+        }
+        let workflow = try runner.workflow(of: id)
+        let input = folderInput ?? workflow.inputs.fields.first { if case .folder = $0.type { return true } else { return false } }?.name
+        return input.flatMap { state.inputs[$0]?.stringValue }
     }
 
     /// A failed case's missing files: the folder input's files so far and the uploaded ones
