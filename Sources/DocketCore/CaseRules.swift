@@ -137,7 +137,7 @@ extension CaseActions {
     public func allowedActions(_ id: String, state: CaseState, order: [String]) throws -> AllowedActions {
         let workflow = try runner.workflow(of: id)
         let folder = workflow.inputs.fields.first { if case .folder = $0.type { return true } else { return false } }?.name
-        return AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state), folderInput: folder)
+        return AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state, workflow: workflow), folderInput: folder)
     }
 
     /// Adds files a failed case lacked (a material listed but not supplied) to its folder input
@@ -157,8 +157,8 @@ extension CaseActions {
         try materialsStep(id, state: try store.load(id).1)
     }
 
-    func materialsStep(_ id: String, state: CaseState) throws -> String? {
-        let workflow = try runner.workflow(of: id)
+    func materialsStep(_ id: String, state: CaseState, workflow given: Workflow? = nil) throws -> String? {
+        let workflow = try given ?? runner.workflow(of: id)
         for step in workflow.steps where state.step(step.id).status == .waiting {
             if let schema = try? recordSchema(id, step: step.id), case .folder? = schema.field("materials")?.type { return step.id }
         }

@@ -63,6 +63,34 @@ public enum MeetingError: DocketFailure, Equatable {
         }
     }
 
+    /// The board's words (the same rules; `description` is the CLI's).
+    public var japanese: String? {
+        switch self {
+        case .invalidID(let id):
+            return "「\(id)」は会議番号に使えません。英数字と「-」「_」「.」で、英数字から始めてください（例 2022-1）。"
+        case .exists(let id): return "会議「\(id)」はすでにあります。別の会議番号にしてください。"
+        case .noSuchMeeting(let id, _): return "会議「\(id)」はありません。会議の一覧から選んでください。"
+        case .closed(let id): return "会議「\(id)」は閉会しています。記録はもう変えられません（続きは新しい会議で扱ってください）。"
+        case .notOnAgenda(let m, let c, _): return "案件 \(c) は会議「\(m)」の議題にありません。先に議題に追加してください。"
+        case .alreadyOnAgenda(let m, let c): return "案件 \(c) はすでに会議「\(m)」の議題にあります。"
+        case .pendingElsewhere(let c, let m):
+            return "案件 \(c) は会議「\(m)」の議題に載っていて、まだ決まっていません。そちらで採決するか、継続審議にしてから追加してください。"
+        case .noAttendance(let id): return "会議「\(id)」の出欠がまだ記録されていません。先に出欠を記録してください。"
+        case .noQuorum(_, let item, let present, let quorum):
+            return "\(item)の時点の出席は\(present)名で、定足数\(quorum)名に達しないため採決できません（継続審議にできます）。"
+        case .presentContradicts(_, let item, let tally, let attendance):
+            return "票数の出席者数は\(tally)名ですが、出欠では\(item)の時点で\(attendance)名です。票数か出欠を直してください（出席者数は空欄にすれば出欠から取ります）。"
+        case .undecided(_, let items):
+            return "まだ決まっていない議題があるため閉会できません（\(items.joined(separator: "、"))）。採決を記録するか、継続審議にしてください。"
+        case .consultedAfterMeeting(let c, let consulted, let meeting):
+            return "案件 \(c) の諮問日（\(consulted)）は会議の日（\(meeting)）より後です。諮問日を直すか、後の会議を選んでください。"
+        case .notAVote(_, let c, _): return "案件 \(c) は諮問事項ではないため、採決はありません（報告事項は了承を記録します）。"
+        case .notAReport(_, let c, _): return "案件 \(c) は報告事項ではありません。諮問事項は採決で決まります。"
+        case .replayStopped(let item, _, let step): return "\(item)が手順「\(step)」で止まりました。"
+        case .invalid: return nil
+        }
+    }
+
     public var kind: FailureKind {
         switch self {
         case .replayStopped: return .stopped

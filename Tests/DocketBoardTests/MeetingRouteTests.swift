@@ -46,7 +46,7 @@ final class MeetingRouteTests: XCTestCase {
             // A vote before the attendance is refused on the page.
             let early = try await b.post("/meetings/2022-06-27/vote", form: [("case", "r4-c2"), ("for", "17"), ("against", "0")])
             XCTAssertNotEqual(early.status, .seeOther)
-            XCTAssertTrue(early.text.contains("attendance"), early.text)
+            XCTAssertTrue(early.text.contains("出欠がまだ記録されていません"), early.text)
 
             // Attendance with a misspelt arrival: shown at the field, entries kept.
             let wrong = try await b.post("/meetings/2022-06-27/attendance", form: members.map { ("members", $0) } + [
