@@ -179,15 +179,25 @@ struct BoardRoutes {
     /// in the case page's words (`CaseRoutes.standing`, which has the case's rules at hand; a
     /// row has the index's stage). Who acts is the index's (`QueueStage.actors`).
     static func whereItStands(_ row: CaseRow) -> String {
-        let s = (row.stepName ?? row.step).map { "「\($0)」" } ?? ""
-        let dept = row.department.map { "所管課（\($0)）" } ?? "所管課"
-        switch row.stage {
+        whereItStands(stage: row.stage, step: row.stepName ?? row.step, department: row.department)
+    }
+
+    /// The one sentence of a stage (the index's `QueueStage`, which decides who acts), for the
+    /// queue's rows and the case page alike. `voteAtMeeting`: the record is a vote taken at a
+    /// meeting's page; `archived`: a completed case whose archive is made.
+    static func whereItStands(stage: QueueStage, step: String?, department: String?,
+                              voteAtMeeting: Bool = false, archived: Bool = true) -> String {
+        let s = step.map { "「\($0)」" } ?? ""
+        let dept = department.map { "所管課（\($0)）" } ?? "所管課"
+        switch stage {
+        case .record where voteAtMeeting: return "\(s)の記録待ち — 事務局が会議のページで採決の結果を記録します"
         case .record: return "\(s)の記録待ち — 事務局が記録します"
         case .corrections: return "\(s)の修正待ち — \(dept)が審議会の求めに応じて資料を直し、提出します"
         case .failedDraft: return "\(s)が止まっています — \(dept)が足りない資料を追加するか、事務局が入力を訂正してやり直します"
         case .failed: return "\(s)が止まっています — 事務局が理由を確かめ、訂正してやり直します"
         case .running: return "\(s)の途中 — 事務局が続きを実行します"
         case .ready: return "未実行 — 事務局が実行します"
+        case .completed where !archived: return "完了 — 事務局がアーカイブします"
         case .completed: return "完了 — 対応は要りません"
         case .withdrawn: return "取下げ — 対応は要りません（再開できます）"
         }

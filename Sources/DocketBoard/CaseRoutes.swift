@@ -125,9 +125,11 @@ struct CaseRoutes {
             "department": department ?? "", "state": status.rawValue, "stateLabel": caseLabel(status),
             "workflowTitle": state.workflow.flatMap { _ in try? services.docket.runner.workflow(of: id).title }.flatMap { $0.isEmpty ? nil : $0 }
                 ?? state.workflow?.name ?? "",
-            "waits": standing(status: status, step: current.flatMap { c in summary.steps.first { $0.id == c } }.map { $0.name.isEmpty ? $0.id : $0.name },
-                              uses: current.flatMap { c in summary.steps.first { $0.id == c }?.uses }, department: state.inputs["department"]?.stringValue,
-                              allowed: allowed, onAgenda: !onAgenda.isEmpty),
+            "waits": BoardRoutes.whereItStands(
+                stage: summary.stage, step: current.flatMap { c in summary.steps.first { $0.id == c } }.map { $0.name.isEmpty ? $0.id : $0.name },
+                department: state.inputs["department"]?.stringValue,
+                voteAtMeeting: !onAgenda.isEmpty && current.flatMap { c in summary.steps.first { $0.id == c }?.uses } == "vote",
+                archived: !allowed.allows(.archive)),
             "eventCount": contents.events.count,
             "currentStep": current ?? "", "waiting": status == .waiting,
             "currentStepName": current.flatMap { c in summary.steps.first { $0.id == c } }.map { $0.name.isEmpty ? $0.id : $0.name } ?? "",
@@ -185,27 +187,6 @@ struct CaseRoutes {
             }
         }
         return []
-    }
-
-    /// Where the case stands and who acts next, in one line (the case page's first line).
-    static func standing(status: CaseState.Status, step: String?, uses: String?, department: String?,
-                         allowed: AllowedActions, onAgenda: Bool) -> String {
-        let s = step.map { "「\($0)」" } ?? ""
-        let dept = department.map { "所管課（\($0)）" } ?? "所管課"
-        switch status {
-        case .waiting where allowed.materialsStep != nil:
-            return "\(s)の修正待ち — \(dept)が審議会の求めに応じて資料を直し、提出します"
-        case .waiting where uses == "vote":
-            return "\(s)の記録待ち — 事務局が\(onAgenda ? "会議のページで" : "")採決の結果を記録します"
-        case .waiting: return "\(s)の記録待ち — 事務局が記録します"
-        case .failed where allowed.missingFilesInput != nil:
-            return "\(s)が止まっています — \(dept)が足りない資料を追加するか、事務局が入力を訂正してやり直します"
-        case .failed: return "\(s)が止まっています — 事務局が理由を確かめ、訂正してやり直します"
-        case .running: return "\(s)の途中 — 事務局が続きを実行します"
-        case .ready: return "未実行 — 事務局が実行します"
-        case .completed: return allowed.allows(.archive) ? "完了 — 事務局がアーカイブします" : "完了 — 対応は要りません"
-        case .withdrawn: return "取下げ — 対応は要りません（再開できます）"
-        }
     }
 
     static func stepLabel(_ s: CaseState.StepState.Status) -> String {
