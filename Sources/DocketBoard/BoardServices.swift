@@ -18,6 +18,8 @@ public struct BoardServices: Sendable {
     let catchUps: CatchUpGate
     /// Times on pages, in the workspace's time zone.
     public let dates: DateText
+    /// Workflow snapshots' step lists, read once per snapshot (cases share workflows).
+    let workflowSteps = WorkflowSteps()
 
     /// The board over `docket`; `index` (default: the workspace's, opened now) answers pages.
     public init(_ docket: DocketServices, index: (any CaseIndex)? = nil, catchUpInterval: Duration = .seconds(1)) throws {

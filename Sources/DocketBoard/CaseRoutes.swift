@@ -69,7 +69,7 @@ struct CaseRoutes {
         // Where the case stands, as `docket status` tells it: the case summary, from the journal
         // and the snapshot's step list (the journal's own steps if the snapshot does not read).
         let summary = CaseSummary(id: id, events: contents.events,
-                                  steps: WorkflowSteps().steps(of: store, case: id, sha256: state.workflow?.sha256))
+                                  steps: services.workflowSteps.steps(of: store, case: id, sha256: state.workflow?.sha256))
         let order = summary.steps.map(\.id)
         let status = state.status(order: order)
         let current = summary.step
@@ -123,7 +123,7 @@ struct CaseRoutes {
             "mayAny": mayAny,
             "id": id, "subject": state.inputs["subject"]?.stringValue ?? "", "workflow": state.workflow?.name ?? "",
             "department": department ?? "", "state": status.rawValue, "stateLabel": caseLabel(status),
-            "workflowTitle": state.workflow.flatMap { _ in try? services.docket.runner.workflow(of: id).title }.flatMap { $0.isEmpty ? nil : $0 }
+            "workflowTitle": services.workflowSteps.title(of: store, case: id, sha256: state.workflow?.sha256).flatMap { $0.isEmpty ? nil : $0 }
                 ?? state.workflow?.name ?? "",
             "waits": BoardRoutes.whereItStands(
                 stage: summary.stage, step: current.flatMap { c in summary.steps.first { $0.id == c } }.map { $0.name.isEmpty ? $0.id : $0.name },

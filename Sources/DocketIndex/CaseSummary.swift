@@ -114,7 +114,24 @@ public final class WorkflowSteps: @unchecked Sendable {
     }
 
     private var cache: [String: [Step]] = [:]
+    private var titles: [String: String] = [:]
     private let lock = NSLock()
+
+    /// The snapshot's `title:` (nil when it has none or cannot be read), remembered as the steps are.
+    public func title(of store: CaseStore, case id: String, sha256: String?) -> String? {
+        guard steps(of: store, case: id, sha256: sha256) != nil else { return nil }
+        if let sha256 {
+            lock.lock()
+            defer { lock.unlock() }
+            return titles[sha256]
+        }
+        return Self.root(store, id)?.value(forKey: "title")?.scalarText
+    }
+
+    static func root(_ store: CaseStore, _ id: String) -> Node? {
+        guard let data = FileManager.default.contents(atPath: store.workflowFile(id).path) else { return nil }
+        return try? YAMLLoader().loadStream([UInt8](data), file: store.workflowFile(id).path).first
+    }
 
     public init() {}
 
@@ -126,10 +143,7 @@ public final class WorkflowSteps: @unchecked Sendable {
             lock.unlock()
             if let hit { return hit }
         }
-        guard let data = FileManager.default.contents(atPath: store.workflowFile(id).path),
-              let root = try? YAMLLoader().loadStream([UInt8](data), file: store.workflowFile(id).path).first,
-              let items = root.value(forKey: "steps")?.items
-        else { return nil }
+        guard let root = Self.root(store, id), let items = root.value(forKey: "steps")?.items else { return nil }
         var steps: [Step] = []
         for item in items {
             guard let sid = item.value(forKey: "id")?.scalarText else { return nil }
@@ -138,6 +152,7 @@ public final class WorkflowSteps: @unchecked Sendable {
         if let sha256 {
             lock.lock()
             cache[sha256] = steps
+            if let title = root.value(forKey: "title")?.scalarText { titles[sha256] = title }
             lock.unlock()
         }
         return steps
