@@ -114,13 +114,7 @@ struct ArchiveRoutes {
     }
 
     /// Today in the council's time zone, as the retention rules read dates.
-    var today: String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = board.services.docket.council.timeZone
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: board.services.runner.clock())
-    }
+    var today: String { board.services.docket.today }
 
     struct PurgeForm: Decodable {
         var confirm: String?

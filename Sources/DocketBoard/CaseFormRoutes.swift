@@ -286,12 +286,13 @@ struct CaseFormRoutes: Sendable {
             await runOn(id, by: c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)
         } catch {
-            let refusal = Refusal(error)
+            var refusal = Refusal(error)
             var errors = refusal.fieldErrors
             var view: AmendView
-            if refusal.places == nil, refusal.diagnostics.count == 1, refusal.diagnostics[0].message.hasPrefix("訂正の理由") {
-                errors = FieldErrors()
-                errors.add(refusal.diagnostics[0].message, at: "reason")
+            if case CaseError.reasonRequired? = error as? CaseError {
+                // Said at the reason's field (and in the summary), not above the form.
+                errors.add(refusal.message ?? "", at: "reason")
+                refusal.message = nil
             }
             view = try uploads.amendView(id, values: form.fields, reason: form.fields["reason"] ?? "", errors: errors, limits: limits, csrf: c.csrf)
             view.message = refusal.message
@@ -335,9 +336,6 @@ struct CaseFormRoutes: Sendable {
             // The library's rule, in its Japanese words; the action itself checks it again.
             if let why = try CaseActions(runner: runner).allowedActions(id).whyNotJapanese(which) {
                 throw Refusal(status: 409, message: why)
-            }
-            if which != .run && which != .archive, (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                throw Refusal(status: 422, message: "理由を書いてください。理由は、誰がいつ行ったかと共に記録に残ります。")
             }
             try await body(id, form, c.name)
             return .redirect(to: "/cases/\(id)", type: .normal)

@@ -116,6 +116,7 @@ struct CaseRoutes {
         let department = state.inputs["department"]?.stringValue
         let allowed = (try? services.docket.actions(by: identity.name).allowedActions(id, state: state, order: order))
             ?? AllowedActions(state: state, order: order)
+        let corrections = allowed.materialsStep != nil ? askedCorrections(contents.events) : []
         let secretariat = Access.secretariat.admits(identity)
         let mayAny = (secretariat && !allowed.allowed.filter { $0 != .supplyMaterials }.isEmpty)
             || (Access.caseSubmitters.admits(identity) && allowed.allows(.supplyMaterials))
@@ -155,8 +156,7 @@ struct CaseRoutes {
                 "amend": Access.secretariat.admits(identity) && allowed.allows(.amend),
             ] as [String: Bool],
             "missingFiles": allowed.missingFilesInput != nil && allowed.materialsStep == nil,
-            "corrections": allowed.materialsStep != nil ? askedCorrections(contents.events) : [],
-            "hasCorrections": allowed.materialsStep != nil && !askedCorrections(contents.events).isEmpty,
+            "corrections": corrections, "hasCorrections": !corrections.isEmpty,
             "rerunSteps": order.filter { state.step($0).attempts > 0 || state.step($0).status != .pending }.map { step in
                 ["id": step, "name": summary.steps.first { $0.id == step }.map { $0.name.isEmpty ? $0.id : $0.name } ?? step,
                  "selected": step == current]

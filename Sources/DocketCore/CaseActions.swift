@@ -217,7 +217,7 @@ public struct CaseActions: Sendable {
 
     private func requireReason(_ reason: String) throws {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw CaseError.invalidInput("a reason is required, for the journal: say why (it is kept with who and when)")
+            throw CaseError.reasonRequired
         }
     }
 

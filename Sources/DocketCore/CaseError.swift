@@ -10,6 +10,8 @@ public enum CaseError: DocketFailure, Sendable, Equatable {
     case unreadable(String, String)
     case io(String, String)
     case invalidInput(String)
+    /// An action that is journaled with its reason was given none.
+    case reasonRequired
     case notWaiting(caseID: String, step: String, state: String)
     case unknownStep(caseID: String, step: String, known: [String])
     case workflowChanged(String, String)
@@ -43,6 +45,8 @@ public enum CaseError: DocketFailure, Sendable, Equatable {
             return "\(path): error: \(why)"
         case .invalidInput(let text):
             return text
+        case .reasonRequired:
+            return "a reason is required, for the journal: say why (it is kept with who and when)"
         case .notWaiting(let id, let step, let state):
             return "step '\(step)' of case '\(id)' is not waiting for a record (it is \(state)); the case's status shows which step is"
         case .unknownStep(let id, let step, let known):
@@ -64,9 +68,17 @@ public enum CaseError: DocketFailure, Sendable, Equatable {
         .io(path, String(cString: strerror(errno)))
     }
 
+    /// The board's words, where Docket has them (the CLI says `description`).
+    public var japanese: String? {
+        switch self {
+        case .reasonRequired: return "理由を書いてください。理由は、誰がいつ行ったかと共に記録に残ります。"
+        default: return nil
+        }
+    }
+
     public var kind: FailureKind {
         switch self {
-        case .invalidCaseID, .invalidInput, .brokenJournal, .damaged, .workflowChanged: return .badInput
+        case .invalidCaseID, .invalidInput, .reasonRequired, .brokenJournal, .damaged, .workflowChanged: return .badInput
         case .noSuchCase, .unknownStep, .unreadable: return .notFound
         case .caseExists, .notWaiting, .alreadyCompleted, .refused: return .refused
         case .io: return .fileSystem

@@ -126,6 +126,13 @@ public struct AllowedActions: Sendable, Equatable {
     }
 }
 
+extension Workflow {
+    /// The input that holds a case's files (its first `folder` input), if it has one.
+    public var folderInput: String? {
+        inputs.fields.first { if case .folder = $0.type { return true } else { return false } }?.name
+    }
+}
+
 extension CaseActions {
     /// What case `id` allows now, and why not.
     public func allowedActions(_ id: String) throws -> AllowedActions {
@@ -136,8 +143,8 @@ extension CaseActions {
     /// The same, from the case's state as the caller has just folded it (a page that shows it).
     public func allowedActions(_ id: String, state: CaseState, order: [String]) throws -> AllowedActions {
         let workflow = try runner.workflow(of: id)
-        let folder = workflow.inputs.fields.first { if case .folder = $0.type { return true } else { return false } }?.name
-        return AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state, workflow: workflow), folderInput: folder)
+        return AllowedActions(state: state, order: order, materialsStep: try materialsStep(id, state: state, workflow: workflow),
+                              folderInput: workflow.folderInput)
     }
 
     /// Adds files a failed case lacked (a material listed but not supplied) to its folder input

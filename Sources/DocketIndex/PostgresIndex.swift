@@ -259,13 +259,8 @@ public final class PostgresIndex: CaseIndex, CaseClaims, @unchecked Sendable {
                 + "ORDER BY since, id LIMIT \(bind(.int(Int64(limit)))) OFFSET \(bind(.int(Int64(offset))))"
             page.rows += try session.query(sql, values).map(Self.queueRow)
         }
-        let end = min(page.total, query.offset + query.limit)
-        if query.hasFirst && query.offset < page.first {
-            try rows(isFirst, offset: query.offset, limit: min(end, page.first) - query.offset)
-        }
-        if end > max(query.offset, page.first) {
-            let from = max(query.offset, page.first)
-            try rows("NOT \(isFirst)", offset: from - page.first, limit: end - from)
+        for part in query.parts(total: page.total, first: page.first) {
+            try rows(part.first ? isFirst : "NOT \(isFirst)", offset: part.offset, limit: part.limit)
         }
         return page
     }

@@ -513,14 +513,8 @@ public final class SQLiteIndex: CaseIndex, @unchecked Sendable {
             try queryKept("SELECT \(columns) FROM cases INDEXED BY cases_queue WHERE \(conds) ORDER BY since, id LIMIT ? OFFSET ?",
                           values + firstValues + [.int(Int64(limit)), .int(Int64(offset))]) { page.rows.append(Self.queueRow($0)) }
         }
-        let total = page.total
-        let end = min(total, query.offset + query.limit)
-        if query.hasFirst && query.offset < page.first {
-            try rows(isFirst, offset: query.offset, limit: min(end, page.first) - query.offset)
-        }
-        if end > max(query.offset, page.first) {
-            let from = max(query.offset, page.first)
-            try rows("NOT \(isFirst)", offset: from - page.first, limit: end - from)
+        for part in query.parts(total: page.total, first: page.first) {
+            try rows(part.first ? isFirst : "NOT \(isFirst)", offset: part.offset, limit: part.limit)
         }
         return page
     }

@@ -109,6 +109,22 @@ public struct QueueQuery: Sendable, Equatable {
 
     /// Whether any case is put first.
     var hasFirst: Bool { !firstStages.isEmpty || !(firstIDs ?? []).isEmpty }
+
+    /// The queries a page takes, given `total` cases of which `first` come first: the part of
+    /// the first cases it shows (`first: true`), then the part of the others, each with its own
+    /// offset and limit within its part. Both backends page by these.
+    func parts(total: Int, first: Int) -> [(first: Bool, offset: Int, limit: Int)] {
+        var parts: [(first: Bool, offset: Int, limit: Int)] = []
+        let end = min(total, offset + limit)
+        if hasFirst && offset < first {
+            parts.append((true, offset, min(end, first) - offset))
+        }
+        if end > max(offset, first) {
+            let from = max(offset, first)
+            parts.append((false, from - first, end - from))
+        }
+        return parts
+    }
 }
 
 /// A page of the queue and the counts around it (from counting queries, not from the rows).

@@ -160,7 +160,7 @@ struct CaseUploads: Sendable {
         let kept = try area.keep(form.staging, caseID: id, label: "materials")
         do {
             // Only the corrected files need sending: the others of the materials so far are kept.
-            try Self.addOldFiles(of: try currentMaterials(id, step: step, folderInput: allowed.missingFilesInput),
+            try Self.addOldFiles(of: try currentMaterials(id, step: step),
                                  to: kept.appendingPathComponent("files", isDirectory: true), except: form.files["files"] ?? [])
             var values = FormValues()
             if let reason = form.fields.text("reason") { values.append("reason", reason) }
@@ -175,14 +175,14 @@ struct CaseUploads: Sendable {
     }
 
     /// The folder of the materials the drafting step used last: its latest record's, else the
-    /// case's folder input (the workflow's first).
-    func currentMaterials(_ id: String, step: String, folderInput: String?) throws -> String? {
+    /// case's folder input.
+    func currentMaterials(_ id: String, step: String) throws -> String? {
         let (_, state) = try runner.store.load(id)
         for record in state.step(step).records.reversed() {
             if case .map(let m) = record, let folder = m["materials"]?.stringValue { return folder }
         }
         let workflow = try runner.workflow(of: id)
-        let input = folderInput ?? workflow.inputs.fields.first { if case .folder = $0.type { return true } else { return false } }?.name
+        let input = workflow.folderInput
         return input.flatMap { state.inputs[$0]?.stringValue }
     }
 
@@ -249,15 +249,11 @@ struct CaseUploads: Sendable {
                 files[field.name] = path
             }
             let (node, places) = try SchemaForm(workflow.inputs).node(from: form.fields, files: files)
-            let reason = form.fields.text("reason") ?? ""
-            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                var r = Refusal(status: 422, message: nil)
-                r.diagnostics = [Diagnostic(file: "form", mark: nil, message: "訂正の理由を書いてください（記録に、誰がいつ訂正したかと共に残ります）。")]
-                throw r
-            }
             let amendment: CaseActions.Amendment
             do {
-                amendment = try CaseActions(runner: runner).amend(id, inputs: node, source: "form", reason: reason, by: user)
+                amendment = try CaseActions(runner: runner).amend(id, inputs: node, source: "form", reason: form.fields.text("reason") ?? "", by: user)
+            } catch CaseError.reasonRequired {
+                throw CaseError.reasonRequired  // the form puts it at the reason's field
             } catch {
                 throw Refusal(error).placed(places)
             }
